@@ -1,0 +1,1 @@
+"""Adapters turn input formats into the core :class:`~lowalp.model.Case`."""

@@ -1,0 +1,127 @@
+"""The case format of the design (JSON object, or JSON Lines for many cases)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from lowalp.errors import InputError, Problem
+from lowalp.model import Case
+
+name = "case-json"
+
+_HINTS = {
+    "float_parsing": "write the number without text or units, e.g. 18 (the unit goes in `unit`)",
+    "missing": "this field is required",
+    "extra_forbidden": "not a field of the case format (see docs/case-format.md)",
+    "literal_error": None,
+    "date_from_datetime_parsing": "use an ISO date such as 2026-03-31",
+    "date_parsing": "use an ISO date such as 2026-03-31",
+}
+
+
+def pointer(loc: tuple[int | str, ...]) -> str:
+    """``('labs', 3, 'unit')`` -> ``labs[3].unit``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(case)"
+
+
+def case_from_dict(data: Any, *, source: str | None = None) -> Case:
+    """Validate one case object; every structural problem is listed at once."""
+    if not isinstance(data, Mapping):
+        raise InputError(
+            [Problem("(case)", f"a case is a JSON object, not {type(data).__name__}")],
+            source=source,
+        )
+    if "labs" not in data:
+        raise InputError(
+            [
+                Problem(
+                    "labs", "missing: a case needs a `labs` list", hint="see docs/case-format.md"
+                )
+            ],
+            source=source,
+        )
+    if not isinstance(data.get("labs"), list):
+        raise InputError(
+            [
+                Problem(
+                    "labs", "`labs` must be a list of results", value=type(data["labs"]).__name__
+                )
+            ],
+            source=source,
+        )
+    try:
+        return Case.model_validate(_tidy(data))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(
+                p
+                for p in err["loc"]
+                if not (isinstance(p, str) and p.startswith(("function-", "tagged")))
+            )
+            value = err.get("input") if err["type"] != "missing" else None
+            if isinstance(value, dict | list):
+                value = None
+            problems.append(
+                Problem(pointer(loc), err["msg"], value=value, hint=_HINTS.get(err["type"]))
+            )
+        raise InputError(problems, source=source) from None
+
+
+def _tidy(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Accept a few harmless spellings: numbers given as strings of digits stay errors."""
+    out = dict(data)
+    ctx = out.get("context")
+    if isinstance(ctx, Mapping):
+        ctx = dict(ctx)
+        events = ctx.get("events")
+        if isinstance(events, list):
+            ctx["events"] = [{"event": e} if isinstance(e, str) else e for e in events]
+        out["context"] = ctx
+    return out
+
+
+def loads(text: str, *, source: str | None = None) -> Case:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")],
+            source=source,
+        ) from None
+    return case_from_dict(data, source=source)
+
+
+def load(path: str | Path) -> Case:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError([Problem(str(p), "file not found")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(str(p), "not a UTF-8 text file")]) from None
+    return loads(text, source=str(p))
+
+
+def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Case | InputError]]:
+    """Each line of a JSON Lines file as a case, or the error that line gave."""
+    p = Path(path)
+    with p.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield lineno, loads(line, source=f"{p}:{lineno}")
+            except InputError as exc:
+                yield lineno, exc

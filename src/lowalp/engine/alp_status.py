@@ -1,0 +1,151 @@
+"""Is the ALP low for this person's age and sex? Which limit says so, and where is it from?"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lowalp.engine.work import Work
+from lowalp.intervals import Interval, candidate_intervals
+from lowalp.model import AlpMeasurement, AlpStatus, Measurement, Sex, Status
+
+DAYS_PER_YEAR = 365.25
+
+
+def alp_status(work: Work) -> Work:
+    """Judge every ALP result and summarise the index (newest) one."""
+    case, kb = work.case, work.kb
+    warnings: list[str] = []
+    adult = kb.settings.adult_age_years
+    if case.age_years is None:
+        warnings.append(
+            f"Age not given: ALP judged against adult intervals (from {adult:g} y); "
+            "children's lower limits are much higher, so a child's low ALP may be missed."
+        )
+    if case.sex is None:
+        warnings.append(
+            "Sex not given: where the female and male limits differ, the lower limit is used."
+        )
+
+    judged: list[tuple[Measurement, AlpMeasurement, Interval | None, bool]] = []
+    for m in case.series("alp"):
+        age = _age_at(case.age_years, m.t, adult)
+        judged.append(_judge(m, age, case.sex, kb.intervals, adult))
+    timed = sorted((j for j in judged if j[0].t is not None), key=lambda j: j[0].t or 0.0)
+    index = next(j for j in judged if j[0].pointer == case.index_pointer)
+    m, am, interval, for_age_only = index
+    if (
+        m.ref_low is not None
+        and am.limit_source not in (None, "lab")
+        and age_is_child(case.age_years, adult)
+    ):
+        warnings.append(
+            f"The printed ALP range ({_fmt(m.ref_low)}–{_fmt(m.ref_high)} U/L) looks like an adult "
+            f"range; the child's value was judged against the age/sex interval ({interval.describe() if interval else ''})."
+        )
+    if for_age_only:
+        warnings.append(
+            f"The ALP {am.value:g} U/L is inside the range the lab printed "
+            f"({_fmt(m.ref_low)}–{_fmt(m.ref_high)} U/L) but below the age/sex interval "
+            f"({interval.describe() if interval else ''}): the printed range looks like an adult one."
+        )
+    status = AlpStatus(
+        value=am.value,
+        unit="U/L",
+        lower_limit=am.lower_limit,
+        upper_limit=am.upper_limit,
+        limit_source=am.limit_source,
+        age_sex_interval=interval.describe() if interval else None,
+        age_sex_lower_limit=interval.lower if interval else None,
+        status=am.status,
+        low_for_age_only=for_age_only,
+        measurements=tuple(j[1] for j in timed) or (am,),
+    )
+    return replace(
+        work,
+        alp=status,
+        alp_series=tuple((j[0], j[1].status) for j in timed) or ((m, am.status),),
+        warnings=work.warnings + tuple(warnings),
+    )
+
+
+def age_is_child(age: float | None, adult: float) -> bool:
+    return age is not None and age < adult
+
+
+def _fmt(x: float | None) -> str:
+    return "?" if x is None else f"{x:g}"
+
+
+def _age_at(age: float | None, t: float | None, adult: float) -> float:
+    if age is None:
+        return max(adult, 40.0)
+    return max(0.0, age + (t or 0.0) / DAYS_PER_YEAR)
+
+
+def _judge(
+    m: Measurement, age: float, sex: Sex | None, intervals: tuple[Interval, ...], adult: float
+) -> tuple[Measurement, AlpMeasurement, Interval | None, bool]:
+    """Limits and status of one ALP result.
+
+    The lab's printed range is used when given. For a child, a printed lower limit below the
+    age/sex interval's is taken for an adult range and the age/sex interval is used instead;
+    ``for_age_only`` then says the value would have passed the printed range.
+    """
+    ivs = candidate_intervals(intervals, age, sex)
+    interval = min(ivs, key=lambda iv: iv.lower) if ivs else None
+    lower = upper = None
+    source: str | None = None
+    for_age_only = False
+    printed = m.ref_low is not None or m.ref_high is not None
+    adult_range_for_child = (
+        printed
+        and interval is not None
+        and age < adult
+        and m.ref_low is not None
+        and m.ref_low < interval.lower
+    )
+    if adult_range_for_child:
+        assert interval is not None
+        lower, upper, source = interval.lower, interval.upper, interval.id
+        for_age_only = (
+            m.value is not None and m.ref_low is not None and m.ref_low <= m.value < interval.lower
+        )
+    elif printed:
+        lower, upper, source = m.ref_low, m.ref_high, "lab"
+    elif interval is not None:
+        lower, upper, source = interval.lower, interval.upper, interval.id
+    status: Status
+    if m.value is None:
+        q = m.qualifier
+        status = (
+            "low"
+            if q == "low"
+            else "normal"
+            if q == "normal"
+            else "high"
+            if q == "high"
+            else "unknown"
+        )
+    elif m.qualifier == "<" and lower is not None and m.value <= lower:
+        status = "low"
+    elif m.qualifier in ("<", ">"):
+        status = "unknown"
+    elif lower is not None and m.value < lower:
+        status = "low"
+    elif upper is not None and m.value > upper:
+        status = "high"
+    elif lower is None and upper is None:
+        status = "unknown"
+    else:
+        status = "normal"
+    am = AlpMeasurement(
+        value=m.value,
+        unit="U/L",
+        t=m.t,
+        lower_limit=lower,
+        upper_limit=upper,
+        limit_source=source,
+        status=status,
+        pointer=m.pointer,
+    )
+    return m, am, interval, for_age_only

@@ -1,0 +1,79 @@
+"""Run the stages over one case and assemble the :class:`~lowalp.model.Assessment`."""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from lowalp.engine.work import Work
+from lowalp.knowledge import Knowledge, load_knowledge
+from lowalp.model import Assessment, Case, Source
+from lowalp.normalise import normalise
+
+
+def assess_case(
+    case: Case, *, knowledge: Knowledge | None = None, strict: bool = False
+) -> Assessment:
+    from lowalp.engine import STAGES
+
+    kb = knowledge or load_knowledge()
+    norm = normalise(case, kb, strict=strict)
+    work = reduce(lambda w, stage: stage(w), STAGES, Work(kb=kb, case=norm))
+    assert work.alp is not None
+
+    warnings = list(norm.warnings) + list(work.warnings)
+    if work.alp.status != "low":
+        warnings.insert(
+            0,
+            f"The ALP is {work.alp.status} for this age and sex, not low: the causes below are "
+            "shown for completeness and carry little meaning.",
+        )
+    cited: dict[str, None] = {}
+    for c in work.causes:
+        for s in c.sources:
+            cited.setdefault(s, None)
+        for e in c.evidence:
+            if e.source and e.state != "unknown":
+                cited.setdefault(e.source, None)
+    for sc in work.scores:
+        cited.setdefault(sc.source, None)
+    if work.alp.limit_source:
+        iv = next((i for i in kb.intervals if i.id == work.alp.limit_source), None)
+        if iv:
+            cited.setdefault(iv.source, None)
+    sources = tuple(
+        Source(id=s, citation=kb.sources[s].citation, url=_url(kb, s))
+        for s in cited
+        if s in kb.sources
+    )
+    unknown = tuple(
+        sorted({e.label for c in work.causes[:5] for e in c.evidence if e.state == "unknown"})
+    )
+    return Assessment(
+        case_id=norm.case_id,
+        patient=case.patient,
+        age_years=norm.age_years,
+        alp=work.alp,
+        artifacts=work.artifacts,
+        causes=work.causes,
+        scores=work.scores,
+        next_tests=work.next_tests,
+        unknown_findings=unknown,
+        understood=norm.understood,
+        not_understood=norm.not_understood,
+        warnings=tuple(dict.fromkeys(warnings)),
+        sources=sources,
+        knowledge_version=kb.version,
+        disclaimer=kb.settings.disclaimer,
+        disclaimer_plain=kb.settings.disclaimer_plain,
+    )
+
+
+def _url(kb: Knowledge, sid: str) -> str | None:
+    s = kb.sources[sid]
+    if s.url:
+        return s.url
+    if s.doi:
+        return f"https://doi.org/{s.doi}"
+    if s.pmid:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/"
+    return None

@@ -1,0 +1,274 @@
+"""Decide every finding of the knowledge base: present, absent or unknown, with the reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lowalp.engine.work import FindingState, Work
+from lowalp.knowledge import Knowledge
+from lowalp.knowledge.schema import (
+    AlpFinding,
+    Applies,
+    ClinicalFinding,
+    EventFinding,
+    Finding,
+    LabFinding,
+    MedicationFinding,
+    PatternFinding,
+    RatioFinding,
+)
+from lowalp.model import Measurement, State
+from lowalp.normalise import Normalised
+from lowalp.units import factor
+
+_DEFAULT_QUALIFIERS: dict[str, dict[str, bool]] = {
+    "below_ref": {"low": True, "normal": False, "high": False},
+    "above_ref": {"high": True, "normal": False, "low": False, "positive": True, "negative": False},
+    "lt": {"normal": False, "high": False},
+    "le": {"normal": False, "high": False},
+    "gt": {"normal": False, "low": False, "negative": False},
+    "ge": {"normal": False, "low": False, "negative": False},
+}
+
+
+def findings(work: Work) -> Work:
+    ev = _Evaluator(work)
+    states = {fid: ev.state(fid) for fid in work.kb.findings}
+    return replace(work, findings=states)
+
+
+class _Evaluator:
+    def __init__(self, work: Work) -> None:
+        self.kb: Knowledge = work.kb
+        self.case: Normalised = work.case
+        self.work = work
+        self.window = work.kb.settings.concurrent_window_days
+        self.memo: dict[tuple[str, bool], FindingState] = {}
+        index = next(m for m in self.case.measurements if m.pointer == self.case.index_pointer)
+        self.index = index
+
+    def state(self, fid: str, specimen_only: bool = False) -> FindingState:
+        key = (fid, specimen_only)
+        if key not in self.memo:
+            self.memo[key] = self._evaluate(self.kb.findings[fid], specimen_only)
+        return self.memo[key]
+
+    # ------------------------------------------------------------------ by kind
+    def _evaluate(self, f: Finding, specimen_only: bool) -> FindingState:
+        if isinstance(f, LabFinding):
+            return self._lab(f, specimen_only)
+        if isinstance(f, RatioFinding):
+            return self._ratio(f, specimen_only)
+        if isinstance(f, PatternFinding):
+            return self._pattern(f)
+        if isinstance(f, ClinicalFinding):
+            if f.id in self.case.findings_present:
+                return FindingState(f.id, "present", "reported")
+            if f.id in self.case.findings_absent:
+                return FindingState(f.id, "absent", "reported as absent")
+            return FindingState(f.id, "unknown", "not reported")
+        if isinstance(f, MedicationFinding):
+            if f.id in self.case.medications:
+                return FindingState(f.id, "present", "in the medication list")
+            if self.case.medications_given:
+                return FindingState(f.id, "absent", "not in the medication list")
+            return FindingState(f.id, "unknown", "no medication list given")
+        if isinstance(f, EventFinding):
+            return self._event(f)
+        assert isinstance(f, AlpFinding)
+        return self._alp(f)
+
+    def _applies(self, applies: Applies | None) -> str | None:
+        if applies is None:
+            return None
+        age, sex = self.case.age_years, self.case.sex
+        if applies.age_min is not None and (age is None or age < applies.age_min):
+            return f"applies from age {applies.age_min:g}" + (
+                " (age unknown)" if age is None else ""
+            )
+        if applies.age_max is not None and (age is None or age >= applies.age_max):
+            return f"applies below age {applies.age_max:g}" + (
+                " (age unknown)" if age is None else ""
+            )
+        if applies.sex is not None and sex != applies.sex:
+            return f"applies to sex {applies.sex}"
+        return None
+
+    def concurrent(self, analyte: str, specimen_only: bool = False) -> Measurement | None:
+        """The result of ``analyte`` drawn with (or nearest to) the index ALP."""
+        best: Measurement | None = None
+        best_key: tuple[float, float] | None = None
+        for m in self.case.series(analyte):
+            if specimen_only and not self._same_specimen(m):
+                continue
+            t = m.t
+            if t is not None and abs(t) > self.window:
+                continue
+            key = (abs(t) if t is not None else 0.5, -(t or 0.0))
+            if best_key is None or key < best_key:
+                best, best_key = m, key
+        return best
+
+    def _same_specimen(self, m: Measurement) -> bool:
+        if self.index.specimen is not None and m.specimen is not None:
+            return m.specimen == self.index.specimen
+        return m.t is None or m.t == 0
+
+    def _reference(self, f: LabFinding, m: Measurement) -> tuple[float | None, float | None, str]:
+        if m.ref_low is not None or m.ref_high is not None:
+            return m.ref_low, m.ref_high, "lab range"
+        analyte = self.kb.analytes[f.analyte]
+        age = self.case.age_years if self.case.age_years is not None else 40.0
+        for r in analyte.reference:
+            if r.sex is not None and self.case.sex is not None and r.sex != self.case.sex:
+                continue
+            if not r.age_min <= age < r.age_max:
+                continue
+            scale = analyte.units[r.unit]
+            lo = r.low * scale if r.low is not None else None
+            hi = r.high * scale if r.high is not None else None
+            return lo, hi, f"reference {r.source or 'estimate'}"
+        return None, None, ""
+
+    def _lab(self, f: LabFinding, specimen_only: bool) -> FindingState:
+        skip = self._applies(f.applies)
+        if skip:
+            return FindingState(f.id, "unknown", skip)
+        m = self.concurrent(f.analyte, specimen_only)
+        if m is None:
+            where = "in the same sample" if specimen_only else "near the index ALP"
+            return FindingState(f.id, "unknown", f"{f.analyte} not measured {where}")
+        when = "" if m.t in (None, 0) else f", day {m.t:+g}"
+        shown = f"{m.original}{when}"
+        if m.value is None:
+            mapping = {**_DEFAULT_QUALIFIERS[f.op], **f.qualifiers}
+            q = m.qualifier or ""
+            if q in mapping:
+                return FindingState(
+                    f.id, "present" if mapping[q] else "absent", f"reported {q}{when}"
+                )
+            return FindingState(f.id, "unknown", f"reported {q}{when}: cannot tell")
+        if f.op in ("below_ref", "above_ref"):
+            lo, hi, origin = self._reference(f, m)
+            limit = lo if f.op == "below_ref" else hi
+            if limit is None:
+                return FindingState(f.id, "unknown", f"{shown}: no reference range to compare with")
+            op = "lt" if f.op == "below_ref" else "gt"
+            detail = f"{shown} ({origin}: {_fmt(lo)}–{_fmt(hi)} {m.unit})"
+        else:
+            limit = self.kb.thresholds[f.id]
+            op = f.op
+            detail = shown
+        state = _compare(m.value, m.qualifier, op, limit)
+        return FindingState(f.id, state, detail)
+
+    def _ratio(self, f: RatioFinding, specimen_only: bool) -> FindingState:
+        num = self.concurrent(f.numerator, specimen_only)
+        den = self.concurrent(f.denominator, specimen_only)
+        if num is None or den is None or num.value is None or den.value is None:
+            missing = [
+                a
+                for a, m in ((f.numerator, num), (f.denominator, den))
+                if m is None or m.value is None
+            ]
+            return FindingState(f.id, "unknown", f"needs {' and '.join(missing)}")
+        if num.qualifier in ("<", ">") or den.qualifier in ("<", ">"):
+            return FindingState(f.id, "unknown", "a censored value makes the ratio uncertain")
+        n = num.value / factor(self.kb.analytes[f.numerator], f.numerator_unit, {})
+        d = den.value / factor(self.kb.analytes[f.denominator], f.denominator_unit, {})
+        if d <= 0:
+            return FindingState(f.id, "unknown", f"{f.denominator} is zero")
+        ratio = n / d
+        state = _compare(ratio, None, f.op, f.value)
+        return FindingState(
+            f.id,
+            state,
+            f"ratio {ratio:.2f} ({n:g} {f.numerator_unit} / {d:g} {f.denominator_unit})",
+        )
+
+    def _pattern(self, f: PatternFinding) -> FindingState:
+        parts_all = [self.state(p, f.same_specimen) for p in f.all_of]
+        parts_any = [self.state(p, f.same_specimen) for p in f.any_of]
+        shown = "; ".join(
+            f"{self.kb.findings[p.id].label}: {p.state}" for p in (*parts_all, *parts_any)
+        )
+        if any(p.state == "absent" for p in parts_all) or (
+            parts_any and all(p.state == "absent" for p in parts_any)
+        ):
+            return FindingState(f.id, "absent", shown)
+        all_ok = all(p.state == "present" for p in parts_all)
+        any_ok = not parts_any or any(p.state == "present" for p in parts_any)
+        if all_ok and any_ok:
+            return FindingState(f.id, "present", shown)
+        return FindingState(f.id, "unknown", shown)
+
+    def _event(self, f: EventFinding) -> FindingState:
+        lo, hi = f.window_days
+        relevant = [e for e in self.case.events if e.event in f.events]
+        inside = [e for e in relevant if e.days_before is not None and lo <= e.days_before <= hi]
+        if inside:
+            e = inside[0]
+            return FindingState(
+                f.id, "present", f"{e.text}, {e.days_before:g} days before (window {lo:g}–{hi:g})"
+            )
+        untimed = [e for e in relevant if e.days_before is None]
+        if untimed:
+            return FindingState(f.id, "unknown", f"{untimed[0].text}: timing unknown")
+        if relevant:
+            e = relevant[0]
+            return FindingState(
+                f.id,
+                "absent",
+                f"{e.text} {e.days_before:g} days before: outside the {lo:g}–{hi:g} day window",
+            )
+        if self.case.events_given:
+            return FindingState(f.id, "absent", "not in the event list")
+        return FindingState(f.id, "unknown", "no event list given")
+
+    def _alp(self, f: AlpFinding) -> FindingState:
+        series = self.work.series
+        assert series is not None
+        assert self.work.alp is not None
+        value: bool | None
+        if f.property == "persistent":
+            value, detail = series.persistent, series.reason
+        elif f.property == "fall_from_normal":
+            value, detail = series.fall_from_normal, "from the ALP series"
+        elif f.property == "normal_on_record":
+            value, detail = series.normal_on_record, "from the ALP series"
+        else:
+            alp = self.work.alp
+            if alp.status != "low":
+                value, detail = None, "ALP not low"
+            else:
+                value = alp.low_for_age_only
+                detail = (
+                    "inside the printed range, below the age/sex interval"
+                    if value
+                    else "low by the printed range too"
+                )
+        state: State = "unknown" if value is None else ("present" if value else "absent")
+        return FindingState(f.id, state, detail)
+
+
+def _fmt(x: float | None) -> str:
+    return "?" if x is None else f"{x:g}"
+
+
+def _compare(value: float, censor: str | None, op: str, limit: float) -> State:
+    """Compare a (possibly censored) value with a limit."""
+    if censor == "<":  # true value is below `value`
+        if op in ("lt", "le"):
+            return "present" if value <= limit else "unknown"
+        return "absent" if value <= limit else "unknown"
+    if censor == ">":  # true value is above `value`
+        if op in ("gt", "ge"):
+            return "present" if value >= limit else "unknown"
+        return "absent" if value >= limit else "unknown"
+    hit = {
+        "lt": value < limit,
+        "le": value <= limit,
+        "gt": value > limit,
+        "ge": value >= limit,
+    }[op]
+    return "present" if hit else "absent"

@@ -1,0 +1,101 @@
+"""Rank the tests that would settle unknown findings by expected information gain.
+
+For each test, the findings it decides are simulated as present or absent with
+P(present | cause) from the knowledge (independent given the cause, as in the scoring), and the
+expected fall in the entropy of the cause distribution is computed. Cost and invasiveness are
+shown beside the gain, not mixed into it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import replace
+
+from lowalp.engine.likelihood import rule_weights
+from lowalp.engine.work import Work
+from lowalp.knowledge.schema import PatternFinding
+from lowalp.model import NextTest
+
+MAX_FINDINGS_PER_TEST = 4
+MIN_GAIN = 1e-4
+
+
+def _entropy(p: list[float]) -> float:
+    return -sum(x * math.log2(x) for x in p if x > 0)
+
+
+def next_tests(work: Work) -> Work:
+    kb = work.kb
+    causes = [kb.causes[c.id] for c in work.causes]
+    probs = [c.probability for c in work.causes]
+    h0 = _entropy(probs)
+
+    # P(present | cause) for every finding a cause uses; the base rate elsewhere.
+    used: set[str] = set()
+    p_given: dict[str, list[float]] = {}
+    for j, cause in enumerate(causes):
+        for fid, rw in rule_weights(kb, cause).items():
+            used.add(fid)
+            p_given.setdefault(fid, [kb.base_rate(fid)] * len(causes))[j] = rw.p_present
+    unknown = {f for f in used if work.findings[f].state == "unknown"}
+
+    # which unknown findings each test decides (a pattern through its parts)
+    decides: dict[str, set[str]] = {}
+    for fid in unknown:
+        finding = kb.findings[fid]
+        parts = [fid]
+        if isinstance(finding, PatternFinding):
+            parts += [*finding.all_of, *finding.any_of]
+        for part in parts:
+            for tid in kb.tests_for_finding(part):
+                decides.setdefault(tid, set()).add(fid)
+
+    results = []
+    for tid, fids in decides.items():
+        test = kb.tests[tid]
+        chosen = sorted(fids, key=lambda f: -_spread(p_given[f]))[:MAX_FINDINGS_PER_TEST]
+        gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen])
+        if gain < MIN_GAIN:
+            continue
+        bearing = sorted(
+            {c.id for c in causes for f in chosen if f in rule_weights(kb, c)},
+            key=lambda cid: -next(x.probability for x in work.causes if x.id == cid),
+        )
+        labels = [kb.findings[f].label for f in chosen]
+        why = "would settle: " + "; ".join(labels[:4]) + ("…" if len(labels) > 4 else "")
+        if bearing:
+            why += " — bears on " + ", ".join(kb.causes[c].name for c in bearing[:4])
+        results.append(
+            NextTest(
+                test=tid,
+                name=test.name,
+                why=why,
+                expected_information_gain=round(gain, 4),
+                relative_cost=test.relative_cost,
+                invasiveness=test.invasiveness,
+                causes=tuple(bearing),
+                preparation=test.preparation,
+            )
+        )
+    results.sort(key=lambda t: (-t.expected_information_gain, t.relative_cost, t.test))
+    return replace(work, next_tests=tuple(results))
+
+
+def _spread(p: list[float]) -> float:
+    return max(p) - min(p)
+
+
+def _expected_entropy(prior: list[float], p_findings: list[list[float]]) -> float:
+    n = len(prior)
+    total = 0.0
+    for outcome in itertools.product((True, False), repeat=len(p_findings)):
+        joint = list(prior)
+        for present, pf in zip(outcome, p_findings, strict=True):
+            for j in range(n):
+                joint[j] *= pf[j] if present else 1.0 - pf[j]
+        p_o = sum(joint)
+        if p_o <= 0:
+            continue
+        total += p_o * _entropy([x / p_o for x in joint])
+    return total

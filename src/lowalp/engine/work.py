@@ -1,0 +1,50 @@
+"""The record that flows through the engine's stages, filled in one stage at a time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lowalp.knowledge import Knowledge
+from lowalp.model import (
+    AlpStatus,
+    Artifact,
+    CauseResult,
+    Measurement,
+    NextTest,
+    ScoreResult,
+    State,
+)
+from lowalp.normalise import Normalised
+
+
+@dataclass(frozen=True)
+class FindingState:
+    id: str
+    state: State
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    """What the persistence stage learnt from the ALP series."""
+
+    persistent: bool | None
+    reason: str
+    fall_from_normal: bool | None
+    normal_on_record: bool | None
+
+
+@dataclass(frozen=True)
+class Work:
+    kb: Knowledge
+    case: Normalised
+    alp: AlpStatus | None = None
+    alp_series: tuple[tuple[Measurement, str], ...] = ()
+    """Each ALP measurement with its status, oldest first."""
+    series: Series | None = None
+    findings: dict[str, FindingState] = field(default_factory=dict)
+    artifacts: tuple[Artifact, ...] = ()
+    causes: tuple[CauseResult, ...] = ()
+    scores: tuple[ScoreResult, ...] = ()
+    next_tests: tuple[NextTest, ...] = ()
+    warnings: tuple[str, ...] = ()

@@ -1,0 +1,307 @@
+"""The knowledge base: causes, findings, analytes, intervals, tests, scores and sources.
+
+Everything clinical lives in the data files beside this module; :func:`load_knowledge` reads
+them, validates each against a closed schema and checks that every reference resolves.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from lowalp.errors import KnowledgeError, UnitError
+from lowalp.intervals import Interval
+from lowalp.knowledge import loader
+from lowalp.knowledge.schema import (
+    Analyte,
+    AnalytesFile,
+    Cause,
+    ClinicalFinding,
+    EventFinding,
+    EventsFile,
+    EventType,
+    Finding,
+    FindingsFile,
+    LabFinding,
+    MedicationFinding,
+    PatternFinding,
+    RatioFinding,
+    Score,
+    Settings,
+    SourceEntry,
+    SourcesFile,
+    TestEntry,
+    TestsFile,
+)
+from lowalp.matching import tokens
+from lowalp.units import factor
+
+__all__ = ["Knowledge", "load_knowledge"]
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    settings: Settings
+    sources: dict[str, SourceEntry]
+    analytes: dict[str, Analyte]
+    unit_synonyms: dict[str, str]
+    loinc_index: dict[str, str]
+    intervals: tuple[Interval, ...]
+    findings: dict[str, Finding]
+    events: dict[str, EventType]
+    tests: dict[str, TestEntry]
+    causes: dict[str, Cause]
+    scores: tuple[Score, ...]
+    thresholds: dict[str, float] = field(default_factory=dict)
+    """Lab and ratio finding thresholds converted to canonical units, by finding id."""
+    cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """Indexes derived from the knowledge (phrase matchers …), built on first use."""
+
+    @property
+    def version(self) -> str:
+        return self.settings.version
+
+    def base_rate(self, finding_id: str) -> float:
+        f = self.findings[finding_id]
+        return f.base_rate if f.base_rate is not None else self.settings.default_base_rate
+
+    def tests_for_finding(self, finding_id: str) -> list[str]:
+        """Tests whose result decides this finding (directly or through its parts)."""
+        f = self.findings[finding_id]
+        analytes: set[str] = set()
+        if isinstance(f, LabFinding):
+            analytes.add(f.analyte)
+        elif isinstance(f, RatioFinding):
+            analytes.update((f.numerator, f.denominator))
+        out = []
+        for t in self.tests.values():
+            if finding_id in t.findings or analytes & set(t.analytes) or f.kind in t.kinds:
+                out.append(t.id)
+        return out
+
+
+def load_knowledge(path: str | Path | None = None) -> Knowledge:
+    """Load the bundled knowledge (cached), or the knowledge folder at ``path``."""
+    if path is None:
+        return _bundled()
+    return _load(Path(path))
+
+
+@functools.cache
+def _bundled() -> Knowledge:
+    return _load(loader.package_root())
+
+
+def _load(root: Traversable | Path) -> Knowledge:
+    settings = loader.load_yaml_file(root, "settings.yaml", Settings)
+    sources = loader.unique(
+        (s for _, f in loader.load_yaml_dir(root, "sources", SourcesFile) for s in f.sources),
+        lambda s: s.id,
+        "sources/",
+        "source",
+    )
+    an = loader.load_yaml_file(root, "analytes.yaml", AnalytesFile)
+    analytes = loader.unique(an.analytes, lambda a: a.id, "analytes.yaml", "analyte")
+    ev = loader.load_yaml_file(root, "events.yaml", EventsFile)
+    events = loader.unique(ev.events, lambda e: e.id, "events.yaml", "event")
+    tests = loader.unique(
+        (t for _, f in loader.load_yaml_dir(root, "next_tests", TestsFile) for t in f.tests),
+        lambda t: t.id,
+        "next_tests/",
+        "test",
+    )
+
+    findings: dict[str, Finding] = {}
+    finding_files: dict[str, str] = {}
+    for name, ff in loader.load_yaml_dir(root, "findings", FindingsFile):
+        for f in ff.findings:
+            if f.id in findings:
+                raise KnowledgeError(
+                    name, f"finding id {f.id!r} is also defined in {finding_files[f.id]}"
+                )
+            findings[f.id] = f
+            finding_files[f.id] = name
+
+    causes: dict[str, Cause] = {}
+    for name, cause in loader.load_yaml_dir(root, "causes", Cause):
+        if name != f"causes/{cause.id}.yaml":
+            raise KnowledgeError(name, f"id {cause.id!r} must match the file name")
+        causes[cause.id] = cause
+    scores = tuple(s for _, s in loader.load_yaml_dir(root, "scores", Score))
+
+    intervals = _intervals(loader.read_csv(root, "alp_intervals.csv"), sources)
+    loinc_index: dict[str, str] = {}
+    for a in analytes.values():
+        for code in a.loinc:
+            if code in loinc_index:
+                raise KnowledgeError(
+                    "analytes.yaml",
+                    f"LOINC {code} is given for both {loinc_index[code]} and {a.id}",
+                )
+            loinc_index[code] = a.id
+
+    kb = Knowledge(
+        settings=settings,
+        sources=sources,
+        analytes=analytes,
+        unit_synonyms=dict(an.unit_synonyms),
+        loinc_index=loinc_index,
+        intervals=intervals,
+        findings=findings,
+        events=events,
+        tests=tests,
+        causes=causes,
+        scores=scores,
+    )
+    _check_references(kb, finding_files)
+    return kb
+
+
+def _intervals(rows: list[dict[str, str]], sources: dict[str, SourceEntry]) -> tuple[Interval, ...]:
+    out = []
+    need = {"id", "sex", "age_min_years", "age_max_years", "lower", "upper", "unit", "source"}
+    for i, row in enumerate(rows, start=2):
+        where = f"alp_intervals.csv row {i}"
+        missing = need - set(row)
+        if missing:
+            raise KnowledgeError(
+                "alp_intervals.csv", f"missing columns: {', '.join(sorted(missing))}"
+            )
+        try:
+            sex = row["sex"].strip()
+            iv = Interval(
+                id=row["id"].strip(),
+                sex=None if sex in ("", "both", "any") else sex,  # type: ignore[arg-type]
+                age_min=float(row["age_min_years"]),
+                age_max=float(row["age_max_years"]),
+                lower=float(row["lower"]),
+                upper=float(row["upper"]),
+                unit=row["unit"].strip(),
+                source=row["source"].strip(),
+                note=(row.get("note") or "").strip(),
+            )
+        except ValueError as exc:
+            raise KnowledgeError("alp_intervals.csv", f"{where}: {exc}") from None
+        if iv.sex not in (None, "F", "M"):
+            raise KnowledgeError("alp_intervals.csv", f"{where}: sex must be F, M or both")
+        if iv.source not in sources:
+            raise KnowledgeError("alp_intervals.csv", f"{where}: unknown source {iv.source!r}")
+        if not (iv.age_min < iv.age_max and iv.lower < iv.upper):
+            raise KnowledgeError("alp_intervals.csv", f"{where}: ages or limits out of order")
+        if iv.unit != "U/L":
+            raise KnowledgeError("alp_intervals.csv", f"{where}: limits must be in U/L")
+        out.append(iv)
+    return tuple(out)
+
+
+def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
+    problems: dict[str, list[str]] = {}
+
+    def bad(file: str, msg: str) -> None:
+        problems.setdefault(file, []).append(msg)
+
+    def need_source(file: str, where: str, sid: str | None) -> None:
+        if sid is not None and sid not in kb.sources:
+            bad(file, f"{where}: unknown source {sid!r}")
+
+    need_source("settings.yaml", "persistence.source", kb.settings.persistence.source)
+    need_source("settings.yaml", "concurrent_window.source", kb.settings.concurrent_window.source)
+    need_source("settings.yaml", "base_rate.source", kb.settings.base_rate.source)
+    for a in kb.analytes.values():
+        for j, r in enumerate(a.reference):
+            need_source("analytes.yaml", f"{a.id}.reference.{j}", r.source)
+        for s in a.factor_sources:
+            need_source("analytes.yaml", f"{a.id}.factor_sources", s)
+    for syn, target in kb.unit_synonyms.items():
+        if not any(target in a.units for a in kb.analytes.values()):
+            bad("analytes.yaml", f"unit_synonyms.{syn}: {target!r} is not a unit of any analyte")
+
+    for fid, f in kb.findings.items():
+        file = finding_files[fid]
+        if f.base_rate_provenance is not None:
+            need_source(file, f"{fid}.base_rate_provenance", f.base_rate_provenance.source)
+        if isinstance(f, LabFinding):
+            lab_analyte = kb.analytes.get(f.analyte)
+            if lab_analyte is None:
+                bad(file, f"{fid}.analyte: unknown analyte {f.analyte!r}")
+                continue
+            if f.threshold is not None:
+                need_source(file, f"{fid}.threshold", f.threshold.source)
+            if f.value is not None and f.unit is not None:
+                try:
+                    kb.thresholds[fid] = f.value * factor(lab_analyte, f.unit, kb.unit_synonyms)
+                except UnitError as exc:
+                    bad(file, f"{fid}.unit: {exc}")
+        elif isinstance(f, RatioFinding):
+            need_source(file, f"{fid}.threshold", f.threshold.source)
+            for an_id, unit in (
+                (f.numerator, f.numerator_unit),
+                (f.denominator, f.denominator_unit),
+            ):
+                part = kb.analytes.get(an_id)
+                if part is None:
+                    bad(file, f"{fid}: unknown analyte {an_id!r}")
+                elif unit not in part.units:
+                    bad(file, f"{fid}: unit {unit!r} is not accepted for {an_id}")
+        elif isinstance(f, EventFinding):
+            need_source(file, f"{fid}.window", f.window.source)
+            for e in f.events:
+                if e not in kb.events:
+                    bad(file, f"{fid}.events: unknown event {e!r}")
+        elif isinstance(f, PatternFinding):
+            for piece in (*f.all_of, *f.any_of):
+                if piece not in kb.findings:
+                    bad(file, f"{fid}: unknown finding {piece!r} in the pattern")
+
+    phrase_owner: dict[tuple[str, str], str] = {}
+    for fid, f in kb.findings.items():
+        if isinstance(f, ClinicalFinding | MedicationFinding):
+            kind = f.kind
+            for phrase in f.synonyms if isinstance(f, ClinicalFinding) else f.drugs:
+                key = (kind, " ".join(tokens(phrase)))
+                other = phrase_owner.setdefault(key, fid)
+                if other != fid:
+                    bad(finding_files[fid], f"{fid}: phrase {phrase!r} also belongs to {other}")
+    for t in kb.tests.values():
+        for a_id in t.analytes:
+            if a_id not in kb.analytes:
+                bad("next_tests/", f"{t.id}.analytes: unknown analyte {a_id!r}")
+        for f_id in t.findings:
+            if f_id not in kb.findings:
+                bad("next_tests/", f"{t.id}.findings: unknown finding {f_id!r}")
+
+    for c in kb.causes.values():
+        file = f"causes/{c.id}.yaml"
+        need_source(file, "prior", c.prior.source)
+        for sid in c.sources:
+            need_source(file, "sources", sid)
+        for i, rule in enumerate(c.evidence):
+            if rule.finding not in kb.findings:
+                bad(file, f"evidence.{i}.finding: unknown finding {rule.finding!r}")
+            need_source(file, f"evidence.{i}", rule.source)
+        for t_id in c.next_tests:
+            if t_id not in kb.tests:
+                bad(file, f"next_tests: unknown test {t_id!r}")
+        if c.artifact and c.artifact.finding not in kb.findings:
+            bad(file, f"artifact.finding: unknown finding {c.artifact.finding!r}")
+    for sc in kb.scores:
+        file = f"scores/{sc.id}.yaml"
+        need_source(file, "source", sc.source)
+        if sc.cause not in kb.causes:
+            bad(file, f"cause: unknown cause {sc.cause!r}")
+        for it in sc.items:
+            if it.finding is not None and it.finding not in kb.findings:
+                bad(file, f"items.{it.id}.finding: unknown finding {it.finding!r}")
+            if it.analyte is not None:
+                item_analyte = kb.analytes.get(it.analyte)
+                if item_analyte is None:
+                    bad(file, f"items.{it.id}.analyte: unknown analyte {it.analyte!r}")
+                elif it.unit not in item_analyte.units:
+                    bad(file, f"items.{it.id}.unit: {it.unit!r} is not accepted for {it.analyte}")
+    if problems:
+        file, msgs = next(iter(problems.items()))
+        extra = [f"{f}: {m}" for f, ms in list(problems.items())[1:] for m in ms]
+        raise KnowledgeError(file, msgs + extra)

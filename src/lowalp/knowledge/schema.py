@@ -1,0 +1,348 @@
+"""Closed schemas for every knowledge file. Unknown keys are errors (``extra="forbid"``).
+
+The knowledge format is documented for authors in ``docs/knowledge.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Cited(Strict):
+    """A number that carries its provenance: a source id, or an estimate with its reasoning."""
+
+    source: Id | None = None
+    estimate: bool = False
+    reasoning: str | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Cited:
+        if self.source is None and not self.estimate:
+            raise ValueError("needs a `source` id, or `estimate: true` with `reasoning`")
+        if self.estimate and not self.reasoning:
+            raise ValueError(
+                "an estimate needs `reasoning` (one line on where the number comes from)"
+            )
+        return self
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+class SourceEntry(Strict):
+    id: Id
+    citation: str
+    url: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    note: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[SourceEntry]
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+class PersistenceRule(Cited):
+    min_low_values: int = Field(ge=2)
+    min_span_days: float = Field(ge=0)
+    description: str
+
+
+class Settings(Strict):
+    version: str
+    disclaimer: str
+    disclaimer_plain: str
+    persistence: PersistenceRule
+    concurrent_window_days: float = Field(gt=0)
+    concurrent_window: Cited
+    default_base_rate: float = Field(gt=0, lt=1)
+    base_rate: Cited
+    max_probability_given_cause: float = Field(gt=0.5, lt=1)
+    adult_age_years: float = Field(gt=0)
+
+
+# ----------------------------------------------------------------------------- analytes
+
+
+class ReferenceRange(Cited):
+    low: float | None = None
+    high: float | None = None
+    unit: str
+    sex: Literal["F", "M"] | None = None
+    age_min: float = 0
+    age_max: float = 200
+
+
+class Analyte(Strict):
+    id: Id
+    name: str
+    loinc: list[str] = Field(min_length=1)
+    canonical_unit: str
+    units: dict[str, float] = Field(min_length=1)
+    """Accepted unit -> factor that multiplies a value in that unit to give the canonical unit."""
+    factor_sources: list[Id] = Field(default_factory=list)
+    molar_mass: float | None = None
+    plausible: tuple[float, float]
+    """Physiologically possible range in the canonical unit; outside it a value is rejected."""
+    reference: list[ReferenceRange] = Field(default_factory=list)
+    specimen: str = "serum"
+    loinc_note: str | None = None
+
+    @model_validator(mode="after")
+    def _units(self) -> Analyte:
+        if self.canonical_unit not in self.units or self.units[self.canonical_unit] != 1:
+            raise ValueError(
+                f"canonical unit {self.canonical_unit!r} must be in `units` with factor 1"
+            )
+        for u, f in self.units.items():
+            if f <= 0:
+                raise ValueError(f"units.{u}: factor must be positive")
+        for r in self.reference:
+            if r.unit not in self.units:
+                raise ValueError(f"reference unit {r.unit!r} is not an accepted unit")
+        return self
+
+
+class AnalytesFile(Strict):
+    analytes: list[Analyte]
+    unit_synonyms: dict[str, str]
+    """How labs print units -> the spelling used in ``units``. Reviewed by hand."""
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+class Applies(Strict):
+    age_min: float | None = None
+    age_max: float | None = None
+    sex: Literal["F", "M"] | None = None
+
+
+class FindingBase(Strict):
+    id: Id
+    label: str
+    plain: str | None = None
+    base_rate: float | None = Field(default=None, gt=0, lt=1)
+    """P(present) in people with a low ALP whose cause is not linked to this finding."""
+    base_rate_provenance: Cited | None = None
+
+
+class ClinicalFinding(FindingBase):
+    kind: Literal["clinical"]
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class MedicationFinding(FindingBase):
+    kind: Literal["medication"]
+    drugs: list[str] = Field(min_length=1)
+    """Generic names, brand names and common spellings, matched in free text."""
+
+
+class EventFinding(FindingBase):
+    kind: Literal["event"]
+    events: list[Id] = Field(min_length=1)
+    window_days: tuple[float, float]
+    """The finding is present when an event happened this many days before the index ALP."""
+    window: Cited
+
+
+class LabFinding(FindingBase):
+    kind: Literal["lab"]
+    analyte: Id
+    op: Literal["lt", "le", "gt", "ge", "below_ref", "above_ref"]
+    value: float | None = None
+    unit: str | None = None
+    applies: Applies | None = None
+    threshold: Cited | None = None
+    qualifiers: dict[str, bool] = Field(default_factory=dict)
+    """How a qualitative result maps: e.g. {low: true, normal: false} for a below_ref finding."""
+
+    @model_validator(mode="after")
+    def _threshold(self) -> LabFinding:
+        if self.op in ("lt", "le", "gt", "ge"):
+            if self.value is None or self.unit is None:
+                raise ValueError(f"op {self.op!r} needs `value` and `unit`")
+            if self.threshold is None:
+                raise ValueError("a numeric threshold needs `threshold:` with its source")
+        return self
+
+
+class RatioFinding(FindingBase):
+    kind: Literal["ratio"]
+    numerator: Id
+    numerator_unit: str
+    denominator: Id
+    denominator_unit: str
+    op: Literal["lt", "le", "gt", "ge"]
+    value: float
+    threshold: Cited
+
+
+class PatternFinding(FindingBase):
+    kind: Literal["pattern"]
+    all_of: list[Id] = Field(default_factory=list)
+    any_of: list[Id] = Field(default_factory=list)
+    same_specimen: bool = True
+    """Parts must come from the specimen of the index ALP (same time or specimen id)."""
+
+    @model_validator(mode="after")
+    def _parts(self) -> PatternFinding:
+        if not self.all_of and not self.any_of:
+            raise ValueError("a pattern needs `all_of` or `any_of`")
+        return self
+
+
+class AlpFinding(FindingBase):
+    """A finding computed by the engine from the ALP series itself."""
+
+    kind: Literal["alp"]
+    property: Literal["persistent", "fall_from_normal", "normal_on_record", "low_for_age_only"]
+
+
+Finding = Annotated[
+    ClinicalFinding
+    | MedicationFinding
+    | EventFinding
+    | LabFinding
+    | RatioFinding
+    | PatternFinding
+    | AlpFinding,
+    Field(discriminator="kind"),
+]
+
+
+class FindingsFile(Strict):
+    findings: list[Finding]
+
+
+class EventType(Strict):
+    id: Id
+    label: str
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class EventsFile(Strict):
+    events: list[EventType]
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+class TestEntry(Strict):
+    id: Id
+    name: str
+    analytes: list[Id] = Field(default_factory=list)
+    findings: list[Id] = Field(default_factory=list)
+    kinds: list[Literal["clinical", "medication", "event"]] = Field(default_factory=list)
+    """Resolves every finding of these kinds (a medication or event history, for example)."""
+    relative_cost: int = Field(ge=1, le=5)
+    invasiveness: Literal[
+        "none", "history", "examination", "blood", "urine", "imaging", "genetic", "biopsy"
+    ]
+    preparation: str = ""
+
+
+class TestsFile(Strict):
+    tests: list[TestEntry]
+
+
+# ----------------------------------------------------------------------------- causes
+
+
+class Prior(Cited):
+    child: float = Field(gt=0, lt=1)
+    adult: float = Field(gt=0, lt=1)
+    sex: dict[Literal["F", "M"], float] = Field(default_factory=dict)
+    setting: dict[Literal["outpatient", "inpatient", "icu"], float] = Field(default_factory=dict)
+
+
+class EvidenceRule(Cited):
+    finding: Id
+    lr_present: float = Field(gt=0)
+    lr_absent: float | None = Field(default=None, gt=0)
+    note: str | None = None
+
+
+class ArtifactSpec(Strict):
+    finding: Id
+    action: str
+
+
+class Cause(Strict):
+    id: Id
+    name: str
+    plain_name: str
+    summary: str
+    plain: str
+    transient: bool
+    prior: Prior
+    evidence: list[EvidenceRule] = Field(min_length=1)
+    next_tests: list[Id] = Field(default_factory=list)
+    management: list[str] = Field(min_length=1)
+    patient_questions: list[str] = Field(min_length=1)
+    sources: list[Id] = Field(min_length=1)
+    artifact: ArtifactSpec | None = None
+
+
+# ----------------------------------------------------------------------------- scores
+
+
+class ScoreItemSpec(Strict):
+    id: Id
+    label: str
+    finding: Id | None = None
+    """Points are given when this finding is present (its absence gives `points_absent`)."""
+    points: float = 0
+    points_absent: float = 0
+    group: str = "total"
+    bands: list[ScoreBand] = Field(default_factory=list)
+    """Alternatively: bands over one analyte's value (first band that matches wins)."""
+    analyte: Id | None = None
+    unit: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ScoreItemSpec:
+        if (self.finding is None) == (self.analyte is None):
+            raise ValueError("an item scores either a `finding` or an `analyte` with `bands`")
+        if self.analyte is not None and (not self.bands or self.unit is None):
+            raise ValueError("an analyte item needs `unit` and `bands`")
+        return self
+
+
+class ScoreBand(Strict):
+    lt: float | None = None
+    ge: float | None = None
+    points: float
+    label: str
+
+
+class Interpretation(Strict):
+    when: dict[str, float]
+    """Minimum totals per group, e.g. {total: 4} or {major: 1, minor: 2}; all must hold."""
+    text: str
+
+
+class Score(Strict):
+    id: Id
+    name: str
+    cause: Id
+    applies: Applies | None = None
+    items: list[ScoreItemSpec] = Field(min_length=1)
+    interpretations: list[Interpretation] = Field(min_length=1)
+    otherwise: str
+    source: Id
+    note: str = ""
+
+
+ScoreItemSpec.model_rebuild()

@@ -1,0 +1,220 @@
+"""The core data model: what a case holds and what an assessment says.
+
+Every model is immutable. Input models (:class:`Case` and its parts) mirror the case format of
+the design; :class:`Assessment` is what every front end renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Sex = Literal["F", "M"]
+Qualifier = Literal["low", "normal", "high", "positive", "negative", "<", ">"]
+Status = Literal["low", "normal", "high", "unknown"]
+State = Literal["present", "absent", "unknown"]
+Effect = Literal["supports", "refutes", "neutral"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ----------------------------------------------------------------------------- input
+
+
+class Patient(Frozen):
+    age_years: float | None = Field(default=None, ge=0, le=130)
+    birth_date: dt.date | None = None
+    sex: Sex | None = None
+
+
+class LabResult(Frozen):
+    """One laboratory result as the lab reported it (value and unit not yet converted)."""
+
+    analyte: str | None = None
+    loinc: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    qualifier: Qualifier | None = None
+    ref_low: float | None = None
+    ref_high: float | None = None
+    day: float | None = None
+    date: dt.date | None = None
+    specimen: str | None = None
+
+
+class EventRecord(Frozen):
+    """Something that happened to the patient (surgery, transfusion …) and when."""
+
+    event: str
+    days_before: float | None = Field(default=None, ge=0)
+    day: float | None = None
+    date: dt.date | None = None
+
+
+class Context(Frozen):
+    """What else is known. ``None`` means not told; an empty list means "none"."""
+
+    medications: tuple[str, ...] | None = None
+    events: tuple[EventRecord, ...] | None = None
+    findings: tuple[str, ...] | None = None
+    setting: Literal["outpatient", "inpatient", "icu"] | None = None
+
+
+class Case(Frozen):
+    id: str | None = None
+    patient: Patient = Patient()
+    labs: tuple[LabResult, ...]
+    context: Context = Context()
+    diagnosis: str | None = None
+
+
+# ----------------------------------------------------------------------------- output
+
+
+class Measurement(Frozen):
+    """A lab result after normalisation: canonical analyte id, canonical unit, relative time."""
+
+    analyte: str
+    value: float | None
+    unit: str
+    qualifier: Qualifier | None = None
+    ref_low: float | None = None
+    ref_high: float | None = None
+    t: float | None = None
+    """Days relative to the index ALP (0); negative is earlier; ``None`` when not known."""
+    specimen: str | None = None
+    pointer: str
+    original: str
+
+
+class AlpMeasurement(Frozen):
+    value: float | None
+    unit: str
+    t: float | None
+    lower_limit: float | None
+    upper_limit: float | None
+    limit_source: str | None
+    status: Status
+    pointer: str
+
+
+class AlpStatus(Frozen):
+    value: float | None
+    unit: str = "U/L"
+    lower_limit: float | None
+    upper_limit: float | None
+    limit_source: str | None
+    age_sex_interval: str | None = None
+    age_sex_lower_limit: float | None = None
+    status: Status
+    low_for_age_only: bool = False
+    persistent: bool | None = None
+    persistence_reason: str = ""
+    measurements: tuple[AlpMeasurement, ...] = ()
+
+
+class Evidence(Frozen):
+    finding: str
+    label: str
+    plain: str | None = None
+    state: State
+    effect: Effect
+    weight: float
+    detail: str = ""
+    source: str | None = None
+    estimate: bool = False
+
+
+class Artifact(Frozen):
+    id: str
+    name: str
+    evidence: tuple[Evidence, ...]
+    action: str
+
+
+class CauseResult(Frozen):
+    id: str
+    name: str
+    plain_name: str
+    probability: float
+    prior: float
+    transient: bool
+    summary: str
+    plain: str
+    evidence: tuple[Evidence, ...]
+    management: tuple[str, ...]
+    patient_questions: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+class ScoreItem(Frozen):
+    item: str
+    label: str
+    state: Literal["met", "not met", "unknown"]
+    points: float
+    group: str | None = None
+    detail: str = ""
+
+
+class ScoreResult(Frozen):
+    id: str
+    name: str
+    cause: str
+    totals: dict[str, float]
+    complete: bool
+    interpretation: str
+    items: tuple[ScoreItem, ...]
+    missing: tuple[str, ...]
+    source: str
+    note: str = ""
+
+
+class NextTest(Frozen):
+    test: str
+    name: str
+    why: str
+    expected_information_gain: float
+    relative_cost: int
+    invasiveness: str
+    causes: tuple[str, ...]
+    preparation: str = ""
+
+
+class NotUnderstood(Frozen):
+    pointer: str
+    value: str
+    reason: str
+    suggestions: tuple[str, ...] = ()
+
+
+class Source(Frozen):
+    id: str
+    citation: str
+    url: str | None = None
+
+
+class Assessment(Frozen):
+    case_id: str | None
+    patient: Patient
+    age_years: float | None
+    alp: AlpStatus
+    artifacts: tuple[Artifact, ...]
+    causes: tuple[CauseResult, ...]
+    scores: tuple[ScoreResult, ...]
+    next_tests: tuple[NextTest, ...]
+    unknown_findings: tuple[str, ...]
+    understood: tuple[str, ...]
+    not_understood: tuple[NotUnderstood, ...]
+    warnings: tuple[str, ...]
+    sources: tuple[Source, ...]
+    knowledge_version: str
+    disclaimer: str
+    disclaimer_plain: str
+
+    def top(self, n: int = 3) -> list[str]:
+        """The ids of the first ``n`` causes, best first."""
+        return [c.id for c in self.causes[:n]]

@@ -1,0 +1,1 @@
+"""Front-end renderings of an :class:`~lowalp.model.Assessment` (text, JSON, HTML)."""

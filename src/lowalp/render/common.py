@@ -1,0 +1,79 @@
+"""Wording shared by every rendering: numbers, days, hedged probability words."""
+
+from __future__ import annotations
+
+from lowalp.model import AlpStatus, Assessment, CauseResult
+
+DETAIL_CAUSES = 5
+
+
+def pct(p: float) -> str:
+    """A probability as a percentage people can read.
+
+    >>> pct(0.623), pct(0.004), pct(0.0)
+    ('62%', '<1%', '0%')
+    """
+    if p <= 0:
+        return "0%"
+    if p < 0.005:
+        return "<1%"
+    return f"{p * 100:.0f}%"
+
+
+def num(x: float | None) -> str:
+    if x is None:
+        return "?"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.3g}"
+
+
+def day(t: float | None) -> str:
+    if t is None:
+        return "day ?"
+    if t == 0:
+        return "index"
+    return f"day {t:+g}"
+
+
+def likelihood_word(p: float) -> str:
+    """Hedged words for a probability; never 'diagnostic'."""
+    if p >= 0.7:
+        return "most consistent with the data"
+    if p >= 0.4:
+        return "a leading possibility"
+    if p >= 0.15:
+        return "possible"
+    return "less likely"
+
+
+def alp_line(alp: AlpStatus) -> str:
+    limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
+    where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
+    return f"ALP {num(alp.value)} U/L — {alp.status.upper()} (limits {limits}, from {where})"
+
+
+def persistence_line(alp: AlpStatus) -> str:
+    word = {True: "yes", False: "no", None: "cannot tell"}[alp.persistent]
+    return f"Persistent: {word} — {alp.persistence_reason}"
+
+
+def summary_line(a: Assessment) -> str:
+    """One line for a note or a card (under 140 characters)."""
+    alp = a.alp
+    head = f"ALP {num(alp.value)} U/L {alp.status}"
+    if alp.low_for_age_only:
+        head += " for age"
+    if alp.persistent:
+        head += ", persistent"
+    if a.artifacts:
+        return (head + f"; {a.artifacts[0].name.lower()} suspected: recollect before acting")[:139]
+    top = a.causes[0]
+    text = f"{head}; most consistent with {top.name} ({pct(top.probability)})"
+    if a.next_tests:
+        text += f"; next: {a.next_tests[0].name.split(' (')[0]}"
+    return text[:139]
+
+
+def leading(a: Assessment, n: int = DETAIL_CAUSES) -> list[CauseResult]:
+    return list(a.causes[:n])

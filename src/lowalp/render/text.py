@@ -1,0 +1,242 @@
+"""The terminal report, for a clinician or (``audience="patient"``) in plain language."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Literal
+
+from lowalp.model import Assessment, CauseResult
+from lowalp.render.common import (
+    alp_line,
+    day,
+    leading,
+    likelihood_word,
+    num,
+    pct,
+    persistence_line,
+    summary_line,
+)
+
+Audience = Literal["clinician", "patient"]
+WIDTH = 96
+
+
+def render_text(a: Assessment, *, audience: Audience = "clinician", color: bool = False) -> str:
+    return (_patient if audience == "patient" else _clinician)(a, _Style(color))
+
+
+class _Style:
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def _wrap(self, code: str, s: str) -> str:
+        return f"\033[{code}m{s}\033[0m" if self.on else s
+
+    def bold(self, s: str) -> str:
+        return self._wrap("1", s)
+
+    def warn(self, s: str) -> str:
+        return self._wrap("1;33", s)
+
+    def dim(self, s: str) -> str:
+        return self._wrap("2", s)
+
+
+def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=WIDTH,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+    ) or [indent]
+
+
+def _who(a: Assessment) -> str:
+    age = f"{a.age_years:.3g} y" if a.age_years is not None else "age not given"
+    sex = {"F": "female", "M": "male", None: "sex not given"}[a.patient.sex]
+    return f"{age}, {sex}"
+
+
+def _clinician(a: Assessment, st: _Style) -> str:
+    out: list[str] = []
+    title = f"lowalp assessment{' — ' + a.case_id if a.case_id else ''}"
+    out.append(st.bold(title) + st.dim(f"   (knowledge {a.knowledge_version})"))
+    out.append(f"Patient: {_who(a)}")
+    out.append(f"Summary: {summary_line(a)}")
+    out.append("")
+    alp = a.alp
+    out.append(st.bold(alp_line(alp)))
+    if alp.age_sex_interval and alp.limit_source == "lab":
+        out.append(f"  Age/sex interval for comparison: {alp.age_sex_interval}")
+    if alp.low_for_age_only:
+        out.append(
+            st.warn(
+                "  Low for age and sex although inside the printed range: the printed range looks like an adult one."
+            )
+        )
+    out.append(persistence_line(alp))
+    if len(alp.measurements) > 1:
+        series = "   ".join(f"{day(m.t)}: {num(m.value)} {m.status}" for m in alp.measurements)
+        out += _wrap(series, "  ")
+    out.append("")
+
+    for art in a.artifacts:
+        out.append(st.warn(f"PRE-ANALYTICAL WARNING: {art.name}"))
+        for e in art.evidence:
+            out += _wrap(f"{e.label}: {e.state} ({e.detail})", "    ", "  - ")
+        out += _wrap(f"Action: {art.action}", "    ", "  → ")
+        out.append("")
+
+    out.append(st.bold("Possible explanations (decision support, not a diagnosis)"))
+    for i, c in enumerate(leading(a), start=1):
+        out += _cause_block(i, c, st)
+    rest = a.causes[len(leading(a)) :]
+    if rest:
+        out += _wrap(
+            ", ".join(f"{c.name} {pct(c.probability)}" for c in rest), "    ", "  Others: "
+        )
+    out.append("")
+
+    if a.scores:
+        out.append(st.bold("Published scores and criteria"))
+        for s in a.scores:
+            totals = ", ".join(f"{g} {num(v)}" for g, v in s.totals.items())
+            out += _wrap(f"{s.name}: {totals} — {s.interpretation} [{s.source}]", "    ", "  ")
+            for it in s.items:
+                out += _wrap(
+                    f"{it.label}: {it.state}, {num(it.points)} pt ({it.detail})", "      ", "    · "
+                )
+            if s.note:
+                out += _wrap(s.note, "      ", "    note: ")
+        out.append("")
+
+    if a.next_tests:
+        out.append(st.bold("Next tests (most informative first)"))
+        for i, t in enumerate(a.next_tests[:8], start=1):
+            cost = "£" * t.relative_cost
+            out += _wrap(
+                f"{t.name} — information gain {t.expected_information_gain:.2f} bits, cost {cost}, {t.invasiveness}",
+                "     ",
+                f"{i:>2}. ",
+            )
+            out += _wrap(t.why, "       ", "     ")
+            if t.preparation:
+                out += _wrap(f"Preparation: {t.preparation}", "       ", "     ")
+        out.append("")
+
+    mgmt = [(c, m) for c in a.causes[:2] if c.probability >= 0.1 for m in c.management]
+    if mgmt:
+        out.append(st.bold("Management pointers (for the leading explanations)"))
+        for c, m in mgmt:
+            out += _wrap(f"[{c.name}] {m}", "    ", "  - ")
+        out.append("")
+
+    if a.unknown_findings:
+        out.append(st.bold("Not known (unknown is not normal)"))
+        out += _wrap(", ".join(a.unknown_findings), "  ")
+        out.append("")
+    if a.not_understood:
+        out.append(st.warn("Not understood — left out of the reasoning"))
+        for n in a.not_understood:
+            hint = f" (did you mean {', '.join(n.suggestions)}?)" if n.suggestions else ""
+            out += _wrap(f"{n.pointer}: '{n.value}' — {n.reason}{hint}", "    ", "  - ")
+        out.append("")
+    if a.warnings:
+        out.append(st.warn("Warnings and assumptions"))
+        for w in a.warnings:
+            out += _wrap(w, "    ", "  - ")
+        out.append("")
+    if a.sources:
+        out.append(st.bold("Sources"))
+        for src in a.sources:
+            out += _wrap(
+                f"[{src.id}] {src.citation}" + (f" {src.url}" if src.url else ""), "    ", "  "
+            )
+        out.append("")
+    out += _wrap(a.disclaimer)
+    return "\n".join(out) + "\n"
+
+
+def _cause_block(i: int, c: CauseResult, st: _Style) -> list[str]:
+    kind = "transient" if c.transient else "persistent"
+    out = [
+        st.bold(f"{i:>2}. {c.name} — {pct(c.probability)}")
+        + st.dim(f"  ({likelihood_word(c.probability)}; {kind} cause; prior {pct(c.prior)})")
+    ]
+    known = [e for e in c.evidence if e.state != "unknown"]
+    for e in known[:6]:
+        sign = "+" if e.weight > 0 else "−" if e.weight < 0 else "·"
+        src = f"[{e.source}]" if e.source else "[estimate]"
+        est = " est." if e.estimate and e.source else ""
+        out += _wrap(
+            f"{sign} {e.label}: {e.state} (weight {e.weight:+.2f}{est}) {src} — {e.detail}",
+            "        ",
+            "      ",
+        )
+    unknown = [e.label for e in c.evidence if e.state == "unknown"]
+    if unknown:
+        out += _wrap(
+            "? unknown: " + "; ".join(unknown[:6]) + ("…" if len(unknown) > 6 else ""),
+            "        ",
+            "      ",
+        )
+    return out
+
+
+def _patient(a: Assessment, st: _Style) -> str:
+    out: list[str] = []
+    alp = a.alp
+    out.append(st.bold("Your alkaline phosphatase (ALP) result, in plain words"))
+    out.append("")
+    state = {
+        "low": "lower than usual",
+        "normal": "in the usual range",
+        "high": "higher than usual",
+        "unknown": "hard to judge",
+    }[alp.status]
+    out += _wrap(
+        f"ALP is an enzyme made mostly by your bones and liver. Your result was {num(alp.value)} U/L, "
+        f"which is {state} for someone of your age and sex (usual range {num(alp.lower_limit)}–{num(alp.upper_limit)} U/L)."
+    )
+    if alp.low_for_age_only:
+        out += _wrap(
+            "Children and teenagers normally have much higher ALP than adults. Your result was inside the adult range printed on the report, but it is low for your age."
+        )
+    if alp.persistent:
+        out += _wrap("It has been low on more than one test, weeks apart.")
+    elif alp.persistent is False and alp.status == "low":
+        out += _wrap("Earlier results were normal, so this may be a short-lived drop.")
+    out.append("")
+    for _art in a.artifacts:
+        out += _wrap(
+            "First: the blood sample may have been affected by the chemical in another tube. "
+            "The result may not be real. The usual next step is simply to take a new sample.",
+        )
+        out.append("")
+    out.append(st.bold("Possible reasons, most likely first"))
+    for c in a.causes[:3]:
+        out += _wrap(f"{c.plain_name} ({pct(c.probability)}): {c.plain}", "     ", " • ")
+        clues = [e.plain or e.label for e in c.evidence if e.state == "present" and e.weight > 0][
+            :3
+        ]
+        if clues:
+            out += _wrap("What points this way: " + "; ".join(clues) + ".", "     ", "     ")
+    out.append("")
+    if a.next_tests:
+        out.append(st.bold("Tests that could help"))
+        for t in a.next_tests[:4]:
+            out += _wrap(t.name, "     ", " • ")
+        out.append("")
+    questions = [q for c in a.causes[:2] for q in c.patient_questions]
+    if questions:
+        out.append(st.bold("Questions you could ask your doctor"))
+        for q in dict.fromkeys(questions):
+            out += _wrap(q, "     ", " • ")
+        out.append("")
+    if a.not_understood:
+        out += _wrap(
+            f"Some of the information given could not be used ({len(a.not_understood)} item(s)); your doctor can check it."
+        )
+        out.append("")
+    out += _wrap(a.disclaimer_plain)
+    return "\n".join(out) + "\n"

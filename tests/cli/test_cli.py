@@ -1,0 +1,140 @@
+"""The command line: exit codes, JSON on stdout only, every command answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tests.conftest import make_case
+
+from lowalp.cli import main
+
+
+@pytest.fixture
+def case_file(tmp_path: Path) -> Path:
+    p = tmp_path / "case.json"
+    p.write_text(
+        json.dumps(make_case({"analyte": "alp", "value": 24, "unit": "U/L", "day": -120}, id="c1"))
+    )
+    return p
+
+
+def test_assess_text(case_file, capsys):
+    assert main(["assess", str(case_file)]) == 0
+    out = capsys.readouterr().out
+    assert "ALP 20 U/L — LOW" in out
+    assert "Persistent: yes" in out
+    assert "not a diagnosis" in out or "does not make a diagnosis" in out
+
+
+def test_assess_json_prints_only_json(case_file, capsys):
+    assert main(["assess", str(case_file), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["alp"]["status"] == "low"
+    assert doc["alp"]["persistent"] is True
+    assert {
+        "alp",
+        "artifacts",
+        "causes",
+        "next_tests",
+        "not_understood",
+        "warnings",
+        "knowledge_version",
+    } <= set(doc)
+    first = doc["causes"][0]
+    assert {"id", "name", "probability", "evidence"} <= set(first)
+    assert abs(sum(c["probability"] for c in doc["causes"]) - 1) < 1e-9
+
+
+def test_assess_patient_audience(case_file, capsys):
+    assert main(["assess", str(case_file), "--audience", "patient"]) == 0
+    out = capsys.readouterr().out
+    assert "Questions you could ask your doctor" in out
+    assert "(weight" not in out
+
+
+def test_assess_html_writes_a_file(case_file, tmp_path, capsys):
+    target = tmp_path / "r.html"
+    assert main(["assess", str(case_file), "--format", "html", "-o", str(target)]) == 0
+    assert target.read_text().lstrip().lower().startswith("<!doctype html")
+
+
+def test_rejected_input_exits_1_and_lists_problems(tmp_path, capsys):
+    p = tmp_path / "bad.json"
+    p.write_text(
+        json.dumps(
+            make_case(
+                {"analyte": "albumin", "value": "x", "unit": "g/dL"},
+                {"analyte": "tsh", "value": "y", "unit": "mIU/L"},
+            )
+        )
+    )
+    assert main(["assess", str(p)]) == 1
+    err = capsys.readouterr().err
+    assert "labs[1].value" in err
+    assert "labs[2].value" in err
+    assert "Traceback" not in err
+
+
+def test_malformed_json(tmp_path, capsys):
+    p = tmp_path / "bad.json"
+    p.write_text('{"labs": [')
+    assert main(["assess", str(p)]) == 1
+    assert "not valid JSON" in capsys.readouterr().err
+
+
+def test_missing_file(capsys):
+    assert main(["assess", "/nonexistent/case.json"]) == 1
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["assess"])
+    assert exc.value.code == 2
+    assert main([]) == 2
+
+
+def test_ranges(capsys):
+    assert main(["ranges", "--age", "12", "--sex", "M"]) == 0
+    out = capsys.readouterr().out
+    assert "129–417" in out
+    assert main(["ranges", "--age", "30", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["sex"] for r in rows} == {"F", "M"}
+
+
+def test_knowledge_listing(capsys):
+    assert main(["knowledge"]) == 0
+    out = capsys.readouterr().out
+    assert "hypophosphatasia" in out
+    assert "wilson_disease" in out
+    assert main(["knowledge", "--cause", "hypophosphatasia"]) == 0
+    assert main(["knowledge", "--cause", "hypophosphatasa"]) == 2
+    assert "did you mean hypophosphatasia" in capsys.readouterr().err
+
+
+def test_evaluate_jsonl(tmp_path, capsys):
+    lines = [
+        json.dumps(
+            make_case({"analyte": "tsh", "value": 30, "unit": "mIU/L", "day": 0}, id="t1")
+            | {"diagnosis": "hypothyroidism"}
+        ),
+        "{not json",
+    ]
+    p = tmp_path / "cases.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    assert main(["evaluate", str(p), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["n"] == 2
+    assert {"top1", "top3", "per_cause", "cases"} <= set(doc)
+    bad = [c for c in doc["cases"] if c.get("error")]
+    assert len(bad) == 1
+    assert bad[0]["ranked"] == []
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert "knowledge" in capsys.readouterr().out
