@@ -7,6 +7,7 @@ the design; :class:`Assessment` is what every front end renders.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -89,11 +90,16 @@ class Measurement(Frozen):
     specimen: str | None = None
     pointer: str
     original: str
+    """The value and unit as given, e.g. "0.58 mmol/L"."""
+    original_ref: str | None = None
+    """The lab's range as given, e.g. "0.75–0.95 mmol/L"."""
 
 
 class AlpMeasurement(Frozen):
     value: float | None
     unit: str
+    reported: str = ""
+    """The value and the lab's range as given (units as printed)."""
     t: float | None
     lower_limit: float | None
     upper_limit: float | None
@@ -105,6 +111,8 @@ class AlpMeasurement(Frozen):
 class AlpStatus(Frozen):
     value: float | None
     unit: str = "U/L"
+    reported: str = ""
+    """The index value and the lab's range as given (units as printed)."""
     lower_limit: float | None
     upper_limit: float | None
     limit_source: str | None
@@ -117,13 +125,17 @@ class AlpStatus(Frozen):
     measurements: tuple[AlpMeasurement, ...] = ()
 
 
-class Evidence(Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """One finding's contribution to one cause (a plain dataclass: there are hundreds a case)."""
+
     finding: str
     label: str
-    plain: str | None = None
     state: State
     effect: Effect
     weight: float
+    """Natural log of the likelihood ratio applied (0 when the finding is unknown)."""
+    plain: str | None = None
     detail: str = ""
     source: str | None = None
     estimate: bool = False

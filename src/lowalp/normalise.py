@@ -63,6 +63,7 @@ class _Draft:
     ref_low: float | None
     ref_high: float | None
     original: str
+    original_ref: str | None = None
 
 
 def _indexes(kb: Knowledge) -> tuple[PhraseIndex, PhraseIndex, PhraseIndex]:
@@ -349,8 +350,21 @@ def _lab(
         return None
     censor = f"{lab.qualifier}" if lab.qualifier in ("<", ">") else ""
     original = f"{censor}{lab.value:g} {unit}"
+    original_ref = None
+    if lab.ref_low is not None or lab.ref_high is not None:
+        lo = "" if lab.ref_low is None else f"{lab.ref_low:g}"
+        hi = "" if lab.ref_high is None else f"{lab.ref_high:g}"
+        original_ref = f"{lo}–{hi} {unit}"
     return _Draft(
-        lab, pointer, analyte.id, value, analyte.canonical_unit, ref_low, ref_high, original
+        lab,
+        pointer,
+        analyte.id,
+        value,
+        analyte.canonical_unit,
+        ref_low,
+        ref_high,
+        original,
+        original_ref,
     )
 
 
@@ -451,6 +465,7 @@ def _measurement(d: _Draft, index: _Draft, warnings: list[str]) -> Measurement:
         specimen=d.lab.specimen,
         pointer=d.pointer,
         original=d.original,
+        original_ref=d.original_ref,
     )
 
 

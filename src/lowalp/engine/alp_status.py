@@ -51,6 +51,7 @@ def alp_status(work: Work) -> Work:
     status = AlpStatus(
         value=am.value,
         unit="U/L",
+        reported=am.reported,
         lower_limit=am.lower_limit,
         upper_limit=am.upper_limit,
         limit_source=am.limit_source,
@@ -138,9 +139,11 @@ def _judge(
         status = "unknown"
     else:
         status = "normal"
+    reported = m.original + (f" (lab range {m.original_ref})" if m.original_ref else "")
     am = AlpMeasurement(
         value=m.value,
         unit="U/L",
+        reported=reported,
         t=m.t,
         lower_limit=lower,
         upper_limit=upper,

@@ -154,7 +154,10 @@ class _Evaluator:
             if limit is None:
                 return FindingState(f.id, "unknown", f"{shown}: no reference range to compare with")
             op = "lt" if f.op == "below_ref" else "gt"
-            detail = f"{shown} ({origin}: {_fmt(lo)}–{_fmt(hi)} {m.unit})"
+            if origin == "lab range" and m.original_ref:
+                detail = f"{shown} (lab range {m.original_ref})"
+            else:
+                detail = f"{shown} ({origin}: {_fmt(lo)}–{_fmt(hi)} {m.unit})"
         else:
             limit = self.kb.thresholds[f.id]
             op = f.op
@@ -209,7 +212,9 @@ class _Evaluator:
         if inside:
             e = inside[0]
             return FindingState(
-                f.id, "present", f"{e.text}, {e.days_before:g} days before (window {lo:g}–{hi:g})"
+                f.id,
+                "present",
+                f"{self._event_label(e.event)} {_days(e.days_before)} before (window {lo:g}–{hi:g} days)",
             )
         untimed = [e for e in relevant if e.days_before is None]
         if untimed:
@@ -219,11 +224,14 @@ class _Evaluator:
             return FindingState(
                 f.id,
                 "absent",
-                f"{e.text} {e.days_before:g} days before: outside the {lo:g}–{hi:g} day window",
+                f"{self._event_label(e.event)} {_days(e.days_before)} before: outside the {lo:g}–{hi:g} day window",
             )
         if self.case.events_given:
             return FindingState(f.id, "absent", "not in the event list")
         return FindingState(f.id, "unknown", "no event list given")
+
+    def _event_label(self, event_id: str) -> str:
+        return self.kb.events[event_id].label
 
     def _alp(self, f: AlpFinding) -> FindingState:
         series = self.work.series
@@ -233,9 +241,17 @@ class _Evaluator:
         if f.property == "persistent":
             value, detail = series.persistent, series.reason
         elif f.property == "fall_from_normal":
-            value, detail = series.fall_from_normal, "from the ALP series"
+            value = series.fall_from_normal
+            detail = series.fall_detail or (
+                "earlier values low too" if value is False else "no earlier value"
+            )
         elif f.property == "normal_on_record":
-            value, detail = series.normal_on_record, "from the ALP series"
+            value = series.normal_on_record
+            detail = {
+                True: "a normal value on record",
+                False: "every earlier value low",
+                None: "no earlier value",
+            }[value]
         else:
             alp = self.work.alp
             if alp.status != "low":
@@ -252,7 +268,11 @@ class _Evaluator:
 
 
 def _fmt(x: float | None) -> str:
-    return "?" if x is None else f"{x:g}"
+    return "?" if x is None else f"{x:.4g}"
+
+
+def _days(n: float | None) -> str:
+    return "at an unknown time" if n is None else f"{n:g} day{'' if n == 1 else 's'}"
 
 
 def _compare(value: float, censor: str | None, op: str, limit: float) -> State:

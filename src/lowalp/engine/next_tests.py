@@ -19,6 +19,8 @@ from lowalp.model import NextTest
 
 MAX_FINDINGS_PER_TEST = 4
 MIN_GAIN = 1e-4
+NEGLIGIBLE = 1e-4
+"""Causes below this probability are left out of the simulation (their share is renormalised)."""
 
 
 def _entropy(p: list[float]) -> float:
@@ -27,8 +29,10 @@ def _entropy(p: list[float]) -> float:
 
 def next_tests(work: Work) -> Work:
     kb = work.kb
-    causes = [kb.causes[c.id] for c in work.causes]
-    probs = [c.probability for c in work.causes]
+    kept = [c for c in work.causes if c.probability >= NEGLIGIBLE] or list(work.causes[:1])
+    causes = [kb.causes[c.id] for c in kept]
+    mass = sum(c.probability for c in kept)
+    probs = [c.probability / mass for c in kept]
     h0 = _entropy(probs)
 
     # P(present | cause) for every finding a cause uses; the base rate elsewhere.
@@ -58,9 +62,10 @@ def next_tests(work: Work) -> Work:
         gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen])
         if gain < MIN_GAIN:
             continue
+        rank = {c.id: i for i, c in enumerate(work.causes)}
         bearing = sorted(
-            {c.id for c in causes for f in chosen if f in rule_weights(kb, c)},
-            key=lambda cid: -next(x.probability for x in work.causes if x.id == cid),
+            {c.id for c in kb.causes.values() for f in chosen if f in rule_weights(kb, c)},
+            key=rank.__getitem__,
         )
         labels = [kb.findings[f].label for f in chosen]
         why = "would settle: " + "; ".join(labels[:4]) + ("…" if len(labels) > 4 else "")
@@ -87,15 +92,18 @@ def _spread(p: list[float]) -> float:
 
 
 def _expected_entropy(prior: list[float], p_findings: list[list[float]]) -> float:
-    n = len(prior)
+    """Expected entropy of the cause distribution after the findings are observed."""
     total = 0.0
     for outcome in itertools.product((True, False), repeat=len(p_findings)):
-        joint = list(prior)
+        joint = prior
         for present, pf in zip(outcome, p_findings, strict=True):
-            for j in range(n):
-                joint[j] *= pf[j] if present else 1.0 - pf[j]
+            if present:
+                joint = [a * b for a, b in zip(joint, pf, strict=True)]
+            else:
+                joint = [a * (1.0 - b) for a, b in zip(joint, pf, strict=True)]
         p_o = sum(joint)
         if p_o <= 0:
             continue
-        total += p_o * _entropy([x / p_o for x in joint])
+        # p_o * H(joint / p_o) = p_o * log2(p_o) - sum(x * log2(x))
+        total += p_o * math.log2(p_o) - sum(x * math.log2(x) for x in joint if x > 0)
     return total

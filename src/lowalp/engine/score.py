@@ -11,6 +11,8 @@ from lowalp.model import CauseResult, Effect, Evidence
 
 
 def score(work: Work) -> Work:
+    """Rank the causes. Result models are built without re-validation: every field comes from
+    validated knowledge or from the stages before."""
     kb, case = work.kb, work.case
     rows = []
     for cause in kb.causes.values():
@@ -53,7 +55,7 @@ def score(work: Work) -> Work:
     top = max(r[2] for r in rows)
     total = sum(math.exp(r[2] - top) for r in rows)
     results = [
-        CauseResult(
+        CauseResult.model_construct(
             id=cause.id,
             name=cause.name,
             plain_name=cause.plain_name,

@@ -32,6 +32,7 @@ class Series:
     reason: str
     fall_from_normal: bool | None
     normal_on_record: bool | None
+    fall_detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -69,18 +69,24 @@ class Knowledge:
         return f.base_rate if f.base_rate is not None else self.settings.default_base_rate
 
     def tests_for_finding(self, finding_id: str) -> list[str]:
-        """Tests whose result decides this finding (directly or through its parts)."""
+        """Tests whose result decides this finding (directly or through its analytes)."""
+        if "tests_by_finding" not in self.cache:
+            self.cache["tests_by_finding"] = {fid: self._tests_for(fid) for fid in self.findings}
+        found: list[str] = self.cache["tests_by_finding"][finding_id]
+        return found
+
+    def _tests_for(self, finding_id: str) -> list[str]:
         f = self.findings[finding_id]
         analytes: set[str] = set()
         if isinstance(f, LabFinding):
             analytes.add(f.analyte)
         elif isinstance(f, RatioFinding):
             analytes.update((f.numerator, f.denominator))
-        out = []
-        for t in self.tests.values():
-            if finding_id in t.findings or analytes & set(t.analytes) or f.kind in t.kinds:
-                out.append(t.id)
-        return out
+        return [
+            t.id
+            for t in self.tests.values()
+            if finding_id in t.findings or analytes & set(t.analytes) or f.kind in t.kinds
+        ]
 
 
 def load_knowledge(path: str | Path | None = None) -> Knowledge:

@@ -50,7 +50,16 @@ def likelihood_word(p: float) -> str:
 def alp_line(alp: AlpStatus) -> str:
     limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
     where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
-    return f"ALP {num(alp.value)} U/L — {alp.status.upper()} (limits {limits}, from {where})"
+    as_given = (
+        f"; reported as {alp.reported}"
+        if alp.reported
+        and alp.value is not None
+        and not alp.reported.startswith(f"{alp.value:g} U/L")
+        else ""
+    )
+    return (
+        f"ALP {num(alp.value)} U/L — {alp.status.upper()} (limits {limits}, from {where}{as_given})"
+    )
 
 
 def persistence_line(alp: AlpStatus) -> str:
