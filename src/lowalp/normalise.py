@@ -352,9 +352,9 @@ def _lab(
     original = f"{censor}{lab.value:g} {unit}"
     original_ref = None
     if lab.ref_low is not None or lab.ref_high is not None:
-        lo = "" if lab.ref_low is None else f"{lab.ref_low:g}"
-        hi = "" if lab.ref_high is None else f"{lab.ref_high:g}"
-        original_ref = f"{lo}–{hi} {unit}"
+        lo_text = "" if lab.ref_low is None else f"{lab.ref_low:g}"
+        hi_text = "" if lab.ref_high is None else f"{lab.ref_high:g}"
+        original_ref = f"{lo_text}–{hi_text} {unit}"
     return _Draft(
         lab,
         pointer,
