@@ -1,1 +1,76 @@
-"""Adapters turn input formats into the core :class:`~lowalp.model.Case`."""
+"""Adapters turn input formats into the core :class:`~lowalp.model.Case`.
+
+Each adapter module exposes ``ADAPTER`` (see :class:`lowalp.adapters.base.Adapter`).
+:func:`load` picks one by name or by sniffing the content, and says what it tried.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from pathlib import Path
+
+from lowalp.adapters.base import Adapter, ReadOptions, ReadResult
+from lowalp.errors import InputError, Problem
+
+# name -> module, in the order they are tried when sniffing
+REGISTRY: dict[str, str] = {
+    "case-json": "lowalp.adapters.case_json",
+}
+
+
+def get(name: str) -> Adapter:
+    if name not in REGISTRY:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=2)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}?" if close else None
+        raise InputError(
+            [
+                Problem(
+                    "--input-format",
+                    f"unknown input format; known: {', '.join(REGISTRY)}",
+                    value=name,
+                    hint=hint,
+                )
+            ]
+        )
+    module = importlib.import_module(REGISTRY[name])
+    adapter: Adapter = module.ADAPTER
+    return adapter
+
+
+def _head(path: Path, size: int = 8192) -> str:
+    if path.is_dir():
+        return ""
+    with path.open("rb") as fh:
+        raw = fh.read(size)
+    return raw.decode("utf-8", errors="replace")
+
+
+def sniff(path: Path) -> Adapter:
+    head = _head(path)
+    tried = []
+    for name in REGISTRY:
+        adapter = get(name)
+        tried.append(name)
+        if adapter.sniff(head, path):
+            return adapter
+    raise InputError(
+        [
+            Problem(
+                str(path),
+                f"could not tell the format (tried {', '.join(tried)})",
+                hint="name it with --input-format",
+            )
+        ]
+    )
+
+
+def load(
+    path: str | Path, *, format: str | None = None, options: ReadOptions | None = None
+) -> ReadResult:
+    """Read cases from ``path`` in the named format, or the format its content shows."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError([Problem(str(p), "file not found")])
+    adapter = get(format) if format else sniff(p)
+    return adapter.read(p, options or ReadOptions())

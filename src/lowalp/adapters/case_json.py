@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
 from lowalp.errors import InputError, Problem
 from lowalp.model import Case
 
@@ -125,3 +126,50 @@ def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Case | InputError]]:
                 yield lineno, loads(line, source=f"{p}:{lineno}")
             except InputError as exc:
                 yield lineno, exc
+
+
+class _CaseJsonAdapter:
+    name = "case-json"
+    description = "lowalp case JSON (one object) or JSON Lines of cases"
+
+    def sniff(self, head: str, path: Path | None) -> bool:
+        text = head.lstrip()
+        if not text.startswith("{"):
+            return False
+        first = text.split("\n", 1)[0]
+        return '"resourceType"' not in first and ('"labs"' in text or '"patient"' in text)
+
+    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+        text = path.read_text(encoding="utf-8")
+        stripped = text.strip()
+        stats = ReadStats(unit="cases")
+        result = ReadResult(cases=[], stats=stats)
+        if "\n" not in stripped or _is_single_object(stripped):
+            case = loads(text, source=str(path))
+            stats.read = stats.used = stats.cases = 1
+            result.cases = [case]
+            return result
+        cases: list[Case] = []
+        for lineno, item in iter_jsonl(path):
+            stats.read += 1
+            if isinstance(item, InputError):
+                stats.rejected += 1
+                for p in item.problems:
+                    result.rejected.append(Rejected(f"line {lineno}: {p.pointer}", p.message, None))
+            else:
+                stats.used += 1
+                cases.append(item)
+        stats.cases = len(cases)
+        result.cases = cases
+        return result
+
+
+def _is_single_object(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+ADAPTER = _CaseJsonAdapter()

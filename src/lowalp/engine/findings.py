@@ -186,7 +186,7 @@ class _Evaluator:
         return FindingState(
             f.id,
             state,
-            f"ratio {ratio:.2f} ({n:g} {f.numerator_unit} / {d:g} {f.denominator_unit})",
+            f"ratio {ratio:.2f} ({n:.3g} {f.numerator_unit} / {d:.3g} {f.denominator_unit})",
         )
 
     def _pattern(self, f: PatternFinding) -> FindingState:

@@ -10,13 +10,15 @@ DETAIL_CAUSES = 5
 def pct(p: float) -> str:
     """A probability as a percentage people can read.
 
-    >>> pct(0.623), pct(0.004), pct(0.0)
-    ('62%', '<1%', '0%')
+    >>> pct(0.623), pct(0.004), pct(0.0), pct(0.9999)
+    ('62%', '<1%', '0%', '>99%')
     """
     if p <= 0:
         return "0%"
     if p < 0.005:
         return "<1%"
+    if p > 0.995:
+        return ">99%"
     return f"{p * 100:.0f}%"
 
 

@@ -1,0 +1,100 @@
+"""What every input adapter returns, and the options it takes.
+
+An adapter reads one format into core :class:`~lowalp.model.Case` objects. Nothing is dropped
+silently: every record it reads is either used or listed in ``rejected`` with a pointer into the
+input and the reason, and the counts reconcile (``read == used + rejected``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from lowalp.adapters.code_map import CodeMap
+from lowalp.model import Case
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One input record that was not used."""
+
+    pointer: str
+    """Where it is: ``entry[3].resource.valueQuantity.unit``, ``OBX[5]-6``, ``row 17``."""
+    reason: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        shown = f" ({self.value!r})" if self.value is not None else ""
+        return f"{self.pointer}: {self.reason}{shown}"
+
+
+@dataclass
+class ReadStats:
+    """Record counts; ``read == used + rejected`` once reading is finished."""
+
+    unit: str = "records"
+    """What a record is for this format: resources, OBX segments, rows …"""
+    read: int = 0
+    used: int = 0
+    rejected: int = 0
+    cases: int = 0
+
+    def reconciles(self) -> bool:
+        return self.read == self.used + self.rejected
+
+    def summary(self) -> str:
+        return (
+            f"{self.read} {self.unit} read = {self.used} used + {self.rejected} rejected; "
+            f"{self.cases} case{'s' if self.cases != 1 else ''}"
+        )
+
+
+@dataclass
+class ReadResult:
+    """Cases read from one source. ``rejected`` and ``stats`` are complete once ``cases`` is
+    exhausted (adapters may stream)."""
+
+    cases: Iterable[Case]
+    rejected: list[Rejected] = field(default_factory=list)
+    stats: ReadStats = field(default_factory=ReadStats)
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int | None], None]
+"""Called as ``progress(done, total)`` in bytes (``total`` None when unknown)."""
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    code_map: CodeMap | None = None
+    progress: Progress | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+    """CSV/Parquet: our column name -> the file's column name."""
+
+
+class Adapter(Protocol):
+    name: str
+    """The ``--input-format`` name."""
+    description: str
+
+    def sniff(self, head: str, path: Path | None) -> bool:
+        """True when the first few KiB of text (``head``) look like this format."""
+        ...
+
+    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+        """Read the file (or folder, where the format has several files)."""
+        ...
+
+
+def chunks(
+    stream: Iterator[bytes], progress: Progress | None, total: int | None
+) -> Iterator[bytes]:
+    """Pass chunks through, reporting progress."""
+    done = 0
+    for chunk in stream:
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+        yield chunk
