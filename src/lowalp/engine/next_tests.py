@@ -50,7 +50,10 @@ def next_tests(work: Work) -> Work:
         finding = kb.findings[fid]
         parts = [fid]
         if isinstance(finding, PatternFinding):
-            parts += [*finding.all_of, *finding.any_of]
+            # only the parts still unknown can be settled by a test
+            parts += [
+                p for p in (*finding.all_of, *finding.any_of) if work.findings[p].state == "unknown"
+            ]
         for part in parts:
             for tid in kb.tests_for_finding(part):
                 decides.setdefault(tid, set()).add(fid)
