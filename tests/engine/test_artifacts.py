@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lowalp.render.text import render_text
 from tests.conftest import make_case
+
+from lowalp.render.text import render_text
 
 EDTA = (
     {"analyte": "potassium", "value": 7.4, "unit": "mmol/L", "day": 0},
