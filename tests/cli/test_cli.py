@@ -138,3 +138,41 @@ def test_evaluate_jsonl(tmp_path, capsys):
 def test_version(capsys):
     assert main(["--version"]) == 0
     assert "knowledge" in capsys.readouterr().out
+
+
+def test_several_cases_give_json_lines_and_a_summary(tmp_path, capsys):
+    lines = [
+        json.dumps(make_case(id="a")),
+        json.dumps(make_case({"analyte": "tsh", "value": 30, "unit": "mIU/L", "day": 0}, id="b")),
+        json.dumps({"patient": {"age_years": 3}}),
+    ]
+    p = tmp_path / "cases.jsonl"
+    p.write_text("\n".join(lines) + "\n")
+    rejects = tmp_path / "rejects.csv"
+    assert main(["assess", str(p), "--format", "json", "--rejects", str(rejects)]) == 0
+    out, err = capsys.readouterr()
+    docs = [json.loads(line) for line in out.splitlines()]
+    assert [d["case_id"] for d in docs] == ["a", "b"]
+    assert "3 cases read = 2 used + 1 rejected" in err
+    assert "line 3" in rejects.read_text()
+
+
+def test_input_format_did_you_mean(case_file, capsys):
+    assert main(["assess", str(case_file), "--input-format", "case_jsn"]) == 1
+    assert "did you mean 'case-json'" in capsys.readouterr().err
+
+
+def test_standard_input(case_file, capsys, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(case_file.read_bytes())))
+    assert main(["assess", "-", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["alp"]["status"] == "low"
+
+
+def test_several_cases_as_html_go_to_a_folder(tmp_path, capsys):
+    p = tmp_path / "cases.jsonl"
+    p.write_text(json.dumps(make_case(id="a")) + "\n" + json.dumps(make_case(id="b")) + "\n")
+    out = tmp_path / "reports"
+    assert main(["assess", str(p), "--format", "html", "-o", str(out)]) == 0
+    assert sorted(f.name for f in out.iterdir()) == ["a.html", "b.html"]

@@ -1,0 +1,85 @@
+"""``lowalp ranges`` and ``lowalp knowledge``: what the program knows."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from lowalp.cli.common import knowledge_from
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def ranges(args: argparse.Namespace) -> int:
+    from lowalp.intervals import candidate_intervals
+
+    kb = knowledge_from(args)
+    if not 0 <= args.age <= 130:
+        print("lowalp: --age must be between 0 and 130 years", file=sys.stderr)
+        return EXIT_USAGE
+    found = candidate_intervals(kb.intervals, args.age, args.sex)
+    if args.format == "json":
+        rows = [
+            {
+                "id": iv.id,
+                "sex": iv.sex,
+                "age_min_years": iv.age_min,
+                "age_max_years": iv.age_max,
+                "lower": iv.lower,
+                "upper": iv.upper,
+                "unit": iv.unit,
+                "source": iv.source,
+                "citation": kb.sources[iv.source].citation,
+            }
+            for iv in found
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not found:
+        print(f"No ALP interval for age {args.age:g}.")
+        return EXIT_OK
+    for iv in found:
+        print(f"ALP reference interval, {iv.describe()}  [{iv.id}]")
+        print(f"  source: {kb.sources[iv.source].citation}")
+        if iv.note:
+            print(f"  note: {iv.note}")
+    return EXIT_OK
+
+
+def knowledge(args: argparse.Namespace) -> int:
+    kb = knowledge_from(args)
+    if args.cause and args.cause not in kb.causes:
+        import difflib
+
+        close = difflib.get_close_matches(args.cause, list(kb.causes), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        print(f"lowalp: unknown cause {args.cause!r}{hint}", file=sys.stderr)
+        return EXIT_USAGE
+    causes = [kb.causes[args.cause]] if args.cause else list(kb.causes.values())
+    if args.format == "json":
+        print(
+            json.dumps(
+                {"version": kb.version, "causes": [c.model_dump(mode="json") for c in causes]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    print(
+        f"lowalp knowledge {kb.version}: {len(kb.causes)} causes, {len(kb.findings)} findings, "
+        f"{len(kb.analytes)} analytes, {len(kb.tests)} tests, {len(kb.scores)} scores, {len(kb.sources)} sources"
+    )
+    for c in causes:
+        print()
+        print(
+            f"{c.id} — {c.name} ({'transient' if c.transient else 'persistent'}; prior adult {c.prior.adult:g}, child {c.prior.child:g})"
+        )
+        for r in c.evidence:
+            prov = r.source or "estimate"
+            absent = f", LR− {r.lr_absent:g}" if r.lr_absent is not None else ""
+            print(f"   {r.finding:<32} LR+ {r.lr_present:g}{absent}  [{prov}]")
+        if args.cause:
+            print(f"   summary: {c.summary}")
+            print(f"   sources: {', '.join(c.sources)}")
+    return EXIT_OK
