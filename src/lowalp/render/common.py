@@ -88,3 +88,9 @@ def summary_line(a: Assessment) -> str:
 
 def leading(a: Assessment, n: int = DETAIL_CAUSES) -> list[CauseResult]:
     return list(a.causes[:n])
+
+
+def questions_for(a: Assessment) -> list[CauseResult]:
+    """The causes whose patient questions are worth showing: the leading one, and the second
+    when it is still a real possibility (10% or more)."""
+    return [c for i, c in enumerate(a.causes[:2]) if i == 0 or c.probability >= 0.1]

@@ -25,6 +25,7 @@ from lowalp.render.common import (
     num,
     pct,
     persistence_line,
+    questions_for,
     summary_line,
 )
 
@@ -339,7 +340,7 @@ def _view(a: Assessment) -> View:
         if c.probability >= MANAGEMENT_MIN_PROBABILITY
         for m in c.management
     )
-    questions = dict.fromkeys(q for c in a.causes[:2] for q in c.patient_questions)
+    questions = dict.fromkeys(q for c in questions_for(a) for q in c.patient_questions)
     return View(
         who=_who(a),
         summary=_summary(a),

@@ -14,6 +14,7 @@ from lowalp.render.common import (
     num,
     pct,
     persistence_line,
+    questions_for,
     summary_line,
 )
 
@@ -227,7 +228,7 @@ def _patient(a: Assessment, st: _Style) -> str:
         for t in a.next_tests[:4]:
             out += _wrap(t.name, "     ", " • ")
         out.append("")
-    questions = [q for c in a.causes[:2] for q in c.patient_questions]
+    questions = [q for c in questions_for(a) for q in c.patient_questions]
     if questions:
         out.append(st.bold("Questions you could ask your doctor"))
         for q in dict.fromkeys(questions):
