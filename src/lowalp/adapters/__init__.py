@@ -16,6 +16,7 @@ from lowalp.errors import InputError, Problem
 # name -> module, in the order they are tried when sniffing
 REGISTRY: dict[str, str] = {
     "case-json": "lowalp.adapters.case_json",
+    "hl7v2": "lowalp.adapters.hl7v2",
 }
 
 
