@@ -17,6 +17,8 @@ from lowalp.errors import InputError, Problem
 REGISTRY: dict[str, str] = {
     "case-json": "lowalp.adapters.case_json",
     "hl7v2": "lowalp.adapters.hl7v2",
+    "csv": "lowalp.adapters.csv_long",
+    "parquet": "lowalp.adapters.csv_long:PARQUET_ADAPTER",
 }
 
 
@@ -34,8 +36,9 @@ def get(name: str) -> Adapter:
                 )
             ]
         )
-    module = importlib.import_module(REGISTRY[name])
-    adapter: Adapter = module.ADAPTER
+    module_name, _, attribute = REGISTRY[name].partition(":")
+    module = importlib.import_module(module_name)
+    adapter: Adapter = getattr(module, attribute or "ADAPTER")
     return adapter
 
 

@@ -1,0 +1,421 @@
+"""The long CSV / Parquet adapter: samples, rejected rows and their pointers, whole-file errors,
+and the round trip case -> rows -> case on the bundled examples."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import pytest
+
+from lowalp import assess, load_case
+from lowalp.adapters.base import ReadOptions, ReadResult
+from lowalp.adapters.code_map import CodeMap
+from lowalp.adapters.csv_long import (
+    ADAPTER,
+    PARQUET_ADAPTER,
+    cases_to_rows,
+    parse_number,
+    parse_value,
+    write_csv,
+)
+from lowalp.errors import InputError
+from lowalp.knowledge import Knowledge
+from lowalp.model import Assessment, Case
+
+DATA = Path(__file__).parents[1] / "data" / "csv"
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
+
+CUSTOM = {
+    "patient_id": "MRN",
+    "sex": "Gender",
+    "birth_date": "DOB",
+    "date": "Collected",
+    "loinc": "Test LOINC",
+    "value": "Result",
+    "unit": "Units",
+    "ref_low": "Low",
+    "ref_high": "High",
+}
+
+
+def read(name: str | Path, options: ReadOptions | None = None) -> tuple[ReadResult, list[Case]]:
+    path = name if isinstance(name, Path) else DATA / name
+    adapter = PARQUET_ADAPTER if path.suffix == ".parquet" else ADAPTER
+    result = adapter.read(path, options or ReadOptions())
+    cases = list(result.cases)
+    assert result.stats.reconciles(), result.stats.summary()
+    assert result.stats.rejected == len(result.rejected)
+    assert result.stats.cases == len(cases)
+    return result, cases
+
+
+def pointers(result: ReadResult) -> dict[str, str]:
+    return {r.pointer: r.reason for r in result.rejected}
+
+
+# ----------------------------------------------------------------------------- samples
+
+
+def test_clean_file_gives_one_case_per_patient_in_first_seen_order(kb: Knowledge) -> None:
+    result, cases = read("clean.csv")
+    assert [c.id for c in cases] == ["P001", "P002", "P003"]
+    assert result.stats.read == 30
+    assert result.stats.rejected == 0
+    child, edta, surgery = cases
+
+    assert child.patient.sex == "M"
+    assert child.patient.birth_date == dt.date(2020, 5, 10)
+    assert child.labs[0].analyte == "alp"
+    assert child.labs[0].loinc == "6768-6"
+    assert child.labs[0].date == dt.date(2024, 9, 2)
+    assert child.labs[0].specimen == "S1"
+    assert child.context.medications == ()  # "none": told, and takes none
+    assert child.context.events is None  # not told
+    a = assess(child, knowledge=kb)
+    assert a.alp.status == "low"
+    assert a.alp.low_for_age_only
+
+    assert "edta_contamination" in [x.id for x in assess(edta, knowledge=kb).artifacts]
+
+    assert surgery.context.medications == ("warfarin 3 mg daily", "bisoprolol 2.5 mg daily")
+    assert surgery.context.findings == ("aortic stenosis",)
+    assert [e.event for e in surgery.context.events or ()] == [
+        "cardiac_surgery",
+        "cardiopulmonary bypass",
+        "transfusion",
+    ]
+    assert surgery.context.events
+    assert surgery.context.events[0].date == dt.date(2024, 10, 7)
+    assert surgery.labs[0].unit == "µkat/L"
+    assert surgery.labs[0].ref_low == 0.58
+    assert assess(surgery, knowledge=kb).top(1) == ["cardiac_surgery"]
+
+
+def test_semicolon_file_reads_decimal_commas() -> None:
+    result, cases = read("semicolon.csv")
+    a17 = cases[0]
+    assert (a17.labs[0].value, a17.labs[0].ref_low, a17.labs[0].ref_high) == (0.42, 0.58, 1.74)
+    plp = a17.labs[4]
+    assert (plp.analyte, plp.qualifier, plp.value) == ("plp", "<", 5.0)
+    assert pointers(result) == {
+        "row 8 (column value)": "ambiguous number (thousands separator?); write it as 1234.5"
+    }
+    assert result.warnings[0].startswith("semicolon-separated")
+
+
+def test_tsv_with_days_qualifiers_and_censored_values() -> None:
+    result, cases = read("tab.tsv")
+    t1, t2 = cases
+    assert [lab.day for lab in t1.labs] == [0, -120, 0, 0]
+    assert (t1.labs[3].analyte, t1.labs[3].qualifier, t1.labs[3].value) == (
+        "ttg_iga",
+        "negative",
+        None,
+    )
+    assert (t2.labs[1].qualifier, t2.labs[1].value) == (">", 2000)
+    assert t2.patient.age_years == 8.5
+    assert result.warnings[0].startswith("tab-separated")
+
+
+def test_custom_column_names_through_the_mapping() -> None:
+    result, cases = read("custom_columns.csv", ReadOptions(columns=CUSTOM))
+    assert [c.id for c in cases] == ["100234", "100871"]
+    first = cases[0]
+    assert first.patient.sex == "F"
+    assert first.labs[0].unit == "IU/L"
+    assert first.labs[0].date == dt.date(2024, 2, 12)  # datetime with offset: the date as written
+    assert cases[1].labs[0].date == dt.date(2024, 2, 13)
+    assert "column(s) not used: Comment" in result.warnings
+
+
+def test_custom_columns_without_mapping_lists_every_missing_column() -> None:
+    with pytest.raises(InputError) as err:
+        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions())
+    (problem,) = err.value.problems
+    assert "patient_id; value; unit; analyte or loinc or code" in problem.message
+    assert "MRN, Gender, DOB" in str(problem.value)
+    assert "--column" in (problem.hint or "")
+
+
+def test_mapping_errors_are_listed_with_did_you_mean() -> None:
+    columns = {**CUSTOM, "paitent_id": "MRN", "unit": "Unit"}
+    with pytest.raises(InputError) as err:
+        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions(columns=columns))
+    text = str(err.value)
+    assert "'paitent_id' is not one of our column names" in text
+    assert "did you mean 'patient_id'?" in text
+    assert "the file has no column 'Unit'" in text
+    assert "did you mean 'units'?" in text
+
+
+def test_local_codes_through_the_code_map(kb: Knowledge) -> None:
+    code_map = CodeMap.load(DATA / "code_map.csv", kb)
+    result, (case,) = read("local_codes.csv", ReadOptions(code_map=code_map))
+    assert [lab.analyte for lab in case.labs] == ["alp", "alp", "albumin", "magnesium", "alp"]
+    assert case.labs[0].unit == "U/L"  # no unit in the row: the map's unit
+    assert case.labs[4].loinc == "6768-6"  # a LOINC code in the code column
+    assert pointers(result) == {
+        "row 6 (column code)": "unknown code (system LAB); add it to a --code-map file"
+    }
+    assert assess(case, knowledge=kb).alp.status == "low"
+
+
+def test_local_codes_without_a_code_map_are_rejected() -> None:
+    result, (case,) = read("local_codes.csv")
+    assert len(case.labs) == 1  # only the LOINC row
+    assert all("--code-map" in r.reason for r in result.rejected)
+    assert [r.pointer for r in result.rejected] == [
+        f"row {n} (column code)" for n in (1, 2, 3, 4, 6)
+    ]
+
+
+def test_dirty_rows_are_each_rejected_with_row_column_and_reason(kb: Knowledge) -> None:
+    result, (d1, d2) = read("dirty.csv")
+    got = pointers(result)
+    assert got == {
+        "row 2": "duplicate of row 1",
+        "row 3 (column value)": "not a number",
+        "row 4 (column value)": "not a number",
+        "row 5 (column date)": "not an ISO date (YYYY-MM-DD)",
+        "row 9 (column value)": (
+            "a second alp result for patient D1 at the same time as row 8 with a different "
+            "value; row 8 kept (give a specimen id if both are real)"
+        ),
+        "row 12 (column analyte)": "unknown analyte id; did you mean 'albumin'?",
+        "row 13 (column patient_id)": "no patient id",
+        "row 14 (column value)": "a result cannot be negative",
+        "row 16 (column value)": (
+            "decimal comma in a file that is not semicolon-separated; write 4.1, or save the "
+            "file with ';' as the delimiter"
+        ),
+        "row 17 (column value)": "a result but no analyte, loinc or code in the row",
+        "row 18": (
+            "the row has 11 fields, the header 10; a delimiter inside a value (a decimal "
+            "comma?): quote the value"
+        ),
+        "row 19 (column value)": (
+            "a second alp result for patient D2 at the same time as row 15 with a different "
+            "value; row 15 kept (give a specimen id if both are real)"
+        ),
+    }
+    values = {r.pointer: r.value for r in result.rejected}
+    assert values["row 3 (column value)"] == "see comment"
+    assert values["row 5 (column date)"] == "01/06/2024"
+    assert result.stats.read == 19
+    assert result.stats.used == 7
+    warnings = "\n".join(result.warnings)
+    assert "1 row(s) with a sex other than F/M/female/male ('X' (1))" in warnings
+    assert "patient D1: row 11 gives sex M, row 1 gave F; F kept" in warnings
+    assert "1 result row(s) have no date or day" in warnings
+
+    assert d1.patient.sex == "F"
+    assert [lab.analyte for lab in d1.labs] == [
+        "alp",
+        "calcium",
+        "magnesium",
+        "alp",
+        "ttg_iga",
+        "plp",
+    ]
+    assert d1.labs[1].date is None
+    assert (d1.labs[4].qualifier, d1.labs[5].qualifier, d1.labs[5].value) == ("positive", "<", 5)
+    # the unknown unit is passed through; the core reports it
+    a = assess(d1, knowledge=kb)
+    assert [(n.pointer, n.value) for n in a.not_understood] == [("labs[2].unit", "U/dL")]
+    assert d2.patient.sex == "M"
+    assert len(d2.labs) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "missing_columns.csv",
+            "missing required column(s): patient_id; unit; analyte or loinc or code",
+        ),
+        ("wrong_delimiter.csv", "the header is split by semicolons but the rows by commas"),
+        ("space_delimited.csv", "the header did not split into known columns"),
+    ],
+)
+def test_whole_file_problems_raise_input_error(name: str, expected: str) -> None:
+    with pytest.raises(InputError) as err:
+        ADAPTER.read(DATA / name, ReadOptions())
+    text = str(err.value)
+    assert expected in text
+    assert str(DATA / name) in text
+    if name != "missing_columns.csv":
+        assert "wrong delimiter?" in text
+    else:
+        assert "patient, sex, age, date, test, value" in text  # the header it found
+
+
+def test_empty_and_non_utf8_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n")
+    with pytest.raises(InputError, match="the file is empty"):
+        ADAPTER.read(empty, ReadOptions())
+    latin = tmp_path / "latin1.csv"
+    latin.write_bytes(b"patient_id,analyte,value,unit\nA,zinc,82,\xb5g/dL\n")
+    with pytest.raises(InputError, match=r"line 2: not UTF-8 text; save the file as UTF-8"):
+        ADAPTER.read(latin, ReadOptions())
+
+
+def test_bom_quoted_fields_pipe_delimiter_and_header_case(tmp_path: Path) -> None:
+    path = tmp_path / "pipe.csv"
+    path.write_text(
+        '\ufeff Patient_ID | Analyte |VALUE| Unit | Finding\n"P|1"|alp|20|U/L|\nP2|alp|21|U/L|\n'
+        'P2||||"bone pain, ""vague"""\n',
+        encoding="utf-8",
+    )
+    _, cases = read(path)
+    assert [c.id for c in cases] == ["P|1", "P2"]
+    assert cases[1].context.findings == ('bone pain, "vague"',)
+
+
+def test_progress_reports_bytes_up_to_the_file_size() -> None:
+    seen: list[tuple[int, int | None]] = []
+    ADAPTER.read(DATA / "clean.csv", ReadOptions(progress=lambda d, t: seen.append((d, t))))
+    size = (DATA / "clean.csv").stat().st_size
+    assert seen[-1] == (size, size)
+
+
+def test_sniff() -> None:
+    head = (DATA / "clean.csv").read_text()[:500]
+    assert ADAPTER.sniff(head, None)
+    assert ADAPTER.sniff((DATA / "semicolon.csv").read_text(), None)
+    assert ADAPTER.sniff("MRN,Result\n", Path("x.csv"))
+    assert not ADAPTER.sniff('{"labs": []}', Path("x.json"))
+    assert not ADAPTER.sniff("MSH|^~\\&|LAB\r", None)
+    assert PARQUET_ADAPTER.sniff("PAR1\x15\x04", None)
+    assert not PARQUET_ADAPTER.sniff(head, Path("clean.csv"))
+
+
+@pytest.mark.parametrize(
+    ("text", "comma", "expected"),
+    [
+        ("4.1", False, (4.1, None)),
+        ("4,1", True, (4.1, None)),
+        ("<5", False, (5.0, "<")),
+        ("< 5,0", True, (5.0, "<")),
+        (">=100", False, (100.0, ">")),
+        ("Positive", False, (None, "positive")),
+        ("1e2", False, (100.0, None)),
+    ],
+)
+def test_parse_value(text: str, comma: bool, expected: tuple[float | None, str | None]) -> None:
+    assert parse_value(text, decimal_comma=comma) == expected
+
+
+@pytest.mark.parametrize("text", ["4,1", "nan", "inf", "1_000", "12 U/L", "see comment"])
+def test_parse_number_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match=r"not|decimal comma"):
+        parse_number(text, decimal_comma=False, column="value")
+
+
+# ----------------------------------------------------------------------------- Parquet
+
+
+def csv_to_parquet(src: Path, dst: Path, delimiter: str = ",") -> Path:
+    from pyarrow import csv as pacsv
+    from pyarrow import parquet as pq
+
+    # types inferred: dates as date32, numbers as int64/double, empty cells as nulls
+    table = pacsv.read_csv(src, parse_options=pacsv.ParseOptions(delimiter=delimiter))
+    pq.write_table(table, dst, row_group_size=7)
+    return dst
+
+
+def test_parquet_gives_the_same_cases_as_the_csv(tmp_path: Path) -> None:
+    path = csv_to_parquet(DATA / "clean.csv", tmp_path / "clean.parquet")
+    seen: list[tuple[int, int | None]] = []
+    PARQUET_ADAPTER.batch_size = 8  # several batches
+    try:
+        result, cases = read(path, ReadOptions(progress=lambda d, t: seen.append((d, t))))
+    finally:
+        PARQUET_ADAPTER.batch_size = 8_192
+    _, from_csv = read("clean.csv")
+    assert cases == from_csv
+    assert result.stats.read == 30
+    assert seen[-1] == (30, 30)
+
+
+def test_parquet_rejections_and_missing_columns(tmp_path: Path) -> None:
+    import pyarrow as pa
+    from pyarrow import parquet as pq
+
+    path = tmp_path / "dirty.parquet"
+    table = pa.table(
+        {
+            "Patient_ID": ["X1", "X1", None, "X1"],
+            "analyte": ["alp", "albumin", "alp", "alp"],
+            "value": ["20", "see comment", "21", "<5"],
+            "unit": ["U/L", "g/dL", "U/L", "U/L"],
+            "date": pa.array([dt.date(2024, 1, 2), None, None, dt.datetime(2023, 1, 2, 9, 30)]),
+            "age": pa.array([50, 50, 50, 50], pa.int16()),
+        }
+    )
+    pq.write_table(table, path)
+    result, (case,) = read(path)
+    assert pointers(result) == {
+        "row 2 (column value)": "not a number",
+        "row 3 (column patient_id)": "no patient id",
+    }
+    assert [lab.date for lab in case.labs] == [dt.date(2024, 1, 2), dt.date(2023, 1, 2)]
+    assert case.patient.age_years == 50
+    assert case.labs[1].qualifier == "<"
+    bad = csv_to_parquet(DATA / "missing_columns.csv", tmp_path / "missing.parquet")
+    with pytest.raises(InputError, match="missing required column"):
+        PARQUET_ADAPTER.read(bad, ReadOptions())
+    not_parquet = DATA / "clean.csv"
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        PARQUET_ADAPTER.read(not_parquet, ReadOptions())
+
+
+def test_parquet_without_pyarrow_names_the_install_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [m for m in sys.modules if m == "pyarrow" or m.startswith("pyarrow.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(InputError, match=r"pip install 'lowalp\[parquet\]'"):
+        PARQUET_ADAPTER.read(tmp_path / "x.parquet", ReadOptions())
+
+
+# ----------------------------------------------------------------------------- round trip
+
+
+def same_assessment(a: Assessment, b: Assessment) -> None:
+    assert [c.id for c in a.causes] == [c.id for c in b.causes]
+    for x, y in zip(a.causes, b.causes, strict=True):
+        assert x.probability == pytest.approx(y.probability, abs=1e-9)
+    assert a.alp.status == b.alp.status
+    assert a.alp.persistent == b.alp.persistent
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_round_trip_case_to_rows_to_case(example: Path, tmp_path: Path, kb: Knowledge) -> None:
+    case = load_case(example)
+    path = tmp_path / "case.csv"
+    write_csv([case], path)
+    result, (back,) = read(path)
+    assert result.stats.rejected == 0
+    assert back.id == case.id
+    assert back.context.medications == case.context.medications
+    same_assessment(assess(case, knowledge=kb), assess(back, knowledge=kb))
+
+
+def test_round_trip_of_all_examples_in_one_semicolon_file_and_parquet(
+    tmp_path: Path, kb: Knowledge
+) -> None:
+    cases = [load_case(p) for p in EXAMPLES]
+    path = tmp_path / "all.csv"
+    rows = write_csv(cases, path, delimiter=";")
+    assert rows == len(list(cases_to_rows(cases)))
+    _, back = read(path)
+    _, from_parquet = read(csv_to_parquet(path, tmp_path / "all.parquet", ";"))
+    assert from_parquet == back
+    assert [c.id for c in back] == [c.id for c in cases]
+    for original, again in zip(cases, back, strict=True):
+        same_assessment(assess(original, knowledge=kb), assess(again, knowledge=kb))
