@@ -252,7 +252,7 @@ def test_chunk_boundaries_do_not_change_anything(
     path = tmp_path / "crlf.hl7"
     path.write_bytes(b"".join(p.replace(b"\r", b"\r\n") for p in parts) * 3)
     want, want_cases = read(path)
-    monkeypatch.setattr(hl7v2, "_CHUNK", 7)
+    monkeypatch.setattr(hl7v2.framing, "_CHUNK", 7)
     got, got_cases = read(path)
     assert got_cases == want_cases
     assert got.stats == want.stats

@@ -15,6 +15,7 @@ from lowalp.errors import InputError, Problem
 
 # name -> module, in the order they are tried when sniffing
 REGISTRY: dict[str, str] = {
+    "fhir": "lowalp.adapters.fhir",
     "case-json": "lowalp.adapters.case_json",
     "hl7v2": "lowalp.adapters.hl7v2",
     "csv": "lowalp.adapters.csv_long",
@@ -77,4 +78,6 @@ def load(
     if not p.exists():
         raise InputError([Problem(str(p), "file not found")])
     adapter = get(format) if format else sniff(p)
-    return adapter.read(p, options or ReadOptions())
+    result = adapter.read(p, options or ReadOptions())
+    result.format = adapter.name
+    return result

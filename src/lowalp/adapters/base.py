@@ -60,6 +60,8 @@ class ReadResult:
     rejected: list[Rejected] = field(default_factory=list)
     stats: ReadStats = field(default_factory=ReadStats)
     warnings: list[str] = field(default_factory=list)
+    format: str = ""
+    """The name of the adapter that read the source."""
 
 
 Progress = Callable[[int, int | None], None]

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 failures.append((case.id or "(case)", exc))
 
     failures: list[tuple[str, InputError]] = []
-    out = _Writer(args)
+    out = _Writer(args, patient_refs=result.format == "fhir")
     count = 0
     for assessment in assessed():
         progress.done()
@@ -129,8 +129,10 @@ class _Writer:
     single case gives one indented JSON document and several give JSON Lines.
     """
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(self, args: argparse.Namespace, *, patient_refs: bool = False) -> None:
         self.args = args
+        self.patient_refs = patient_refs
+        """Input came from FHIR: refer to its Patient resources in FHIR output."""
         self.held: Assessment | None = None
         self.seen = 0
         self.written = 0
@@ -167,7 +169,8 @@ class _Writer:
             else:
                 from lowalp.render.fhir import render_fhir
 
-                doc = render_fhir(a)
+                ref = f"Patient/{a.case_id}" if self.patient_refs and a.case_id else None
+                doc = render_fhir(a, patient_ref=ref)
             indent = None if many else 2
             self._emit(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
         elif fmt == "html":

@@ -1,0 +1,173 @@
+"""The CSV adapter: the file decoded as UTF-8 line by line, the delimiter detected from the
+header and checked against the first rows, and every row parsed with :mod:`csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from lowalp.adapters.base import Progress, ReadOptions, ReadResult
+from lowalp.adapters.csv_long.columns import (
+    _DELIM_NAMES,
+    ALIASES,
+    CODE_COLUMNS,
+    COLUMNS,
+    DELIMITERS,
+    _clean,
+    detect_delimiter,
+    resolve_columns,
+)
+from lowalp.adapters.csv_long.rows import _Table
+from lowalp.errors import InputError, Problem
+from lowalp.knowledge import load_knowledge
+
+
+def _lines(
+    fh: IO[bytes], progress: Progress | None, total: int | None, source: str
+) -> Iterator[str]:
+    """Decoded lines, reporting progress in bytes about every MiB."""
+    done = 0
+    report = 0
+    for lineno, raw in enumerate(fh, start=1):
+        done += len(raw)
+        if progress is not None and done >= report:
+            progress(done, total)
+            report = done + (1 << 20)
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                [
+                    Problem(
+                        f"line {lineno}",
+                        "not UTF-8 text",
+                        hint="save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+                    )
+                ],
+                source=source,
+            ) from None
+    if progress is not None:
+        progress(done, total)
+
+
+def _check_rows(header: list[str], delimiter: str, sample: list[str], source: str) -> None:
+    """A whole-file check: do the first rows split like the header? If most split into one
+    field while another delimiter would give the header's width, the delimiter is wrong."""
+    rows = [ln.rstrip("\r\n") for ln in sample if ln.strip()]
+    if not rows or len(header) < 2:
+        return
+    widths = [len(next(csv.reader([r], delimiter=delimiter))) for r in rows]
+    if sum(w == 1 for w in widths) * 2 < len(rows):
+        return
+    for other in DELIMITERS:
+        if other == delimiter:
+            continue
+        other_widths = [len(next(csv.reader([r], delimiter=other))) for r in rows]
+        if sum(w == len(header) for w in other_widths) * 2 >= len(rows):
+            raise InputError(
+                [
+                    Problem(
+                        "row 1",
+                        f"the header is split by {_DELIM_NAMES[delimiter]}s but the rows by "
+                        f"{_DELIM_NAMES[other]}s",
+                        value=rows[0][:120],
+                        hint="wrong delimiter? save the file with one delimiter throughout",
+                    )
+                ],
+                source=source,
+            )
+
+
+class CsvAdapter:
+    name = "csv"
+    description = "long CSV/TSV of many patients: one result a row (patient_id, analyte or loinc, value, unit, …)"
+
+    def sniff(self, head: str, path: Path | None) -> bool:
+        first = head.lstrip("\ufeff").lstrip().split("\n", 1)[0].strip()
+        if first.startswith(("{", "[", "MSH|", "PAR1")):
+            return False
+        if path is not None and path.suffix.lower() in (".csv", ".tsv"):
+            return True
+        for d in DELIMITERS:
+            names = {_clean(x) for x in next(csv.reader([first], delimiter=d), [])}
+            if "patient_id" in names and names & set(CODE_COLUMNS):
+                return True
+        return False
+
+    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+        source = str(path)
+        total = path.stat().st_size
+        kb = load_knowledge()
+        with path.open("rb") as fh:
+            lines = _lines(fh, options.progress, total, source)
+            header_line = next((ln for ln in lines if ln.strip()), "").lstrip("\ufeff")
+            if not header_line.strip():
+                raise InputError([Problem("header", "the file is empty")], source=source)
+            delimiter = detect_delimiter(header_line)
+            header = next(csv.reader([header_line], delimiter=delimiter))
+            try:
+                columns = resolve_columns(header, options.columns)
+            except InputError as exc:
+                raise _with_delimiter_hint(exc, header, header_line, source) from None
+            sample = [ln for _, ln in zip(range(20), lines, strict=False)]
+            _check_rows(header, delimiter, sample, source)
+            table = _Table(
+                columns,
+                kb,
+                options,
+                decimal_comma=delimiter == ";",
+                width=len(header),
+                check_width=True,
+                source=source,
+            )
+            reader = csv.reader(_chain(sample, lines), delimiter=delimiter)
+            n = 0
+            try:
+                for cells in reader:
+                    if not cells or (len(cells) == 1 and not cells[0].strip()):
+                        continue
+                    n += 1
+                    cells.append("")
+                    table.row(n, cells)
+            except csv.Error as exc:
+                raise InputError(
+                    [Problem(f"line {reader.line_num + 1}", f"not readable as CSV: {exc}")],
+                    source=source,
+                ) from None
+        used = [c for c in COLUMNS if c in columns]
+        ignored = [h for i, h in enumerate(header) if i not in columns.values() and h.strip()]
+        if ignored:
+            table.warnings.append(f"column(s) not used: {', '.join(ignored)}")
+        table.warnings.insert(0, f"{_DELIM_NAMES[delimiter]}-separated; columns: {', '.join(used)}")
+        return table.result()
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def _with_delimiter_hint(
+    exc: InputError, header: list[str], header_line: str, source: str
+) -> InputError:
+    """Add "wrong delimiter?" when the header did not split into known columns."""
+    known = set(COLUMNS) | set(ALIASES)
+    recognised = sum(_clean(h) in known for h in header)
+    problems = list(exc.problems)
+    if len(header) == 1 and recognised == 0:
+        problems.append(
+            Problem(
+                "header",
+                f"the header did not split into known columns (found {len(header)} column(s))",
+                value=header_line.strip()[:200],
+                hint="wrong delimiter? use one of , ; tab | throughout, with names such as "
+                "patient_id, analyte, value, unit",
+            )
+        )
+    return InputError(problems, source=source)
+
+
+ADAPTER = CsvAdapter()

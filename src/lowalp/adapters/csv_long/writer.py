@@ -1,0 +1,94 @@
+"""Cases written as a long table, the inverse of reading: :func:`cases_to_rows` and
+:func:`write_csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from lowalp.adapters.csv_long.columns import COLUMNS
+from lowalp.model import Case, EventRecord
+
+
+def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
+    """Cases as long-table rows (our column names), the inverse of reading.
+
+    Events given as ``days_before`` are written at the day (or date) that many days before the
+    index ALP (the newest one); in a case whose ALPs have neither, they are written untimed.
+    ``context.setting`` and ``diagnosis`` are not carried. An empty medication, finding or
+    event list is written as a row with the text ``none``.
+    """
+    for k, case in enumerate(cases, start=1):
+        pid = case.id or f"case-{k}"
+        p = case.patient
+        base = {
+            "patient_id": pid,
+            "sex": p.sex or "",
+            "birth_date": p.birth_date.isoformat() if p.birth_date else "",
+            "age": _num(p.age_years),
+        }
+        for lab in case.labs:
+            value = _num(lab.value)
+            qualifier = lab.qualifier or ""
+            if lab.qualifier in ("<", ">") and lab.value is not None:
+                value, qualifier = f"{lab.qualifier}{value}", ""
+            yield {
+                **base,
+                "date": lab.date.isoformat() if lab.date else "",
+                "day": _num(lab.day),
+                "analyte": lab.analyte or "",
+                "loinc": lab.loinc or "",
+                "value": value,
+                "unit": lab.unit or "",
+                "ref_low": _num(lab.ref_low),
+                "ref_high": _num(lab.ref_high),
+                "qualifier": qualifier,
+                "specimen": lab.specimen or "",
+            }
+        ctx = case.context
+        for col, items in (("medication", ctx.medications), ("finding", ctx.findings)):
+            if items is not None:
+                for text in items or ("none",):
+                    yield {**base, col: text}
+        if ctx.events is not None:
+            index_day, index_date = _index_time(case)
+            for ev in ctx.events or (EventRecord(event="none"),):
+                row = {**base, "event": ev.event}
+                if ev.date is not None:
+                    row["date"] = ev.date.isoformat()
+                elif ev.day is not None:
+                    row["day"] = _num(ev.day)
+                elif ev.days_before is not None and index_day is not None:
+                    row["day"] = _num(index_day - ev.days_before)
+                elif ev.days_before is not None and index_date is not None:
+                    row["date"] = (index_date - dt.timedelta(days=ev.days_before)).isoformat()
+                yield row
+
+
+def write_csv(cases: Iterable[Case], path: Path, *, delimiter: str = ",") -> int:
+    """Write cases as a long CSV with every column; returns the number of rows."""
+    n = 0
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter=delimiter, restval="")
+        writer.writeheader()
+        for row in cases_to_rows(cases):
+            writer.writerow(row)
+            n += 1
+    return n
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return ""
+    text = repr(float(v))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _index_time(case: Case) -> tuple[float | None, dt.date | None]:
+    alps = [lab for lab in case.labs if lab.analyte == "alp"]
+    days = [lab.day for lab in alps if lab.day is not None]
+    dates = [lab.date for lab in alps if lab.date is not None]
+    return (max(days) if days else None), (max(dates) if dates else None)

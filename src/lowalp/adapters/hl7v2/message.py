@@ -1,0 +1,136 @@
+"""One message: its structure checked (MSH first, ORU^R01, every line a segment, PID before
+OBX, at least one OBX) and, when it can be read, its PID and OBX segments read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lowalp.adapters.hl7v2.encoding import _Enc, _get
+from lowalp.adapters.hl7v2.framing import _Message
+from lowalp.adapters.hl7v2.segments import _read_obx, _read_pid
+from lowalp.adapters.hl7v2.state import _Patient, _State
+from lowalp.errors import Problem
+
+_SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+
+
+def _structure(msg: _Message) -> tuple[_Enc, list[Problem]]:
+    """The message's delimiters and its structural problems (empty when it can be read)."""
+    problems: list[Problem] = []
+    first_line, first = msg.segments[0]
+    where = f"message {msg.number}"
+    enc = _Enc()
+    if not first.startswith("MSH") or len(first) < 8:
+        problems.append(
+            Problem(
+                f"{where}, line {first_line}",
+                "the message does not start with a MSH segment",
+                value=first[:40],
+                hint="each ORU^R01 message starts with MSH|^~\\&|…; check for a truncated or garbled file",
+            )
+        )
+        return enc, problems
+    sep = first[3]
+    chars = first[4:].split(sep, 1)[0]
+    enc = _Enc(
+        sep,
+        chars[0:1] or "^",
+        chars[1:2] or "~",
+        chars[2:3] or "",
+        chars[3:4] or "&",
+    )
+    fields = first.split(sep)
+    msg_type = enc.comps(_get(fields, 8))
+    version = enc.comps(_get(fields, 11))[0]
+    if len(fields) < 12 or not msg_type[0] or not version:
+        problems.append(
+            Problem(
+                f"{where}, line {first_line}",
+                f"the MSH segment is broken: it has {len(fields) - 1} fields, and MSH-9 (message type) and MSH-12 (version) are required",
+                value=first[:60],
+                hint="the file may be truncated, or segments may be split across lines",
+            )
+        )
+    elif msg_type[0] != "ORU" or (len(msg_type) > 1 and msg_type[1] not in ("R01", "")):
+        problems.append(
+            Problem(
+                f"{where}, line {first_line}",
+                "not an ORU^R01 result message (MSH-9)",
+                value=enc.comp.join(msg_type),
+                hint="only ORU^R01 observation results are read",
+            )
+        )
+    for lineno, seg in msg.segments[1:]:
+        if not _SEGMENT_ID.fullmatch(seg[:3]) or (len(seg) > 3 and seg[3] != sep):
+            problems.append(
+                Problem(
+                    f"{where}, line {lineno}",
+                    "not an HL7 segment (a segment starts with a three-character id and the field separator)",
+                    value=seg[:40],
+                    hint="a line break inside a field splits a segment in two; remove it or escape it",
+                )
+            )
+        elif seg.startswith("MSH"):
+            problems.append(Problem(f"{where}, line {lineno}", "a second MSH inside the message"))
+    seen_pid = False
+    seen_obx = False
+    for lineno, seg in msg.segments:
+        if seg.startswith("PID"):
+            seen_pid = True
+        elif seg.startswith("OBX"):
+            seen_obx = True
+            if not seen_pid:
+                problems.append(
+                    Problem(
+                        f"{where}, line {lineno}",
+                        "no PID segment before this OBX: whose result is it?",
+                        hint="an ORU^R01 message needs PID (patient identification) before its results",
+                    )
+                )
+                break
+    if not seen_obx and not problems:
+        problems.append(
+            Problem(
+                f"{where}, line {msg.segments[-1][0]}",
+                "the message has no OBX segment: there is no result to read",
+                hint="the message may be truncated",
+            )
+        )
+    return enc, problems
+
+
+def _read_message(msg: _Message, state: _State) -> None:
+    enc, problems = _structure(msg)
+    where = f"message {msg.number}"
+    if problems:
+        state.problems.extend(problems)
+        reason = "message rejected: " + "; ".join(
+            f"{p.message} ({p.pointer.split(', ')[-1]})" for p in problems
+        )
+        obx = [seg for _, seg in msg.segments if seg.startswith("OBX")]
+        if obx:
+            for k, _ in enumerate(obx, start=1):
+                state.reject(f"{where}, OBX[{k}]", reason)
+        else:
+            state.reject(where, reason)
+        return
+    state.good_messages += 1
+    if msg.latin1:
+        state.warn(f"{where}: not valid UTF-8; read as Latin-1.")
+    sep = enc.field
+    patient: _Patient | None = None
+    obr_no = 0
+    obr_fields: list[str] = []
+    k = 0
+    for _, seg in msg.segments[1:]:
+        sid = seg[:3]
+        if sid == "OBX":
+            k += 1
+            assert patient is not None
+            _read_obx(seg.split(sep), enc, state, patient, msg.number, k, obr_no, obr_fields)
+        elif sid == "PID":
+            patient = _read_pid(seg.split(sep), enc, state, where)
+        elif sid == "OBR":
+            obr_no += 1
+            obr_fields = seg.split(sep)

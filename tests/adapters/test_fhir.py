@@ -1,0 +1,318 @@
+"""The FHIR R4 input adapter: samples under tests/data/fhir (see its README)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from lowalp import assess, load_case
+from lowalp.adapters.base import ReadOptions, ReadResult
+from lowalp.adapters.code_map import CodeMap
+from lowalp.adapters.fhir import ADAPTER, Range, _choose_range, _parse_date
+from lowalp.errors import InputError
+from lowalp.knowledge import Knowledge
+from lowalp.model import Case
+from lowalp.render.fhir import case_to_bundle
+
+DATA = Path(__file__).parent.parent / "data" / "fhir"
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
+
+
+def read(path: Path, **kw: object) -> tuple[ReadResult, list[Case]]:
+    result = ADAPTER.read(path, ReadOptions(**kw))  # type: ignore[arg-type]
+    cases = list(result.cases)
+    assert result.stats.reconciles(), result.stats.summary()
+    assert result.stats.rejected == len(result.rejected)
+    assert result.stats.cases == len(cases)
+    return result, cases
+
+
+def by_pointer(result: ReadResult) -> dict[str, str]:
+    return {r.pointer: r.reason for r in result.rejected}
+
+
+@pytest.fixture(scope="module")
+def code_map(kb: Knowledge) -> CodeMap:
+    return CodeMap.load(DATA / "code-map.csv", kb)
+
+
+# ----------------------------------------------------------------------------- sniffing
+
+
+def test_sniff() -> None:
+    bundle = (DATA / "bundle.json").read_text()
+    ndjson = (DATA / "bulk" / "Observation.ndjson").read_text()
+    assert ADAPTER.sniff(bundle[:8192], DATA / "bundle.json")
+    assert ADAPTER.sniff(ndjson[:8192], None)
+    assert ADAPTER.sniff("", DATA / "bulk")
+    assert not ADAPTER.sniff('{"patient": {"age_years": 4}, "labs": []}', None)
+    assert not ADAPTER.sniff("MSH|^~\\&|LAB", None)
+
+
+# ----------------------------------------------------------------------------- the Bundle
+
+
+def test_bundle_sample() -> None:
+    result, cases = read(DATA / "bundle.json")
+    assert result.stats.read == 18
+    assert result.stats.unit == "resources"
+    (case,) = cases
+    assert case.id == "pat-1"
+    assert case.patient.sex == "F"
+    assert case.patient.birth_date == dt.date(1978, 5, 1)  # partial "1978-05"
+    labs = {(lab.analyte, lab.date): lab for lab in case.labs}
+    index = labs["alp", dt.date(2024, 3, 1)]  # 23:30 at -05:00 stays 1 March
+    assert (index.value, index.unit) == (18, "IU/L")
+    assert (index.ref_low, index.ref_high) == (35, 104)  # the female adult range of three
+    assert index.specimen == "Specimen/spec-1"
+    amended = labs["alp", dt.date(2023, 9, 1)]  # partial "2023-09", status amended
+    assert amended.value == 21
+    mg = labs["magnesium", dt.date(2024, 3, 1)]
+    assert (mg.qualifier, mg.value, mg.unit) == ("<", 1.0, "mg/dL")  # comparator <=
+    assert labs["plp", dt.date(2024, 3, 5)].value == 310  # corrected, Z
+    assert labs["potassium", dt.date(2024, 3, 1)].value == 4.2  # no time zone
+    assert labs["ceruloplasmin", dt.date(2024, 3, 5)].qualifier == "normal"  # interpretation N
+    assert len(case.labs) == 7
+    ctx = case.context
+    assert ctx.medications == (
+        "levonorgestrel/ethinylestradiol 150/30 microgram",
+        "alendronate",  # contained Medication
+    )
+    assert ctx.findings == ("metatarsal stress fracture",)
+    assert ctx.events is not None
+    assert [(e.event, e.date) for e in ctx.events] == [
+        ("transfusion", dt.date(2024, 2, 27)),  # SNOMED 116859006
+        ("plasma_exchange", dt.date(2023, 6, 1)),  # by text
+    ]
+    assert by_pointer(result) == {
+        "entry[5].resource.status": "status 'cancelled': only final, amended and corrected results are used",
+        "entry[11].resource.status": "status 'stopped': only active and completed medicines are used",
+        "entry[13].resource.clinicalStatus": "condition not active (only active, recurrence and relapse are used)",
+        "entry[16].resource.code": "procedure not one lowalp reasons about (surgery, bypass, transfusion, plasma exchange …)",
+        "entry[17].resource": "resource type not used",
+    }
+    text = "\n".join(result.warnings)
+    assert (
+        "partial date '2023-09' taken as 2023-09-01 (entry[2].resource.effectiveDateTime)" in text
+    )
+    assert "time without a time zone" in text
+    assert "entry[7].resource.effectiveDateTime" in text
+    assert "birth date partial date '1978-05'" in text
+    a = assess(case)
+    assert a.alp.status == "low"
+    assert a.alp.persistent
+
+
+def test_searchset_child_range_and_outcome() -> None:
+    result, (case,) = read(DATA / "searchset.json")
+    (alp,) = case.labs
+    assert (alp.ref_low, alp.ref_high) == (129, 417)  # the 4-15 year range, no sex given
+    assert case.id == "p9"  # subject is an absolute URL
+    assert by_pointer(result) == {"entry[2].resource": "resource type not used"}
+    assert any("Observations before 2020 were not searched" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("sex", "birth", "expected"),
+    [
+        ("F", dt.date(1980, 1, 1), (35, 104)),
+        ("M", dt.date(1980, 1, 1), (40, 129)),
+        ("M", dt.date(2016, 1, 1), (129, 417)),
+        (None, dt.date(1980, 1, 1), (1, 2)),  # sex unknown: the unqualified range
+        ("F", None, (1, 2)),  # age unknown
+        ("F", dt.date(2006, 3, 2), (1, 2)),  # 17 on 2024-03-01: not yet 18
+        ("F", dt.date(2006, 3, 1), (35, 104)),  # 18th birthday: bounds inclusive
+    ],
+)
+def test_reference_range_choice(sex: str | None, birth: dt.date | None, expected: tuple) -> None:
+    ranges = (
+        Range(35, 104, "F", 18, None, "a"),
+        Range(40, 129, "M", 18, None, "a"),
+        Range(129, 417, None, 4, 15, "a"),
+        Range(1, 2, None, None, None, "a"),
+        Range(9, 9, "?", None, None, "a"),  # pregnancy: never chosen
+    )
+    assert _choose_range(ranges, sex, birth, dt.date(2024, 3, 1)) == expected  # type: ignore[arg-type]
+    assert _choose_range(ranges[:3], None, None, dt.date(2024, 3, 1)) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "partial"),
+    [
+        ("2024", dt.date(2024, 1, 1), True),
+        ("2024-03", dt.date(2024, 3, 1), True),
+        ("2024-03-01", dt.date(2024, 3, 1), False),
+        ("2024-03-01T23:30:00-05:00", dt.date(2024, 3, 1), False),
+        ("2024-03-02T01:00:00+09:00", dt.date(2024, 3, 2), False),
+        ("2024-03-01T12:00:00.123Z", dt.date(2024, 3, 1), False),
+    ],
+)
+def test_dates(text: str, date: dt.date, partial: bool) -> None:
+    got, note = _parse_date(text)
+    assert got == date
+    assert (note is not None) == partial
+
+
+# ----------------------------------------------------------------------------- bulk NDJSON
+
+
+def test_bulk_folder(code_map: CodeMap) -> None:
+    seen: list[tuple[int, int | None]] = []
+    result, cases = read(
+        DATA / "bulk", code_map=code_map, progress=lambda d, t: seen.append((d, t))
+    )
+    assert [c.id for c in cases] == ["b1", "b2", "unknown"]
+    b1, b2, unknown = cases
+    assert b1.patient.sex == "F"
+    assert b1.labs[0].ref_low == 35
+    assert b2.patient.sex is None  # gender unknown
+    assert b2.patient.birth_date == dt.date(1955, 1, 1)
+    local = next(lab for lab in b2.labs if lab.date == dt.date(2023, 11, 20))
+    assert (local.analyte, local.value, local.unit) == ("alp", 28, "U/l")
+    assert len(unknown.labs) == 1
+    assert by_pointer(result) == {
+        "Observation.ndjson line 4, status": "status 'preliminary': only final, amended and corrected results are used",
+        "OperationOutcome.ndjson line 1": "resource type not used",
+    }
+    text = "\n".join(result.warnings)
+    assert "manifest.json error[0]" in text
+    assert "Patient b3: access denied" in text
+    assert "no subject: grouped under the patient 'unknown' (Observation.2.ndjson line 3)" in text
+    total = sum(p.stat().st_size for p in (DATA / "bulk").glob("*.ndjson"))
+    assert seen
+    assert seen[-1] == (total, total)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert [a.alp.status for a in map(assess, cases)] == ["low", "low", "low"]
+
+
+def test_local_code_without_map_is_rejected() -> None:
+    result, _ = read(DATA / "bulk")
+    reason = by_pointer(result)["Observation.2.ndjson line 1, code"]
+    assert reason == "unknown code; add it to a --code-map file"
+    rejected = next(r for r in result.rejected if r.pointer.endswith("line 1, code"))
+    assert rejected.value == "urn:oid:1.2.840.114350.1.13.99|ALKP"
+
+
+def test_single_ndjson_file_with_broken_lines(tmp_path: Path) -> None:
+    lines = [
+        (DATA / "bulk" / "Patient.ndjson").read_text().splitlines()[0],
+        (DATA / "bulk" / "Observation.ndjson")
+        .read_text()
+        .splitlines()[0]
+        .replace("2024-04-02T10:00:00+02:00", "2024-04-02T10:00"),
+        "",
+        '{"resourceType": "Observation", "status": "final", "cod',
+    ]
+    path = tmp_path / "export.ndjson"
+    path.write_text("\n".join(lines))
+    result, (case,) = read(path)
+    assert case.id == "b1"
+    assert case.labs[0].date == dt.date(2024, 4, 2)
+    (bad,) = result.rejected
+    assert bad.pointer.startswith("export.ndjson line 4, column")
+    assert bad.reason.startswith("not valid JSON")
+    assert any("time without a time zone" in w for w in result.warnings)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_truncated_json() -> None:
+    with pytest.raises(InputError) as info:
+        ADAPTER.read(DATA / "bad" / "truncated.json", ReadOptions())
+    (problem,) = info.value.problems
+    assert problem.pointer.startswith("line ")
+    assert ", column " in problem.pointer
+    assert "truncated" in (problem.hint or "")
+
+
+def test_stu3_bundle() -> None:
+    with pytest.raises(InputError) as info:
+        ADAPTER.read(DATA / "bad" / "stu3-bundle.json", ReadOptions())
+    pointers = [p.pointer for p in info.value.problems]
+    assert "entry[1].resource.context" in pointers
+    assert "entry[2].resource.clinicalStatus" in pointers
+    assert "entry[3].resource.taken" in pointers
+    assert "earlier FHIR version" in str(info.value)
+    assert "convert the data to R4" in str(info.value)
+
+
+def test_stu3_shape_without_profile_hint(tmp_path: Path) -> None:
+    data = json.loads((DATA / "bad" / "stu3-bundle.json").read_text())
+    del data["meta"]
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="earlier FHIR version"):
+        ADAPTER.read(path, ReadOptions())
+
+
+@pytest.mark.parametrize(
+    ("name", "pointer", "reason"),
+    [
+        (
+            "observation-without-code.json",
+            "entry[2].resource.code",
+            "not valid FHIR R4: field required",
+        ),
+        (
+            "observation-without-value.json",
+            "entry[2].resource.value[x]",
+            "no value and no interpretation",
+        ),
+        (
+            "unknown-unit.json",
+            "entry[2].resource.valueQuantity.unit",
+            "unit not known for Albumin; accepted: g/dL, g/L",
+        ),
+    ],
+)
+def test_bad_observations(name: str, pointer: str, reason: str) -> None:
+    result, (case,) = read(DATA / "bad" / name)
+    assert by_pointer(result) == {pointer: reason}
+    assert [lab.analyte for lab in case.labs] == ["alp"]
+
+
+def test_missing_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)
+    with pytest.raises(InputError, match=r"pip install 'lowalp\[fhir\]'"):
+        ADAPTER.read(DATA / "bundle.json", ReadOptions())
+
+
+# ----------------------------------------------------------------------------- round trip
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_round_trip(path: Path, tmp_path: Path, kb: Knowledge) -> None:
+    """case JSON -> FHIR Bundle -> case gives the same assessment."""
+    case = load_case(path)
+    out = tmp_path / "bundle.json"
+    out.write_text(json.dumps(case_to_bundle(case, knowledge=kb)))
+    result, (back,) = read(out)
+    assert not result.rejected
+    before, after = assess(case, knowledge=kb), assess(back, knowledge=kb)
+    assert back.id == case.id
+    assert [c.id for c in after.causes] == [c.id for c in before.causes]
+    for x, y in zip(before.causes, after.causes, strict=True):
+        assert y.probability == pytest.approx(x.probability, abs=1e-9)
+    assert after.alp.status == before.alp.status
+    assert after.alp.persistent == before.alp.persistent
+    assert abs((after.age_years or 0) - (before.age_years or 0)) < 1 / 365
+
+
+def test_ndjson_of_bundles_reads_every_patient(tmp_path: Path, kb: Knowledge) -> None:
+    """The recommended multi-patient file: one Bundle per line."""
+    cases = [load_case(p) for p in EXAMPLES]
+    path = tmp_path / "cases.ndjson"
+    path.write_text("".join(json.dumps(case_to_bundle(c, knowledge=kb)) + "\n" for c in cases))
+    result, back = read(path)
+    assert [c.id for c in back] == [c.id for c in cases]
+    assert result.rejected == []
+    copy = tmp_path / "folder"
+    copy.mkdir()
+    shutil.copy(path, copy / "Bundle.ndjson")
+    assert [c.id for c in read(copy)[1]] == [c.id for c in cases]
