@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck format install bench clean
+.PHONY: run test check lint typecheck format install system-deps examples bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,15 +14,22 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## run: install, then assess the bundled example cases and print the reports
+## run: install, then start the web app, REST API and CDS Hooks service on 127.0.0.1:8000
 run: $(STAMP)
+	$(BIN)/lowalp serve --host 127.0.0.1 --port 8000
+
+## examples: assess the bundled example cases and print the reports
+examples: $(STAMP)
 	@for f in examples/*.json; do \
 		echo "=== $$f"; $(BIN)/lowalp assess "$$f" || exit 1; echo; \
 	done
 
-## test: install, lint, type-check and run every test
-test: check
+## test: install (Python and system packages), lint, type-check and run every test
+test: check system-deps
 	$(BIN)/pytest -q src tests
+
+system-deps:
+	bash scripts/install-system-deps.sh
 
 check: lint typecheck
 
