@@ -1,0 +1,236 @@
+"""``Observation`` [observation.html]: one laboratory result.
+
+- Only ``status`` final / amended / corrected is used; every other status is rejected with it.
+- ``code.coding`` with system ``http://loinc.org`` gives the analyte through the knowledge's
+  LOINC index; other codings go through ``options.code_map`` (matched with their system).
+- ``valueQuantity`` gives value and unit (``unit`` as printed, else ``code``; not converted:
+  the core normaliser converts). A unit the knowledge does not accept for the analyte is
+  rejected here, with the pointer to ``valueQuantity.unit`` and a "did you mean". Without a
+  unit the code map's unit is used, or none when the analyte has a single unit.
+- ``comparator`` ``<``/``<=`` gives the censored qualifier ``<``, ``>``/``>=`` gives ``>``.
+- ``valueCodeableConcept``, ``valueString`` (``<5``, ``positive``, ``low`` …) or, without a
+  value, ``interpretation`` give a qualifier (v3-ObservationInterpretation ``L``/``LL`` low,
+  ``N`` normal, ``H``/``HH`` high, ``POS``/``NEG``, ``DET``/``ND``; SNOMED 10828004 positive /
+  260385009 negative). Other ``value[x]`` types are rejected, and so is a result with neither
+  a value nor an interpretation (``dataAbsentReason`` is shown as the reason).
+- The date is chosen as :mod:`lowalp.adapters.fhir.dates` says; ``referenceRange`` as
+  :mod:`lowalp.adapters.fhir.ranges` says; ``specimen.reference`` is kept for the same-sample
+  checks.
+
+Each usable result is kept as an :class:`Obs` tuple: a bulk export may hold millions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from lowalp.adapters.base import Rejected
+from lowalp.adapters.fhir.concepts import LOINC, SNOMED, V3_INTERPRETATION, concept_text
+from lowalp.adapters.fhir.dates import effective_date
+from lowalp.adapters.fhir.pointers import at
+from lowalp.adapters.fhir.ranges import Range, read_ranges
+from lowalp.model import Qualifier
+from lowalp.units import clean_unit, suggest_unit, unit_can_be_assumed
+
+if TYPE_CHECKING:
+    from lowalp.adapters.fhir.reader import Reader
+
+USED_OBSERVATION_STATUS = ("final", "amended", "corrected")
+INTERPRETATION: dict[str, Qualifier] = {
+    "L": "low",
+    "LL": "low",
+    "N": "normal",
+    "H": "high",
+    "HH": "high",
+    "POS": "positive",
+    "NEG": "negative",
+    "DET": "positive",
+    "ND": "negative",
+}
+SNOMED_QUALIFIER: dict[str, Qualifier] = {"10828004": "positive", "260385009": "negative"}
+WORD_QUALIFIER: dict[str, Qualifier] = {
+    "low": "low",
+    "normal": "normal",
+    "high": "high",
+    "positive": "positive",
+    "negative": "negative",
+    "detected": "positive",
+    "not detected": "negative",
+    "pos": "positive",
+    "neg": "negative",
+}
+COMPARATOR: dict[str, Qualifier] = {"<": "<", "<=": "<", ">": ">", ">=": ">"}
+CENSORED = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*(\S.*)?$")
+
+
+class Obs(NamedTuple):
+    """One usable Observation, compact (millions may be held)."""
+
+    analyte: str
+    value: float | None
+    unit: str | None
+    qualifier: Qualifier | None
+    ranges: tuple[Range, ...]
+    date: dt.date | None
+    specimen: str | None
+
+
+def read_observation(
+    reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None
+) -> None:
+    status = res.get("status")
+    if status not in USED_OBSERVATION_STATUS:
+        reader.reject(
+            at(prefix, "status"),
+            f"status {status!r}: only final, amended and corrected results are used",
+            status,
+        )
+        return
+    found = find_analyte(reader, res.get("code") or {})
+    if isinstance(found, Rejected):
+        reader.reject(at(prefix, found.pointer), found.reason, found.value)
+        return
+    analyte, map_unit = found
+    value: float | None = None
+    unit: str | None = None
+    qualifier: Qualifier | None = None
+    q = res.get("valueQuantity")
+    if q is not None:
+        if q.get("value") is None:
+            reader.reject(at(prefix, "valueQuantity.value"), "valueQuantity without a value")
+            return
+        value = float(q["value"])
+        comparator = q.get("comparator")
+        if comparator:
+            qualifier = COMPARATOR[comparator]
+        unit_or_reject = quantity_unit(reader, analyte, q, map_unit, prefix)
+        if isinstance(unit_or_reject, Rejected):
+            reader.reject(unit_or_reject.pointer, unit_or_reject.reason, unit_or_reject.value)
+            return
+        unit = unit_or_reject
+    elif "valueCodeableConcept" in res:
+        qualifier = concept_qualifier(res["valueCodeableConcept"])
+        if qualifier is None:
+            reader.reject(
+                at(prefix, "valueCodeableConcept"),
+                "coded value not understood (expected positive/negative/low/normal/high)",
+                concept_text(res["valueCodeableConcept"]),
+            )
+            return
+    elif "valueString" in res:
+        text = str(res["valueString"]).strip()
+        m = CENSORED.match(text)
+        if m:
+            qualifier = COMPARATOR[m.group(1)]
+            value = float(m.group(2))
+            unit = m.group(3) or map_unit
+        else:
+            qualifier = WORD_QUALIFIER.get(text.lower())
+        if qualifier is None:
+            reader.reject(
+                at(prefix, "valueString"),
+                "text value not understood (expected e.g. '<5', 'positive', 'low')",
+                text,
+            )
+            return
+    elif any(k.startswith("value") for k in res):
+        kind = next(k for k in res if k.startswith("value"))
+        reader.reject(
+            at(prefix, kind), f"{kind} is not used (only Quantity, CodeableConcept, String)"
+        )
+        return
+    else:
+        for concept in res.get("interpretation") or []:
+            qualifier = interpretation(concept)
+            if qualifier:
+                break
+        if qualifier is None:
+            absent = concept_text(res.get("dataAbsentReason") or {})
+            if absent:
+                reader.reject(at(prefix, "dataAbsentReason"), "no value", absent)
+            else:
+                reader.reject(at(prefix, "value[x]"), "no value and no interpretation")
+            return
+    when, note, where = effective_date(res, reader.date)
+    if note:
+        reader.warn.add(note, at(prefix, where))
+    ranges = read_ranges(reader, res.get("referenceRange") or [], analyte, unit, prefix)
+    specimen = (res.get("specimen") or {}).get("reference")
+    subject = (res.get("subject") or {}).get("reference")
+    reader.patient(subject, prefix).labs.append(
+        Obs(analyte, value, unit, qualifier, ranges, when, specimen)
+    )
+    reader.used()
+
+
+def find_analyte(reader: Reader, code: dict[str, Any]) -> tuple[str, str | None] | Rejected:
+    """The analyte id and the code map's unit (or None), or why the code is not known."""
+    codings = [c for c in code.get("coding") or [] if c.get("code")]
+    for c in codings:
+        if c.get("system") == LOINC and c["code"] in reader.kb.loinc_index:
+            return reader.kb.loinc_index[c["code"]], None
+    cmap = reader.options.code_map
+    if cmap is not None:
+        for c in codings:
+            hit = cmap.lookup(c["code"], c.get("system"))
+            if hit:
+                return hit.analyte, hit.unit
+    shown = ", ".join(f"{c.get('system', '')}|{c['code']}" for c in codings) or code.get("text")
+    return Rejected("code", "unknown code; add it to a --code-map file", shown)
+
+
+def quantity_unit(
+    reader: Reader, analyte_id: str, q: dict[str, Any], map_unit: str | None, prefix: str
+) -> str | Rejected | None:
+    """The unit of a valueQuantity as the knowledge accepts it for the analyte."""
+    analyte = reader.kb.analytes[analyte_id]
+    syn = reader.kb.unit_synonyms
+    printed, code = q.get("unit"), q.get("code")
+    for candidate, path in ((printed, "unit"), (code, "code")):
+        if candidate and clean_unit(candidate, syn) in analyte.units:
+            if path == "code":
+                reader.warn.add(
+                    f"printed unit {printed!r} not known; the UCUM code was used",
+                    at(prefix, "valueQuantity.unit"),
+                )
+            return reader.unit_cache.setdefault(candidate, candidate)
+    if printed or code:
+        bad = printed or code
+        suggestion = suggest_unit(str(bad), analyte, syn)
+        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+        return Rejected(
+            at(prefix, "valueQuantity.unit" if printed else "valueQuantity.code"),
+            f"unit not known for {analyte.name}; accepted: {', '.join(analyte.units)}{hint}",
+            bad,
+        )
+    if map_unit:
+        return map_unit
+    if unit_can_be_assumed(analyte):
+        return None
+    return Rejected(
+        at(prefix, "valueQuantity.unit"),
+        f"no unit: {analyte.name} is reported in several units ({', '.join(analyte.units)})",
+    )
+
+
+def interpretation(concept: dict[str, Any]) -> Qualifier | None:
+    """The qualifier of an ``interpretation`` (any system, by v3 code)."""
+    for c in concept.get("coding") or []:
+        hit = INTERPRETATION.get(str(c.get("code")))
+        if hit:
+            return hit
+    return None
+
+
+def concept_qualifier(concept: dict[str, Any]) -> Qualifier | None:
+    """The qualifier of a ``valueCodeableConcept``: SNOMED, v3 interpretation, else its text."""
+    for c in concept.get("coding") or []:
+        code = str(c.get("code"))
+        if c.get("system") == SNOMED and code in SNOMED_QUALIFIER:
+            return SNOMED_QUALIFIER[code]
+        if c.get("system") == V3_INTERPRETATION and code in INTERPRETATION:
+            return INTERPRETATION[code]
+    text = (concept_text(concept) or "").strip().lower()
+    return WORD_QUALIFIER.get(text)
