@@ -26,7 +26,8 @@ examples: $(STAMP)
 
 ## test: install (Python and system packages), lint, type-check and run every test
 test: check system-deps
-	$(BIN)/pytest -q src tests
+	$(BIN)/pytest -q src tests -m "not browser"
+	$(BIN)/pytest -q tests/browser -m browser
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Sex = Literal["F", "M"]
 Qualifier = Literal["low", "normal", "high", "positive", "negative", "<", ">"]
@@ -23,12 +23,22 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _iso_date_only(value: object) -> object:
+    """Dates come as ISO text (or date objects), never as numbers (no epoch seconds)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a date is written as text, e.g. 2026-03-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+
+
 # ----------------------------------------------------------------------------- input
 
 
 class Patient(Frozen):
     age_years: float | None = Field(default=None, ge=0, le=130)
-    birth_date: dt.date | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
 
 
@@ -43,7 +53,7 @@ class LabResult(Frozen):
     ref_low: float | None = None
     ref_high: float | None = None
     day: float | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
     specimen: str | None = None
 
 
@@ -53,7 +63,7 @@ class EventRecord(Frozen):
     event: str
     days_before: float | None = Field(default=None, ge=0)
     day: float | None = None
-    date: dt.date | None = None
+    date: IsoDate | None = None
 
 
 class Context(Frozen):

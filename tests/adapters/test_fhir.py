@@ -316,3 +316,26 @@ def test_ndjson_of_bundles_reads_every_patient(tmp_path: Path, kb: Knowledge) ->
     copy.mkdir()
     shutil.copy(path, copy / "Bundle.ndjson")
     assert [c.id for c in read(copy)[1]] == [c.id for c in cases]
+
+
+def test_a_resource_type_that_is_not_a_name_is_rejected(tmp_path):
+    """A damaged resourceType (a list or an object) is a rejected record, not a crash."""
+    import json as _json
+
+    from lowalp.adapters import load
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": ["Observation"]}},
+            {"resource": {"resourceType": {"a": 1}}},
+        ],
+    }
+    p = tmp_path / "b.json"
+    p.write_text(_json.dumps(bundle))
+    result = load(p, format="fhir")
+    list(result.cases)
+    assert len(result.rejected) == 2
+    assert all("resourceType" in r.pointer for r in result.rejected)
+    assert result.stats.read == result.stats.used + result.stats.rejected

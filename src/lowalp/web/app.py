@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from importlib import resources
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lowalp import __version__
 from lowalp.errors import InputError, LowAlpError, Problem
@@ -36,6 +37,41 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
+
+
+def factory() -> FastAPI:
+    """The app with settings from the environment, for ``uvicorn --factory`` (several workers
+    need an import string)::
+
+        LOWALP_WEB_MAX_BODY_BYTES=5000000 LOWALP_CDS_ALLOW_UNSIGNED=1 \\
+            uvicorn lowalp.web.app:factory --factory --workers 2
+
+    Read: ``LOWALP_WEB_HOST``, ``LOWALP_WEB_PORT``, ``LOWALP_WEB_KNOWLEDGE`` (a folder),
+    ``LOWALP_WEB_MAX_BODY_BYTES``, ``LOWALP_WEB_PUBLIC_URL``, ``LOWALP_CDS_ALLOW_UNSIGNED``
+    (``1``/``true``), and ``LOWALP_CDS_ISSUERS`` (``ISS=JWKS`` pairs separated by spaces).
+    """
+    import os
+    from pathlib import Path
+
+    from lowalp.web.settings import CdsIssuer
+
+    env = os.environ
+    issuers = tuple(
+        CdsIssuer(*pair.split("=", 1))
+        for pair in env.get("LOWALP_CDS_ISSUERS", "").split()
+        if "=" in pair
+    )
+    defaults = WebSettings()
+    settings = WebSettings(
+        host=env.get("LOWALP_WEB_HOST", defaults.host),
+        port=int(env.get("LOWALP_WEB_PORT", defaults.port)),
+        knowledge=Path(env["LOWALP_WEB_KNOWLEDGE"]) if env.get("LOWALP_WEB_KNOWLEDGE") else None,
+        max_body_bytes=int(env.get("LOWALP_WEB_MAX_BODY_BYTES", defaults.max_body_bytes)),
+        cds_issuers=issuers,
+        cds_allow_unsigned=env.get("LOWALP_CDS_ALLOW_UNSIGNED", "").lower() in ("1", "true", "yes"),
+        public_base_url=env.get("LOWALP_WEB_PUBLIC_URL") or None,
+    )
+    return build(settings)
 
 
 def build(settings: WebSettings) -> FastAPI:
@@ -76,45 +112,117 @@ def _routers(app: FastAPI) -> None:
             app.include_router(module.router)
 
 
-def _middleware(app: FastAPI, settings: WebSettings) -> None:
-    @app.middleware("http")
-    async def guard(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while a body is read once it passes the limit (chunked bodies have no length)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "Request body too large")
+        self.limit = limit
+
+
+class BodyLimit:
+    """Counts the body bytes as the app reads them and stops at the limit. A Content-Length
+    over the limit is refused before anything is read (in ``guard``); this catches bodies sent
+    without one (``Transfer-Encoding: chunked``) or with a false one."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, limited, send)
+
+
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+"""The API explorer at /docs needs the inline script of its own bundle."""
+
+
+class Guard:
+    """Security headers on every response, the declared-length check (413), a 500 in the one
+    error shape, and the access log line. Plain ASGI (cheaper than ``@app.middleware``)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         request_id = uuid.uuid4().hex[:12]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            response: Response = JSONResponse(
-                error_body(
-                    413, "Request body too large", f"the limit is {settings.max_body_bytes} bytes"
-                ),
-                status_code=413,
+        path: str = scope["path"]
+        status = 0
+
+        async def send_guarded(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                if path.startswith("/docs"):
+                    headers["Content-Security-Policy"] = DOCS_CSP
+                headers["X-Request-ID"] = request_id
+            await send(message)
+
+        length = Headers(scope=scope).get("content-length")
+        try:
+            if length is not None and (not length.isdigit() or int(length) > self.limit):
+                too_large = JSONResponse(
+                    error_body(413, "Request body too large", f"the limit is {self.limit} bytes"),
+                    status_code=413,
+                    headers={"Connection": "close"},
+                )
+                await too_large(scope, receive, send_guarded)
+            else:
+                await self.app(scope, receive, send_guarded)
+        except Exception as exc:  # the app's handler would answer outside this middleware
+            if status:  # too late for an error page: the server closes the connection
+                raise
+            await _internal_error(Request(scope), exc)(scope, receive, send_guarded)
+        finally:
+            # Method, path (no query string: it may hold identifiers), status and time only:
+            # never bodies, tokens, names, dates or values.
+            log.info(
+                "%s %s %s %.1fms id=%s",
+                scope["method"],
+                path,
+                status or 500,
+                (time.perf_counter() - started) * 1000,
+                request_id,
             )
-        else:
-            response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith("/docs"):
-            # the API explorer needs inline script from its own bundle
-            response.headers["Content-Security-Policy"] = CSP.replace(
-                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
-            )
-        response.headers["X-Request-ID"] = request_id
-        # Method, path (no query string: it may hold identifiers), status and time only:
-        # never bodies, tokens, names, dates or values.
-        log.info(
-            "%s %s %s %.1fms id=%s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            request_id,
-        )
-        return response
+
+
+def _middleware(app: FastAPI, settings: WebSettings) -> None:
+    # the last added is the outermost: Guard sees every response, BodyLimit's 413 included
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Guard, limit=settings.max_body_bytes)
 
 
 def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(BodyTooLarge)
+    async def too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return JSONResponse(
+            error_body(413, "Request body too large", f"the limit is {exc.limit} bytes"),
+            status_code=413,
+            headers={"Connection": "close"},
+        )
+
     @app.exception_handler(InputError)
     async def input_error(request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(
@@ -149,10 +257,23 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            error_body(
-                500, "Internal error", "the error was logged; the request was not processed"
-            ),
-            status_code=500,
-        )
+        return _internal_error(request, exc)
+
+
+def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """500 in the one error shape. The log gets the exception type and the stack, but not the
+    message, which may quote the input (a value, a name)."""
+    import traceback
+
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "unexpected %s on %s %s\n%s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        stack,
+    )
+    return JSONResponse(
+        error_body(500, "Internal error", "the error was logged; the request was not processed"),
+        status_code=500,
+    )

@@ -103,6 +103,11 @@ class Reader:
             self.reject(prefix, "not a FHIR resource (a JSON object with resourceType)")
             return
         rtype = res.get("resourceType")
+        if not isinstance(rtype, str):
+            self.result.stats.read += 1
+            shown = None if rtype is None else repr(rtype)[:60]
+            self.reject(at(prefix, "resourceType"), "resourceType must be a resource name", shown)
+            return
         if rtype == "Bundle":
             self.bundle(res, prefix, naive)
             return

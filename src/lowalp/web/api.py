@@ -1,0 +1,753 @@
+"""The REST API under ``/api``: assess a case in any supported format, and read the knowledge.
+
+``POST /api/assess`` takes the body as the ``Content-Type`` says:
+
+=====================================================  ==========================================
+Content type                                           Read as
+=====================================================  ==========================================
+``application/json`` (or none)                         the case format of the design (an object;
+                                                       an array of them for several cases; a FHIR
+                                                       Bundle is recognised by its
+                                                       ``resourceType``)
+``application/fhir+json``                              a FHIR R4 Bundle
+``application/fhir+ndjson``, ``application/x-ndjson``  FHIR bulk NDJSON
+``application/hl7-v2``, ``x-application/hl7-v2+er7``   HL7 v2 ORU^R01 (one message or a batch)
+``text/plain`` starting with ``MSH``/``FHS``/``BHS``   HL7 v2
+``text/csv``, ``text/tab-separated-values``            long CSV/TSV, one result a row
+=====================================================  ==========================================
+
+Everything but case JSON goes through :func:`lowalp.adapters.load` (the body is written to a
+temporary file with the suffix the adapter expects, then deleted). One case gives the
+Assessment JSON of the design; several give ``{"assessments": [...], "rejected": [...],
+"stats": {...}}``. Records the adapter could not use are never dropped silently: with one case
+they are added to the assessment's ``warnings``, with several they are listed in ``rejected``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from lowalp.adapters.base import ReadResult, Rejected
+from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge
+from lowalp.knowledge.schema import Cause
+from lowalp.model import Assessment, Case
+from lowalp.web.errors import error_body
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+Audience = Literal["clinician", "patient"]
+OutputFormat = Literal["json", "fhir", "html", "text"]
+
+
+# ----------------------------------------------------------------------------- content types
+
+
+@dataclass(frozen=True)
+class InputKind:
+    adapter: str
+    """The adapter name for :func:`lowalp.adapters.get`."""
+    suffix: str
+    """The temporary file's suffix (some adapters decide on it)."""
+
+
+CASE_JSON = InputKind("case-json", ".json")
+FHIR = InputKind("fhir", ".json")
+FHIR_NDJSON = InputKind("fhir", ".ndjson")
+HL7V2 = InputKind("hl7v2", ".hl7")
+CSV = InputKind("csv", ".csv")
+TSV = InputKind("csv", ".tsv")
+
+CONTENT_TYPES: dict[str, InputKind] = {
+    "application/json": CASE_JSON,
+    "application/fhir+json": FHIR,
+    "application/json+fhir": FHIR,
+    "application/fhir+ndjson": FHIR_NDJSON,
+    "application/x-ndjson": FHIR_NDJSON,
+    "application/ndjson": FHIR_NDJSON,
+    "application/hl7-v2": HL7V2,
+    "application/hl7-v2+er7": HL7V2,
+    "x-application/hl7-v2+er7": HL7V2,
+    "text/plain": HL7V2,  # only when the body starts with an HL7 header segment
+    "text/csv": CSV,
+    "text/tab-separated-values": TSV,
+}
+HL7_STARTS = ("MSH", "FHS", "BHS")
+ACCEPTED = ", ".join(CONTENT_TYPES)
+
+
+def media_type(header: str | None) -> str:
+    """``"Text/CSV; charset=utf-8"`` -> ``"text/csv"``; no header counts as JSON."""
+    if not header or not header.strip():
+        return "application/json"
+    return header.split(";", 1)[0].strip().lower()
+
+
+# ----------------------------------------------------------------------------- response models
+
+
+class ProblemOut(BaseModel):
+    pointer: str = Field(description="Where in the input: `labs[3].unit`, `line 2, column 7` …")
+    message: str
+    value: Any = None
+    hint: str | None = None
+
+
+class ErrorBody(BaseModel):
+    status: int
+    title: str
+    detail: str | None = None
+    problems: list[ProblemOut]
+
+
+class ErrorResponse(BaseModel):
+    """The one error shape of the API and the CDS Hooks service."""
+
+    error: ErrorBody
+
+
+class RejectedOut(BaseModel):
+    pointer: str = Field(description="A record of the input, or `case <id>` for a whole case")
+    reason: str
+    value: str | None = None
+    problems: list[ProblemOut] = Field(default_factory=list)
+
+
+class BatchStats(BaseModel):
+    format: str = Field(description="The adapter that read the input")
+    unit: str = Field(description="What a record is: rows, resources, OBX segments, cases …")
+    read: int
+    used: int
+    rejected: int
+    cases: int
+    assessed: int
+    failed: int = Field(description="Cases read but not assessed (listed in `rejected`)")
+
+
+class AssessmentBatch(BaseModel):
+    """What several cases give (one case gives the Assessment itself)."""
+
+    assessments: list[Assessment]
+    rejected: list[RejectedOut]
+    stats: BatchStats
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    knowledge_version: str
+
+
+class SourceOut(BaseModel):
+    id: str
+    citation: str
+    url: str | None = None
+
+
+class PriorOut(BaseModel):
+    child: float
+    adult: float
+    sex: dict[str, float]
+    setting: dict[str, float]
+    source: str | None
+    estimate: bool
+
+
+class EvidenceRuleOut(BaseModel):
+    finding: str
+    label: str
+    lr_present: float
+    lr_absent: float | None
+    source: str | None
+    estimate: bool
+    note: str | None = None
+
+
+class CauseSummary(BaseModel):
+    id: str
+    name: str
+    plain_name: str
+    transient: bool
+    prior: PriorOut
+    evidence: list[EvidenceRuleOut]
+    next_tests: list[str]
+    sources: list[str]
+
+
+class CauseDetail(CauseSummary):
+    summary: str
+    plain: str
+    management: list[str]
+    patient_questions: list[str]
+    references: list[SourceOut] = Field(description="The cause's sources, resolved")
+
+
+class Plausible(BaseModel):
+    low: float
+    high: float
+    unit: str
+
+
+class AnalyteOut(BaseModel):
+    id: str
+    name: str
+    loinc: list[str]
+    canonical_unit: str
+    units: list[str] = Field(description="Accepted units, the canonical one first")
+    factors: dict[str, float] = Field(description="Multiply a value in the unit by this")
+    unit_synonyms: dict[str, str] = Field(description="Other spellings accepted for the units")
+    plausible: Plausible = Field(description="What a real result can be (canonical unit)")
+    specimen: str
+
+
+class TestOut(BaseModel):
+    id: str
+    name: str
+    relative_cost: int
+    invasiveness: str
+
+
+class KnowledgeSummary(BaseModel):
+    version: str
+    disclaimer: str
+    causes: list[CauseSummary]
+    analytes: list[AnalyteOut]
+    tests: list[TestOut]
+    sources: list[SourceOut]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorResponse, "description": "The input was rejected (every problem listed)"}
+}
+
+
+# ----------------------------------------------------------------------------- POST /api/assess
+
+
+def _case_schema() -> dict[str, Any]:
+    """The case format as one JSON schema with no ``$ref`` (it is used inline below)."""
+    schema = Case.model_json_schema()
+    defs: dict[str, Any] = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return {**inline(defs[ref.removeprefix("#/$defs/")]), **inline(rest)}
+            return {k: inline(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    out: dict[str, Any] = inline(schema)
+    return out
+
+
+_CASE_SCHEMA = _case_schema()
+_TEXT = {"schema": {"type": "string"}}
+ASSESS_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "One case in the case format (or an array of cases), or a FHIR Bundle, FHIR NDJSON, "
+            "an HL7 v2 ORU^R01 message or a long CSV, as the Content-Type says."
+        ),
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [_CASE_SCHEMA, {"type": "array", "items": _CASE_SCHEMA}],
+                },
+                "example": {
+                    "id": "example-1",
+                    "patient": {"age_years": 46, "sex": "F"},
+                    "labs": [
+                        {"analyte": "alp", "value": 19, "unit": "U/L", "day": 0},
+                        {"analyte": "alp", "value": 21, "unit": "U/L", "day": -200},
+                    ],
+                    "context": {"medications": [], "findings": ["metatarsal stress fracture"]},
+                },
+            },
+            "application/fhir+json": {
+                "schema": {
+                    "type": "object",
+                    "description": "A FHIR R4 Bundle with Patient, Observation … resources",
+                }
+            },
+            "application/fhir+ndjson": _TEXT,
+            "application/hl7-v2": _TEXT,
+            "x-application/hl7-v2+er7": _TEXT,
+            "text/plain": {
+                "schema": {"type": "string", "description": "An HL7 v2 message (starts with MSH)"}
+            },
+            "text/csv": _TEXT,
+            "text/tab-separated-values": _TEXT,
+        },
+    }
+}
+ASSESS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": Assessment | AssessmentBatch,
+        "description": (
+            "`format=json`: the Assessment (one case) or an AssessmentBatch (several); "
+            "`format=fhir`: a FHIR Bundle (a Bundle of them for several cases); "
+            "`format=html`: the report page (one case); `format=text`: the terminal report."
+        ),
+        "content": {
+            "application/fhir+json": {"schema": {"type": "object"}},
+            "text/html": {"schema": {"type": "string"}},
+            "text/plain": {"schema": {"type": "string"}},
+        },
+    },
+    413: {"model": ErrorResponse, "description": "The body is larger than the limit"},
+    415: {"model": ErrorResponse, "description": "The Content-Type is not one of those accepted"},
+    **ERRORS,
+}
+
+
+@router.post(
+    "/assess",
+    summary="Assess a case",
+    response_model=None,
+    responses=ASSESS_RESPONSES,
+    openapi_extra=ASSESS_BODY,
+)
+async def assess(
+    request: Request,
+    format: Annotated[OutputFormat, Query(description="What to return")] = "json",
+    audience: Annotated[
+        Audience, Query(description="For `html` and `text`: the clinician's or the plain report")
+    ] = "clinician",
+    strict: Annotated[
+        bool,
+        Query(description="Reject results the program cannot use instead of listing them"),
+    ] = False,
+) -> Response:
+    """Assess every case in the body. Errors come back in the one error shape: 415 for a
+    Content-Type not accepted, 422 listing every problem of a case that cannot be read."""
+    kind = CONTENT_TYPES.get(media_type(request.headers.get("content-type")))
+    body = await request.body()  # the app's body limit applies while this is read
+    if media_type(request.headers.get("content-type")) == "text/plain" and not _is_hl7(body):
+        kind = None
+    if kind is None:
+        return unsupported(request.headers.get("content-type"))
+    kb: Knowledge = request.app.state.knowledge
+    return await run_in_threadpool(_answer, body, kind, kb, strict, format, audience)
+
+
+def _answer(
+    body: bytes,
+    kind: InputKind,
+    kb: Knowledge,
+    strict: bool,
+    fmt: OutputFormat,
+    audience: Audience,
+) -> Response:
+    """Read, assess and render in one worker thread (the work is CPU-bound)."""
+    return _render(_assess_body(body, kind, kb, strict), fmt, audience, kb)
+
+
+def _is_hl7(body: bytes) -> bool:
+    return body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(tuple(s.encode() for s in HL7_STARTS))
+
+
+def unsupported(content_type: str | None) -> JSONResponse:
+    shown = (content_type or "")[:100]
+    hint = (
+        "text/plain is read only as HL7 v2 (a message starting with MSH)"
+        if media_type(content_type) == "text/plain"
+        else None
+    )
+    return JSONResponse(
+        error_body(
+            415,
+            "Unsupported content type",
+            f"send the body as one of: {ACCEPTED}",
+            [Problem("Content-Type", "not an accepted type for this body", value=shown, hint=hint)],
+        ),
+        status_code=415,
+    )
+
+
+@dataclass
+class Outcome:
+    assessments: list[Assessment]
+    rejected: list[RejectedOut]
+    stats: BatchStats
+    many: bool
+    from_fhir: bool = False
+
+
+def _assess_body(body: bytes, kind: InputKind, kb: Knowledge, strict: bool) -> Outcome:
+    if kind is CASE_JSON:
+        data = _parse_json(body)
+        if not (isinstance(data, Mapping) and "resourceType" in data):
+            return _assess_json(data, kb, strict)
+        kind = FHIR  # a FHIR Bundle sent as plain JSON
+    return _assess_file(body, kind, kb, strict)
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            [Problem(f"byte {exc.start}", "the body is not UTF-8 text", hint="send UTF-8 JSON")]
+        ) from None
+    if not text.strip():
+        raise InputError([Problem("(body)", "the body is empty", hint="send a case as JSON")])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise InputError([Problem("(body)", "the JSON is nested too deeply")]) from None
+
+
+def _assess_json(data: Any, kb: Knowledge, strict: bool) -> Outcome:
+    from lowalp.adapters import case_json
+
+    if not isinstance(data, list):
+        case = case_json.case_from_dict(data)
+        assessments, _ = _assess_cases([case], kb, strict, many=False)
+        stats = BatchStats(
+            format="case-json",
+            unit="cases",
+            read=1,
+            used=1,
+            rejected=0,
+            cases=1,
+            assessed=1,
+            failed=0,
+        )
+        return Outcome(assessments, [], stats, many=False)
+    if not data:
+        raise InputError([Problem("(body)", "the array holds no case")])
+    cases: list[Case] = []
+    unread: list[RejectedOut] = []
+    for i, item in enumerate(data):
+        try:
+            cases.append(case_json.case_from_dict(item))
+        except InputError as exc:
+            unread.append(
+                RejectedOut(
+                    pointer=f"[{i}]",
+                    reason="the case could not be read",
+                    problems=[_problem(p, prefix=f"[{i}]") for p in exc.problems],
+                )
+            )
+    if not cases:  # nothing usable: every problem of every case is the answer
+        raise InputError(
+            [Problem(p.pointer, p.message, p.value, p.hint) for r in unread for p in r.problems]
+        )
+    assessments, failures = _assess_cases(cases, kb, strict, many=True)
+    stats = BatchStats(
+        format="case-json",
+        unit="cases",
+        read=len(data),
+        used=len(cases),
+        rejected=len(unread),
+        cases=len(data),
+        assessed=len(assessments),
+        failed=len(data) - len(assessments),
+    )
+    return Outcome(assessments, unread + failures, stats, many=True)
+
+
+def _problem(p: Problem, prefix: str = "") -> ProblemOut:
+    pointer = p.pointer
+    if prefix:
+        pointer = prefix + (pointer if pointer.startswith("[") else "." + pointer)
+    return ProblemOut(pointer=pointer, message=p.message, value=_plain(p.value), hint=p.hint)
+
+
+def _plain(value: object) -> Any:
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
+
+
+def _assess_file(body: bytes, kind: InputKind, kb: Knowledge, strict: bool) -> Outcome:
+    from lowalp import adapters
+
+    fd, name = tempfile.mkstemp(prefix="lowalp-api-", suffix=kind.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        result = adapters.load(Path(name), format=kind.adapter)
+        cases = list(result.cases)  # adapters may stream: read everything before deleting
+    finally:
+        Path(name).unlink(missing_ok=True)
+    return _from_read(result, cases, kb, strict)
+
+
+def _from_read(result: ReadResult, cases: list[Case], kb: Knowledge, strict: bool) -> Outcome:
+    if not cases:
+        problems = [Problem(r.pointer, r.reason, value=r.value) for r in result.rejected]
+        raise InputError(problems or [Problem("(body)", "no case found in the input")])
+    many = len(cases) > 1
+    assessments, failures = _assess_cases(cases, kb, strict, many=many)
+    stats = BatchStats(
+        format=result.format,
+        unit=result.stats.unit,
+        read=result.stats.read,
+        used=result.stats.used,
+        rejected=result.stats.rejected,
+        cases=len(cases),
+        assessed=len(assessments),
+        failed=len(failures),
+    )
+    rejected = [_rejected(r) for r in result.rejected] + failures
+    notes = [f"not used: {r}" for r in result.rejected] + list(result.warnings)
+    if not many and notes:
+        a = assessments[0]
+        assessments[0] = a.model_copy(update={"warnings": (*a.warnings, *notes)})
+    return Outcome(assessments, rejected, stats, many=many, from_fhir=result.format == "fhir")
+
+
+def _rejected(r: Rejected) -> RejectedOut:
+    return RejectedOut(pointer=r.pointer, reason=r.reason, value=r.value)
+
+
+def _assess_cases(
+    cases: Iterable[Case], kb: Knowledge, strict: bool, *, many: bool
+) -> tuple[list[Assessment], list[RejectedOut]]:
+    """Assess each case; with one case its error is the answer, with several it is listed."""
+    from lowalp.engine.assess import assess_case
+
+    assessments: list[Assessment] = []
+    failures: list[RejectedOut] = []
+    for case in cases:
+        try:
+            assessments.append(assess_case(case, knowledge=kb, strict=strict))
+        except InputError as exc:
+            if not many:
+                raise
+            failures.append(
+                RejectedOut(
+                    pointer=f"case {case.id}" if case.id else "case",
+                    reason="the case could not be assessed",
+                    problems=[_problem(p) for p in exc.problems],
+                )
+            )
+    if not assessments:
+        raise InputError(
+            [
+                Problem(f"{r.pointer}: {p.pointer}", p.message, p.value, p.hint)
+                for r in failures
+                for p in r.problems
+            ]
+        )
+    return assessments, failures
+
+
+def _render(outcome: Outcome, fmt: OutputFormat, audience: Audience, kb: Knowledge) -> Response:
+    many = outcome.many
+    if fmt == "json":
+        if not many:
+            return Response(outcome.assessments[0].model_dump_json(), media_type="application/json")
+        batch = AssessmentBatch(
+            assessments=outcome.assessments, rejected=outcome.rejected, stats=outcome.stats
+        )
+        return Response(batch.model_dump_json(), media_type="application/json")
+    if fmt == "fhir":
+        from lowalp.render.fhir import render_fhir
+
+        bundles = [
+            render_fhir(
+                a,
+                knowledge=kb,
+                patient_ref=f"Patient/{a.case_id}" if outcome.from_fhir and a.case_id else None,
+            )
+            for a in outcome.assessments
+        ]
+        doc: dict[str, Any] = (
+            bundles[0]
+            if not many
+            else {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": b} for b in bundles],
+            }
+        )
+        return JSONResponse(doc, media_type="application/fhir+json")
+    if fmt == "html":
+        if many:
+            raise InputError(
+                [
+                    Problem(
+                        "format",
+                        f"the HTML report shows one case; the input holds "
+                        f"{len(outcome.assessments)}",
+                        value="html",
+                        hint="send one case, or ask for format=json or format=text",
+                    )
+                ]
+            )
+        from lowalp.render.html import render_html
+
+        return HTMLResponse(render_html(outcome.assessments[0], audience=audience))
+    from lowalp.render.text import render_text
+
+    rule = "\n" + "=" * 96 + "\n\n"
+    text = rule.join(render_text(a, audience=audience) for a in outcome.assessments)
+    return PlainTextResponse(text)
+
+
+# ----------------------------------------------------------------------------- knowledge
+
+
+@router.get("/health", summary="Is the service up", response_model=Health)
+def health(request: Request) -> Health:
+    kb: Knowledge = request.app.state.knowledge
+    return Health(status="ok", knowledge_version=kb.version)
+
+
+def _cause_summary(kb: Knowledge, c: Cause) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "plain_name": c.plain_name,
+        "transient": c.transient,
+        "prior": {
+            "child": c.prior.child,
+            "adult": c.prior.adult,
+            "sex": dict(c.prior.sex),
+            "setting": dict(c.prior.setting),
+            "source": c.prior.source,
+            "estimate": c.prior.estimate,
+        },
+        "evidence": [
+            {
+                "finding": e.finding,
+                "label": kb.findings[e.finding].label if e.finding in kb.findings else e.finding,
+                "lr_present": e.lr_present,
+                "lr_absent": e.lr_absent,
+                "source": e.source,
+                "estimate": e.estimate,
+                "note": e.note,
+            }
+            for e in c.evidence
+        ],
+        "next_tests": list(c.next_tests),
+        "sources": list(c.sources),
+    }
+
+
+def _source(kb: Knowledge, sid: str) -> dict[str, Any]:
+    s = kb.sources.get(sid)
+    return {"id": sid, "citation": s.citation if s else sid, "url": s.url if s else None}
+
+
+def _cached(kb: Knowledge, key: str, build: Any) -> bytes:
+    """A response body built once per knowledge (the knowledge never changes in a process)."""
+    full = f"web.api.{key}"
+    if full not in kb.cache:
+        kb.cache[full] = json.dumps(build(), ensure_ascii=False).encode("utf-8")
+    out: bytes = kb.cache[full]
+    return out
+
+
+@router.get(
+    "/knowledge",
+    summary="The knowledge in brief",
+    response_model=KnowledgeSummary,
+    response_class=JSONResponse,
+)
+def knowledge(request: Request) -> Response:
+    """Causes with their priors, evidence rules and sources; analytes with their units; the
+    tests the engine can suggest; every source cited."""
+    kb: Knowledge = request.app.state.knowledge
+
+    def build() -> dict[str, Any]:
+        return {
+            "version": kb.version,
+            "disclaimer": kb.settings.disclaimer,
+            "causes": [_cause_summary(kb, c) for c in kb.causes.values()],
+            "analytes": [_analyte(kb, a.id) for a in kb.analytes.values()],
+            "tests": [
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "relative_cost": t.relative_cost,
+                    "invasiveness": t.invasiveness,
+                }
+                for t in kb.tests.values()
+            ],
+            "sources": [_source(kb, sid) for sid in kb.sources],
+        }
+
+    return Response(_cached(kb, "knowledge", build), media_type="application/json")
+
+
+@router.get(
+    "/knowledge/causes/{cause_id}",
+    summary="One cause in full",
+    response_model=CauseDetail,
+    response_class=JSONResponse,
+    responses={404: {"model": ErrorResponse, "description": "No such cause"}, **ERRORS},
+)
+def cause(request: Request, cause_id: str) -> Response:
+    kb: Knowledge = request.app.state.knowledge
+    c = kb.causes.get(cause_id)
+    if c is None:
+        close = difflib.get_close_matches(cause_id.lower(), list(kb.causes), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}?" if close else "GET /api/knowledge lists them"
+        return JSONResponse(
+            error_body(
+                404,
+                "No such cause",
+                f"{len(kb.causes)} causes are known",
+                [Problem("cause_id", "not a cause id", value=cause_id[:100], hint=hint)],
+            ),
+            status_code=404,
+        )
+    detail = _cause_summary(kb, c) | {
+        "summary": c.summary,
+        "plain": c.plain,
+        "management": list(c.management),
+        "patient_questions": list(c.patient_questions),
+        "references": [_source(kb, sid) for sid in c.sources],
+    }
+    return JSONResponse(detail)
+
+
+def _analyte(kb: Knowledge, analyte_id: str) -> dict[str, Any]:
+    a = kb.analytes[analyte_id]
+    units = [a.canonical_unit, *(u for u in a.units if u != a.canonical_unit)]
+    return {
+        "id": a.id,
+        "name": a.name,
+        "loinc": list(a.loinc),
+        "canonical_unit": a.canonical_unit,
+        "units": units,
+        "factors": dict(a.units),
+        "unit_synonyms": {s: u for s, u in kb.unit_synonyms.items() if u in a.units},
+        "plausible": {"low": a.plausible[0], "high": a.plausible[1], "unit": a.canonical_unit},
+        "specimen": a.specimen,
+    }
+
+
+@router.get(
+    "/analytes",
+    summary="Analytes and their units",
+    response_model=list[AnalyteOut],
+    response_class=JSONResponse,
+)
+def analytes(request: Request) -> Response:
+    """Every analyte the engine reads: LOINC codes, the canonical unit, the units accepted (with
+    the factor to the canonical unit and other spellings), and the plausible range."""
+    kb: Knowledge = request.app.state.knowledge
+    body = _cached(kb, "analytes", lambda: [_analyte(kb, aid) for aid in kb.analytes])
+    return Response(body, media_type="application/json")
