@@ -58,64 +58,32 @@ def _score(work: Work, ev: _Evaluator, score: Score) -> ScoreResult | None:
     )
 
 
+def _scored(spec: ScoreItemSpec, state: str, points: float, detail: str) -> ScoreItem:
+    return ScoreItem(
+        item=spec.id,
+        label=spec.label,
+        state=state,  # type: ignore[arg-type]
+        points=points,
+        group=spec.group,
+        detail=detail,
+    )
+
+
 def _item(work: Work, ev: _Evaluator, spec: ScoreItemSpec) -> ScoreItem:
     if spec.finding is not None:
         fs = work.findings[spec.finding]
         if fs.state == "present":
-            return ScoreItem(
-                item=spec.id,
-                label=spec.label,
-                state="met",
-                points=spec.points,
-                group=spec.group,
-                detail=fs.detail,
-            )
+            return _scored(spec, "met", spec.points, fs.detail)
         if fs.state == "absent":
-            return ScoreItem(
-                item=spec.id,
-                label=spec.label,
-                state="not met",
-                points=spec.points_absent,
-                group=spec.group,
-                detail=fs.detail,
-            )
-        return ScoreItem(
-            item=spec.id,
-            label=spec.label,
-            state="unknown",
-            points=0.0,
-            group=spec.group,
-            detail=fs.detail,
-        )
-    assert spec.analyte is not None
-    assert spec.unit is not None
+            return _scored(spec, "not met", spec.points_absent, fs.detail)
+        return _scored(spec, "unknown", 0.0, fs.detail)
+    assert spec.analyte is not None and spec.unit is not None
     m = ev.concurrent(spec.analyte)
     if m is None or m.value is None or m.qualifier in ("<", ">"):
-        return ScoreItem(
-            item=spec.id,
-            label=spec.label,
-            state="unknown",
-            points=0.0,
-            group=spec.group,
-            detail=f"{spec.analyte} not measured",
-        )
+        return _scored(spec, "unknown", 0.0, f"{spec.analyte} not measured")
     value = m.value / factor(work.kb.analytes[spec.analyte], spec.unit, {})
     for band in spec.bands:
         if (band.lt is None or value < band.lt) and (band.ge is None or value >= band.ge):
             state = "met" if band.points else "not met"
-            return ScoreItem(
-                item=spec.id,
-                label=spec.label,
-                state=state,
-                points=band.points,
-                group=spec.group,
-                detail=f"{value:g} {spec.unit}: {band.label}",
-            )
-    return ScoreItem(
-        item=spec.id,
-        label=spec.label,
-        state="unknown",
-        points=0.0,
-        group=spec.group,
-        detail=f"{value:g} {spec.unit}: no band matches",
-    )
+            return _scored(spec, state, band.points, f"{value:g} {spec.unit}: {band.label}")
+    return _scored(spec, "unknown", 0.0, f"{value:g} {spec.unit}: no band matches")
