@@ -6,6 +6,7 @@ A score is shown when at least one of its inputs is known; unknown inputs are li
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from lowalp.engine.findings import _Evaluator
 from lowalp.engine.work import Work
@@ -58,11 +59,13 @@ def _score(work: Work, ev: _Evaluator, score: Score) -> ScoreResult | None:
     )
 
 
-def _scored(spec: ScoreItemSpec, state: str, points: float, detail: str) -> ScoreItem:
+def _scored(
+    spec: ScoreItemSpec, state: Literal["met", "not met", "unknown"], points: float, detail: str
+) -> ScoreItem:
     return ScoreItem(
         item=spec.id,
         label=spec.label,
-        state=state,  # type: ignore[arg-type]
+        state=state,
         points=points,
         group=spec.group,
         detail=detail,
@@ -84,6 +87,10 @@ def _item(work: Work, ev: _Evaluator, spec: ScoreItemSpec) -> ScoreItem:
     value = m.value / factor(work.kb.analytes[spec.analyte], spec.unit, {})
     for band in spec.bands:
         if (band.lt is None or value < band.lt) and (band.ge is None or value >= band.ge):
-            state = "met" if band.points else "not met"
-            return _scored(spec, state, band.points, f"{value:g} {spec.unit}: {band.label}")
+            return _scored(
+                spec,
+                "met" if band.points else "not met",
+                band.points,
+                f"{value:g} {spec.unit}: {band.label}",
+            )
     return _scored(spec, "unknown", 0.0, f"{value:g} {spec.unit}: no band matches")
