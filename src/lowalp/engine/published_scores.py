@@ -80,7 +80,8 @@ def _item(work: Work, ev: _Evaluator, spec: ScoreItemSpec) -> ScoreItem:
         if fs.state == "absent":
             return _scored(spec, "not met", spec.points_absent, fs.detail)
         return _scored(spec, "unknown", 0.0, fs.detail)
-    assert spec.analyte is not None and spec.unit is not None
+    assert spec.analyte is not None
+    assert spec.unit is not None
     m = ev.concurrent(spec.analyte)
     if m is None or m.value is None or m.qualifier in ("<", ">"):
         return _scored(spec, "unknown", 0.0, f"{spec.analyte} not measured")
