@@ -69,46 +69,24 @@ def free_port() -> int:
         return port
 
 
-MULTI_WORKER = """
-import socket, sys
-from uvicorn import Config
-from uvicorn.supervisors import Multiprocess
-
-host, port, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-config = Config("lowalp.web.app:factory", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
-# `uvicorn --workers N` binds its socket with proto 0, so asyncio leaves Nagle on for every
-# connection and small responses wait ~40 ms for the client's delayed ACK (uvicorn issue
-# #3149). Bind it here as IPPROTO_TCP and hand it to uvicorn's own supervisor.
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sock.bind((host, port))
-sock.set_inheritable(True)
-Multiprocess(config, sockets=[sock]).run()
-"""
-"""Several uvicorn workers on ``lowalp.web.app:factory`` (several workers need an import
-string, hence the factory reading its settings from the environment)."""
-
-
 def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
     bin_dir = Path(sys.executable).parent
-    if workers == 1:
-        cmd = [
-            str(bin_dir / "lowalp"),
-            "serve",
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-            "--cds-allow-unsigned",
-            "--log-level",
-            "warning",
-        ]
-        env = dict(os.environ)
-    else:
-        cmd = [sys.executable, "-c", MULTI_WORKER, HOST, str(port), str(workers)]
-        env = dict(os.environ, LOWALP_CDS_ALLOW_UNSIGNED="1")
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cmd = [
+        str(bin_dir / "lowalp"),
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--cds-allow-unsigned",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(
+        cmd, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
 
 
 def wait_ready(port: int, server: subprocess.Popen[bytes], timeout: float = 60) -> None:

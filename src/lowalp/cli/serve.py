@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lowalp.cli.common import say
 from lowalp.errors import InputError, Problem
+from lowalp.web.settings import WebSettings
 
 EXIT_OK = 0
 
@@ -36,6 +37,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="DEVELOPMENT ONLY: accept CDS Hooks calls without a valid JWT",
     )
     s.add_argument("--public-url", help="the URL clients use (for the CDS JWT audience check)")
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (default 1; 2 uses both cores of a small machine)",
+    )
     s.add_argument("--log-level", default="info", choices=("debug", "info", "warning", "error"))
 
 
@@ -46,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             [Problem("serve", "the web extra is not installed", hint="pip install 'lowalp[web]'")]
         ) from None
-    from lowalp.web import CdsIssuer, WebSettings, create_app
+    from lowalp.web import CdsIssuer, create_app
 
     if len(args.cds_issuer) != len(args.cds_jwks):
         raise InputError(
@@ -79,5 +86,49 @@ def run(args: argparse.Namespace) -> int:
         say("WARNING: CDS Hooks JWT verification is OFF (--cds-allow-unsigned); development only")
     elif not settings.cds_issuers:
         say("CDS Hooks: no --cds-issuer configured, so every CDS call will be refused (401)")
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
+    if args.workers > 1:
+        _run_workers(settings, args.workers, args.log_level)
+    else:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
     return EXIT_OK
+
+
+def _run_workers(settings: WebSettings, workers: int, log_level: str) -> None:
+    """Several uvicorn workers over :func:`lowalp.web.app.factory`, which reads the settings
+    from the environment (several workers need an import string)."""
+    import os
+    import socket
+
+    from uvicorn import Config
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ.update(
+        {
+            "LOWALP_WEB_HOST": settings.host,
+            "LOWALP_WEB_PORT": str(settings.port),
+            "LOWALP_WEB_MAX_BODY_BYTES": str(settings.max_body_bytes),
+            "LOWALP_CDS_ALLOW_UNSIGNED": "1" if settings.cds_allow_unsigned else "",
+            "LOWALP_CDS_ISSUERS": " ".join(f"{i.issuer}={i.jwks}" for i in settings.cds_issuers),
+        }
+    )
+    if settings.knowledge:
+        os.environ["LOWALP_WEB_KNOWLEDGE"] = str(settings.knowledge)
+    if settings.public_base_url:
+        os.environ["LOWALP_WEB_PUBLIC_URL"] = settings.public_base_url
+    config = Config(
+        "lowalp.web.app:factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+    # uvicorn binds its own socket with protocol 0, which leaves Nagle's algorithm on, so small
+    # responses wait for the client's delayed ACK (~40 ms; uvicorn issue #3149). Bind it as TCP
+    # here and hand it to uvicorn's supervisor.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.set_inheritable(True)
+    Multiprocess(config, sockets=[sock]).run()
