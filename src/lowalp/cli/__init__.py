@@ -77,9 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--sex", choices=("F", "M"), help="F or M (omit to see both)")
     r.add_argument("--format", "-f", choices=("text", "json"), default="text")
 
-    from lowalp.cli import serve, synth
+    from lowalp.cli import screen, serve, synth
 
     serve.add_parser(sub)
+    screen.add_parser(sub)
     synth.add_parser(sub)
 
     k = sub.add_parser("knowledge", help="list the causes, their rules and sources")
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        from lowalp.cli import assess, evaluate, info, serve, synth
+        from lowalp.cli import assess, evaluate, info, screen, serve, synth
 
         handler: dict[str, Callable[[argparse.Namespace], int]] = {
             "assess": assess.run,
@@ -110,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "knowledge": info.knowledge,
             "serve": serve.run,
             "synth": synth.run,
+            "screen": screen.run,
         }
         return handler[args.command](args)
     except InputError as exc:

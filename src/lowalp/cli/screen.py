@@ -1,0 +1,88 @@
+"""``lowalp screen``: find persistently low ALP in a laboratory's history (DuckDB or Spark)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from lowalp.cli.common import say
+from lowalp.errors import InputError, Problem
+
+EXIT_OK = 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    s = sub.add_parser(
+        "screen",
+        help="screen a laboratory's measurements for persistently low ALP (work-list, rejects, summary)",
+        description="Screen OMOP CDM tables, a long measurements file or a DuckDB database for "
+        "ALP results low for age and sex; write worklist.parquet/csv, rejects.parquet and "
+        "summary.html to OUT.",
+    )
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--omop", metavar="DIR", help="folder with measurement and person tables (Parquet or CSV)"
+    )
+    src.add_argument(
+        "--measurements", metavar="FILE", help="long Parquet/CSV file (docs/input-formats.md)"
+    )
+    src.add_argument(
+        "--duckdb", metavar="FILE", help="DuckDB database with measurement and person tables"
+    )
+    s.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    s.add_argument(
+        "--spark-master", metavar="URL", default=None, help="Spark master (default local[*])"
+    )
+    s.add_argument(
+        "--export-cohort", metavar="FILE", help="write the persistence rule as OHDSI Circe JSON"
+    )
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress on standard error")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lowalp.screen.inputs import ScreenInput
+
+    t0 = time.perf_counter()
+    if args.omop:
+        src = ScreenInput("omop", Path(args.omop))
+    elif args.measurements:
+        src = ScreenInput("measurements", Path(args.measurements))
+    else:
+        src = ScreenInput("duckdb", Path(args.duckdb))
+    if not src.path.exists():
+        raise InputError([Problem(str(src.path), "no such file or folder")])
+    try:
+        from lowalp.screen.runner import run_screen
+    except ModuleNotFoundError as exc:
+        raise InputError(
+            [
+                Problem(
+                    "screen",
+                    f"the screen extra is not installed ({exc.name})",
+                    hint="pip install 'lowalp[screen]'",
+                )
+            ]
+        ) from None
+    progress = None if args.quiet else (lambda text: say(text))
+    result = run_screen(
+        src,
+        args.out,
+        engine=args.engine,
+        spark_master=args.spark_master,
+        knowledge_dir=getattr(args, "knowledge", None),
+        export_cohort=args.export_cohort,
+        progress=progress,
+    )
+    c = result.counts
+    for reason, n in c["rejected_by_reason"].items():
+        say(f"  rejected {n:,}: {reason}")
+    if c.get("screen_assess_disagreements"):
+        say(f"warning: {c['screen_assess_disagreements']} persons where screen and assess disagree")
+    say(
+        f"rows read {c['rows_read']:,} = used {c['rows_used']:,} + rejected {c['rows_rejected']:,}; "
+        f"persons screened {c['persons_screened']:,}; on the work-list {c['persons_on_worklist']:,}; "
+        f"persistent {c['persistent']:,}; elapsed {time.perf_counter() - t0:.1f} s -> {args.out}"
+    )
+    return EXIT_OK

@@ -1,0 +1,145 @@
+"""The query engines the screen runs on: DuckDB (embedded, the default) and Apache Spark.
+
+Both are reached through Ibis, so the screen is one expression tree compiled for either
+backend. Only the readers differ: each input row gets ``source_row``, its 0-based position in
+the file (DuckDB ``file_row_number``, Spark ``_metadata.row_index``), so rejects point back at
+the input and ties are broken the same way on both engines.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lowalp.errors import InputError, Problem
+
+ENGINES = ("duckdb", "spark")
+SCREEN_EXTRA = "pip install 'lowalp[screen]'"
+SPARK_EXTRA = "pip install 'lowalp[spark]' (and Java 17)"
+
+
+def _missing(what: str, hint: str) -> InputError:
+    return InputError([Problem("--engine", f"{what} is not installed", hint=hint)])
+
+
+def connect(
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    *,
+    memory_limit: str | None = None,
+    temp_directory: str | Path | None = None,
+    threads: int | None = None,
+    database: str | Path | None = None,
+) -> Any:
+    """An Ibis backend: DuckDB in memory by default, or a local/remote Spark session.
+
+    DuckDB gets a memory limit (default: half the machine's memory, at most 8 GB) and a temp
+    directory to spill to, so a 100M-row screen stays bounded.
+    """
+    if engine not in ENGINES:
+        raise InputError(
+            [Problem("--engine", f"unknown engine {engine!r}", hint="duckdb or spark")]
+        )
+    try:
+        import ibis  # type: ignore[import-untyped,unused-ignore]
+    except ModuleNotFoundError:
+        raise _missing("the screen extra (ibis, duckdb)", SCREEN_EXTRA) from None
+    if engine == "duckdb":
+        limit = memory_limit or _default_memory_limit()
+        tmp = Path(temp_directory or tempfile.gettempdir()) / "lowalp-duckdb-spill"
+        tmp.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"memory_limit": limit, "temp_directory": str(tmp)}
+        if threads:
+            kwargs["threads"] = threads
+        if database is not None:
+            return ibis.duckdb.connect(str(database), read_only=True, **kwargs)
+        return ibis.duckdb.connect(**kwargs)
+    return ibis.pyspark.connect(session=spark_session(spark_master))
+
+
+def _default_memory_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    gb = max(1, min(8, int(total / 2**30 / 2)))
+    return f"{gb}GB"
+
+
+def spark_session(master: str | None = None) -> Any:
+    """A Spark session: local[*] by default, UTC, loopback only, modest memory, quiet logs."""
+    try:
+        from pyspark.sql import SparkSession
+    except ModuleNotFoundError:
+        raise _missing("pyspark", SPARK_EXTRA) from None
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if "JAVA_HOME" not in os.environ:
+        for candidate in ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk"):
+            if Path(candidate).is_dir():
+                os.environ["JAVA_HOME"] = candidate
+                break
+    builder = (
+        SparkSession.builder.master(master or "local[*]")
+        .appName("lowalp-screen")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.memory", "3g")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.ansi.enabled", "false")
+    )
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def is_spark(con: Any) -> bool:
+    return str(getattr(con, "name", "")) == "pyspark"
+
+
+def read_parquet(con: Any, path: str | Path, name: str) -> Any:
+    """A Parquet file as an Ibis table with ``file_row_number`` (0-based row position)."""
+    path = str(path)
+    if is_spark(con):
+        from pyspark.sql import functions as F
+
+        df = con._session.read.parquet(path)
+        df = df.select("*", F.col("_metadata.row_index").alias("file_row_number"))
+        df.createOrReplaceTempView(name)
+        return con.table(name)
+    return con.read_parquet(path, table_name=name, file_row_number=True)
+
+
+def read_parquet_plain(con: Any, path: str | Path, name: str) -> Any:
+    if is_spark(con):
+        df = con._session.read.parquet(str(path))
+        df.createOrReplaceTempView(name)
+        return con.table(name)
+    return con.read_parquet(str(path), table_name=name)
+
+
+def csv_to_parquet(path: str | Path, dest: Path, *, text_columns: tuple[str, ...] = ()) -> Path:
+    """Copy a CSV file to Parquet in file order (DuckDB streams it: memory stays bounded)."""
+    import duckdb  # type: ignore[import-untyped,unused-ignore]
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        header = con.execute(
+            "SELECT * FROM read_csv(?, header = true, sample_size = 20480) LIMIT 0", [str(path)]
+        ).description
+        names = [d[0] for d in header or ()]
+        types = {n: "VARCHAR" for n in names if n.lower() in text_columns}
+        types_sql = ", ".join(f"'{n}': '{t}'" for n, t in types.items())
+        opts = f", types = {{{types_sql}}}" if types else ""
+        con.execute(
+            f"COPY (SELECT * FROM read_csv(?, header = true, sample_size = 20480{opts})) "
+            f"TO '{dest}' (FORMAT parquet)",
+            [str(path)],
+        )
+    finally:
+        con.close()
+    return dest

@@ -1,0 +1,196 @@
+"""The screening expression: one Ibis expression, no UDFs, the same on DuckDB and Spark.
+
+It applies the exact rules of ``lowalp assess`` to every person's ALP series:
+
+- ALP status per result (engine/alp_status.py): the lab's printed range when given; for a
+  child (age < ``adult_age_years``) whose printed lower limit is below the age/sex interval's,
+  the interval instead (and the result counts as "low for age but inside the printed range");
+  without a printed range the age/sex interval; with sex unknown the interval with the lower
+  limit of the two sexes. Age at a result = age at the index ALP + days from it / 365.25,
+  computed in that order so the float arithmetic matches the engine's; no birth date: 40 y.
+- Persistence (engine/persistence.py), by gaps and islands: over the person's judged ALP
+  results in date order, a running count of non-low results; the run is the low results after
+  the last non-low one, and it must end at the newest result.
+- The other analytes: the newest value within ±90 days of the index ALP's date.
+
+The age/sex intervals are compiled into a CASE expression over elementary age segments, each
+decided by :func:`lowalp.intervals.candidate_intervals` itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from lowalp.intervals import Interval, candidate_intervals
+from lowalp.knowledge import Knowledge
+
+DAYS_PER_YEAR = 365.25
+CO_ANALYTES = (
+    "albumin",
+    "tsh",
+    "b12",
+    "zinc",
+    "magnesium",
+    "phosphate",
+    "calcium",
+    "potassium",
+    "plp",
+    "urine_pea",
+    "hemoglobin",
+    "crp",
+)
+CO_WINDOW_DAYS = 90
+NO_AGE_YEARS = 40.0  # engine/alp_status.py: max(adult, 40) when the age is not known
+
+
+def interval_segments(
+    intervals: tuple[Interval, ...],
+) -> list[tuple[str, float, float, Interval]]:
+    """(sex key F/M/U, age from, age to, interval) over elementary age segments."""
+    cuts = sorted({iv.age_min for iv in intervals} | {iv.age_max for iv in intervals})
+    out: list[tuple[str, float, float, Interval]] = []
+    for a, b in itertools.pairwise(cuts):
+        mid = (a + b) / 2
+        for key, sex in (("F", "F"), ("M", "M"), ("U", None)):
+            ivs = candidate_intervals(intervals, mid, sex)  # type: ignore[arg-type]
+            if ivs:
+                out.append((key, a, b, min(ivs, key=lambda iv: iv.lower)))
+    return out
+
+
+def _interval_case(kb: Knowledge, sex_key: Any, age: Any, attr: str) -> Any:
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    branches = [
+        ((sex_key == key) & (age >= a) & (age < b), getattr(iv, attr))
+        for key, a, b, iv in interval_segments(kb.intervals)
+    ]
+    null = ibis.null().cast("string" if attr == "id" else "float64")
+    return ibis.cases(*branches, else_=null)
+
+
+def judged_alp(used: Any, kb: Knowledge) -> Any:
+    """Every ALP row with its age, limits, status and the low-for-age-only flag."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    adult = float(kb.settings.adult_age_years)
+    alp = used.filter(used.analyte == "alp")
+    person = ibis.window(group_by=alp.person_id)
+    alp = alp.mutate(index_date=alp.measurement_date.max().over(person))
+    age_idx = alp.index_date.delta(alp.birth_date, unit="day").cast("float64") / DAYS_PER_YEAR
+    t = alp.measurement_date.delta(alp.index_date, unit="day").cast("float64")
+    age = ibis.ifelse(
+        alp.birth_date.isnull(),
+        ibis.literal(max(adult, NO_AGE_YEARS)),
+        ibis.greatest(ibis.literal(0.0), age_idx + t / DAYS_PER_YEAR),
+    )
+    alp = alp.mutate(age_at_index=age_idx, age=age, sex_key=alp.sex.fill_null("U"))
+    alp = alp.mutate(
+        iv_lower=_interval_case(kb, alp.sex_key, alp.age, "lower"),
+        iv_upper=_interval_case(kb, alp.sex_key, alp.age, "upper"),
+    )
+    printed = alp.ref_low.notnull() | alp.ref_high.notnull()
+    for_child = (
+        printed
+        & alp.iv_lower.notnull()
+        & (alp.age < adult)
+        & alp.ref_low.notnull()
+        & (alp.ref_low < alp.iv_lower)
+    )
+    lower = ibis.ifelse(for_child, alp.iv_lower, ibis.ifelse(printed, alp.ref_low, alp.iv_lower))
+    upper = ibis.ifelse(for_child, alp.iv_upper, ibis.ifelse(printed, alp.ref_high, alp.iv_upper))
+    alp = alp.mutate(
+        lower=lower,
+        upper=upper,
+        for_age_only=for_child & (alp.ref_low <= alp.value) & (alp.value < alp.iv_lower),
+    )
+    status = ibis.cases(
+        (alp.lower.notnull() & (alp.value < alp.lower), "low"),
+        (alp.upper.notnull() & (alp.value > alp.upper), "high"),
+        (alp.lower.isnull() & alp.upper.isnull(), "unknown"),
+        else_="normal",
+    )
+    return alp.mutate(status=status)
+
+
+def screen_expr(used: Any, kb: Knowledge) -> Any:
+    """One row per person with at least one ALP low for age and sex (see the module doc)."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    rule = kb.settings.persistence
+    alp = judged_alp(used, kb)
+    low = alp.status == "low"
+
+    # ---- persistence over the judged (status known) results, gaps and islands
+    j = alp.filter(alp.status != "unknown")
+    order = ibis.cumulative_window(
+        group_by=j.person_id, order_by=[j.measurement_date, j.source_row]
+    )
+    j = j.mutate(breaks=(j.status != "low").cast("int64").sum().over(order))
+    j = j.mutate(last_breaks=j.breaks.max().over(ibis.window(group_by=j.person_id)))
+    in_run = (j.status == "low") & (j.breaks == j.last_breaks)
+    runs = j.group_by("person_id").agg(
+        n_judged=j.count(),
+        n_run=in_run.sum(),
+        run_first=j.measurement_date.min(where=in_run),
+        last_judged=j.measurement_date.max(),
+    )
+    span = runs.last_judged.delta(runs.run_first, unit="day")
+    long_enough = (runs.n_run >= rule.min_low_values) & (span >= rule.min_span_days)
+    fell = runs.n_judged > runs.n_run
+    runs = runs.mutate(
+        persistent=ibis.cases(
+            (runs.n_run == 0, ibis.literal(False)),
+            (long_enough, ibis.literal(True)),
+            (fell, ibis.literal(False)),
+            else_=ibis.null().cast("boolean"),
+        ),
+        persistence_case=ibis.cases(
+            (runs.n_run == 0, "latest not low"),
+            (long_enough, "persistent"),
+            (fell, "fell from normal"),
+            (runs.n_run >= 2, "span too short"),
+            else_="single low value",
+        ),
+        run_length=runs.n_run,
+        run_span_days=span,
+    ).select("person_id", "persistent", "persistence_case", "run_length", "run_span_days")
+
+    # ---- per person over all ALP results; the index is the newest (one result a day)
+    per = alp.group_by("person_id").agg(
+        patient_id=alp.patient_id.max(),
+        sex=alp.sex.max(),
+        birth_date=alp.birth_date.max(),
+        age_at_index=alp.age_at_index.max(),
+        n_alp=alp.count(),
+        n_low=low.sum(),
+        n_low_inside_printed_range=alp.for_age_only.sum(),
+        index_date=alp.measurement_date.max(),
+        index_alp=alp.value.argmax(alp.measurement_date),
+        index_status=alp.status.argmax(alp.measurement_date),
+        index_lower_limit=alp.lower.argmax(alp.measurement_date),
+        lowest_alp=alp.value.min(),
+        first_low_date=alp.measurement_date.min(where=low),
+        last_low_date=alp.measurement_date.max(where=low),
+    )
+    per = per.filter(per.n_low > 0)
+    per = per.left_join(runs, "person_id").drop("person_id_right")
+
+    # ---- the other analytes near the index
+    co = used.filter(used.analyte.isin(CO_ANALYTES))
+    idx = per.select("person_id", "index_date")
+    co = co.join(idx, "person_id")
+    gap = co.measurement_date.delta(co.index_date, unit="day")
+    co = co.filter((gap >= -CO_WINDOW_DAYS) & (gap <= CO_WINDOW_DAYS))
+    newest = ibis.window(
+        group_by=[co.person_id, co.analyte],
+        order_by=[ibis.desc(co.measurement_date), ibis.desc(co.source_row)],
+    )
+    co = co.mutate(rn=ibis.row_number().over(newest))
+    co = co.filter(co.rn == 0)
+    wide = co.group_by("person_id").agg(
+        **{a: co.value.max(where=co.analyte == a) for a in CO_ANALYTES}
+    )
+    out = per.left_join(wide, "person_id").drop("person_id_right")
+    return out.order_by("person_id")

@@ -1,0 +1,414 @@
+"""Read the screen's input into one staged Ibis table (a row per input row, nothing dropped).
+
+Three inputs: OMOP CDM v5.4 MEASUREMENT + PERSON (Parquet or CSV, optionally CONCEPT to map
+concepts through their LOINC code), a long measurements file (docs/input-formats.md), or a
+DuckDB database with measurement and person tables. Every reader gives the same staged columns
+(:data:`STAGED`); :mod:`lowalp.screen.rejects` then decides which rows are used and why the
+others are not, and converts units.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from lowalp.errors import InputError, KnowledgeError, Problem
+from lowalp.knowledge import Knowledge
+from lowalp.screen import engines
+
+STAGED = (
+    "source_row",  # int64: 0-based row position in the input file (DuckDB table: rowid)
+    "person_id",  # int64
+    "patient_id",  # string: the input's own id (long format), else the person_id as text
+    "person_known",  # bool: the person is in the person table
+    "sex",  # 'F' / 'M' / null
+    "birth_date",  # date or null
+    "analyte",  # analyte id, null when the code is not mapped
+    "code",  # the code as given (concept id or LOINC/analyte text)
+    "measurement_date",  # date or null
+    "value_raw",  # float64 or null (before unit conversion)
+    "value_text",  # the value as given when it is not a plain number
+    "operator",  # '=' when exact, '<', '>', '<=', '>=', '?' (unmapped) or null (= exact)
+    "unit",  # unit text as given (tidied), null when absent
+    "ref_low_raw",  # float64, input unit
+    "ref_high_raw",  # float64, input unit
+)
+
+# ----------------------------------------------------------------------------- omop.yaml
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConceptEntry(_Strict):
+    analyte: str
+    loinc: str | None = None
+    source: list[str]
+
+
+class UnitEntry(_Strict):
+    unit: str
+    source: list[str]
+
+
+class GenderEntry(_Strict):
+    sex: Literal["F", "M"]
+    source: list[str]
+
+
+class OperatorEntry(_Strict):
+    operator: Literal["=", "<", ">", "<=", ">="]
+    source: list[str]
+
+
+class OmopMap(_Strict):
+    concepts: dict[int, ConceptEntry]
+    units: dict[int, UnitEntry]
+    gender: dict[int, GenderEntry]
+    operators: dict[int, OperatorEntry]
+
+
+def load_omop_map(kb: Knowledge, path: str | Path | None = None) -> OmopMap:
+    """knowledge/omop.yaml, validated: analytes, units and sources must exist in the knowledge."""
+    where = str(path) if path else "knowledge/omop.yaml"
+    text = (
+        Path(path).read_text(encoding="utf-8")
+        if path
+        else resources.files("lowalp.knowledge").joinpath("omop.yaml").read_text(encoding="utf-8")
+    )
+    try:
+        data = yaml.safe_load(text)
+        omop = OmopMap.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise KnowledgeError(where, f"not valid YAML: {exc}") from None
+    except ValidationError as exc:
+        raise KnowledgeError(
+            where, [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        ) from None
+    problems: list[str] = []
+    all_units = {u for a in kb.analytes.values() for u in a.units}
+    for cid, c in omop.concepts.items():
+        if c.analyte not in kb.analytes:
+            problems.append(f"concepts.{cid}.analyte: unknown analyte {c.analyte!r}")
+        elif c.loinc and c.loinc not in kb.analytes[c.analyte].loinc:
+            problems.append(f"concepts.{cid}.loinc: {c.loinc} is not a LOINC code of {c.analyte}")
+    for uid, u in omop.units.items():
+        if u.unit not in all_units:
+            problems.append(f"units.{uid}.unit: {u.unit!r} is no analyte's unit")
+    for section in ("concepts", "units", "gender", "operators"):
+        for key, entry in getattr(omop, section).items():
+            for s in entry.source:
+                if s not in kb.sources:
+                    problems.append(f"{section}.{key}.source: unknown source {s!r}")
+    if problems:
+        raise KnowledgeError(where, problems)
+    return omop
+
+
+# ----------------------------------------------------------------------------- input spec
+
+
+@dataclass
+class ScreenInput:
+    """Where the measurements come from."""
+
+    kind: Literal["omop", "measurements", "duckdb"]
+    path: Path
+    work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lowalp-screen-")))
+
+
+def _find(folder: Path, stem: str, required: bool) -> Path | None:
+    for ext in (".parquet", ".csv"):
+        p = folder / f"{stem}{ext}"
+        if p.exists():
+            return p
+    d = folder / stem
+    if d.is_dir() and any(d.glob("*.parquet")):
+        return d
+    if required:
+        raise InputError(
+            [
+                Problem(
+                    f"--omop {folder}",
+                    f"no {stem} table",
+                    hint=f"put {stem}.parquet or {stem}.csv in the folder",
+                )
+            ]
+        )
+    return None
+
+
+def _as_parquet(path: Path, work: Path, text_columns: tuple[str, ...] = ()) -> Path:
+    if path.suffix.lower() == ".csv":
+        return engines.csv_to_parquet(
+            path, work / f"{path.stem}.parquet", text_columns=text_columns
+        )
+    return path
+
+
+def stage(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None) -> Any:
+    """The staged table (columns :data:`STAGED`) for ``src`` on backend ``con``."""
+    if src.kind == "omop":
+        return _stage_omop(con, src, kb, omop or load_omop_map(kb))
+    if src.kind == "duckdb":
+        return _stage_duckdb(con, src, kb, omop or load_omop_map(kb))
+    return _stage_long(con, src, kb)
+
+
+# ----------------------------------------------------------------------------- OMOP
+
+
+def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> dict[int, str]:
+    """concept_id -> analyte: omop.yaml first, then the concept table's LOINC codes."""
+    mapping = {cid: c.analyte for cid, c in omop.concepts.items()}
+    concept = _find(src.path, "concept", required=False) if src.path.is_dir() else None
+    if concept is not None:
+        t = engines.read_parquet_plain(con, _as_parquet(concept, src.work_dir), "lowalp_concept")
+        codes = list(kb.loinc_index)
+        hits = (
+            t.filter(t.vocabulary_id.cast("string") == "LOINC")
+            .filter(t.concept_code.cast("string").isin(codes))
+            .select(concept_id=t.concept_id.cast("int64"), code=t.concept_code.cast("string"))
+            .to_pandas()
+        )
+        for cid, code in zip(hits.concept_id, hits.code, strict=True):
+            mapping.setdefault(int(cid), kb.loinc_index[code])
+    return mapping
+
+
+def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+    folder = src.path
+    meas_path = _as_parquet(
+        _find(folder, "measurement", True),  # type: ignore[arg-type]
+        src.work_dir,
+        ("value_source_value", "unit_source_value", "measurement_source_value"),
+    )
+    person_path = _as_parquet(_find(folder, "person", True), src.work_dir)  # type: ignore[arg-type]
+    m = engines.read_parquet(con, meas_path, "lowalp_measurement")
+    p = engines.read_parquet_plain(con, person_path, "lowalp_person")
+    return _omop_expr(
+        con, m, p, _concept_map(con, src, kb, omop), omop, source_row="file_row_number"
+    )
+
+
+def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+    if engines.is_spark(con):
+        raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
+    m = con.sql("SELECT rowid AS lowalp_rowid, * FROM measurement")
+    p = con.table("person")
+    mapping = {cid: c.analyte for cid, c in omop.concepts.items()}
+    if "concept" in con.list_tables():
+        t = con.table("concept")
+        hits = (
+            t.filter((t.vocabulary_id == "LOINC") & t.concept_code.isin(list(kb.loinc_index)))
+            .select("concept_id", "concept_code")
+            .to_pandas()
+        )
+        for cid, code in zip(hits.concept_id, hits.concept_code, strict=True):
+            mapping.setdefault(int(cid), kb.loinc_index[code])
+    return _omop_expr(con, m, p, mapping, omop, source_row="lowalp_rowid")
+
+
+def _omop_expr(
+    con: Any, m: Any, p: Any, concepts: dict[int, str], omop: OmopMap, *, source_row: str
+) -> Any:
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    cols = set(m.columns)
+    pcols = set(p.columns)
+
+    def mcol(name: str, typ: str) -> Any:
+        return m[name] if name in cols else ibis.null().cast(typ)
+
+    gender = {k: v.sex for k, v in omop.gender.items()}
+    sex = p.gender_concept_id.cast("int64").substitute(gender, else_=ibis.null().cast("string"))
+    year = p.year_of_birth.cast("int64")
+    month = (
+        p.month_of_birth.cast("int64") if "month_of_birth" in pcols else ibis.null().cast("int64")
+    )
+    day = p.day_of_birth.cast("int64") if "day_of_birth" in pcols else ibis.null().cast("int64")
+    # Year only: 1 July of that year (mid-year); month only: the 15th.
+    bd = ibis.date(year, month.fill_null(7), day.fill_null(ibis.ifelse(month.isnull(), 1, 15)))
+    if "birth_datetime" in pcols:
+        bd = p.birth_datetime.cast("date").fill_null(bd)
+    persons = p.select(
+        lowalp_pid=p.person_id.cast("int64"),
+        sex=sex,
+        birth_date=ibis.ifelse(year.isnull(), ibis.null().cast("date"), bd),
+        person_known=ibis.literal(True),
+    )
+    j = m.left_join(persons, m.person_id.cast("int64") == persons.lowalp_pid)
+
+    concept_id = j.measurement_concept_id.cast("int64")
+    analyte = (
+        concept_id.substitute(concepts, else_=ibis.null().cast("string"))
+        if concepts
+        else ibis.null().cast("string")
+    )
+    units = {k: v.unit for k, v in omop.units.items()}
+    unit_cid = (
+        j.unit_concept_id.cast("int64") if "unit_concept_id" in cols else ibis.null().cast("int64")
+    )
+    source_unit = mcol("unit_source_value", "string").cast("string")
+    unit = unit_cid.substitute(units, else_=ibis.null().cast("string")).fill_null(source_unit)
+    ops = {k: v.operator for k, v in omop.operators.items()}
+    op_cid = mcol("operator_concept_id", "int64").cast("int64")
+    operator = ibis.ifelse(
+        op_cid.isnull(), ibis.null().cast("string"), op_cid.substitute(ops, else_="?")
+    )
+    date = j.measurement_date
+    date = date.cast("date") if not date.type().is_string() else date.try_cast("date")
+    return j.select(
+        source_row=j[source_row].cast("int64"),
+        person_id=j.person_id.cast("int64"),
+        patient_id=j.person_id.cast("string"),
+        person_known=j.person_known.fill_null(False),
+        sex=j.sex,
+        birth_date=j.birth_date,
+        analyte=analyte,
+        code=concept_id.cast("string"),
+        measurement_date=date,
+        value_raw=j.value_as_number.cast("float64"),
+        value_text=mcol("value_source_value", "string").cast("string"),
+        operator=operator,
+        unit=unit,
+        ref_low_raw=mcol("range_low", "float64").cast("float64"),
+        ref_high_raw=mcol("range_high", "float64").cast("float64"),
+    )
+
+
+# ----------------------------------------------------------------------------- long format
+
+_LONG_TEXT = ("patient_id", "sex", "value", "unit", "loinc", "analyte", "date", "birth_date")
+
+
+def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    path = src.path
+    if path.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(
+            [Problem("--measurements", "a long .csv or .parquet file is needed", value=str(path))]
+        )
+    t = engines.read_parquet(con, _as_parquet(path, src.work_dir, _LONG_TEXT), "lowalp_long")
+    lower = {c.lower().strip(): c for c in t.columns}
+    missing = [c for c in ("patient_id", "value", "unit") if c not in lower]
+    if "loinc" not in lower and "analyte" not in lower:
+        missing.append("loinc or analyte")
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    "--measurements",
+                    f"missing column(s): {', '.join(missing)}",
+                    hint=f"found: {', '.join(t.columns)}",
+                )
+            ]
+        )
+
+    def col(name: str, typ: str = "string") -> Any:
+        return t[lower[name]] if name in lower else ibis.null().cast(typ)
+
+    def as_text(x: Any) -> Any:
+        return x.cast("string").strip().nullif("")
+
+    def as_date(x: Any) -> Any:
+        if x.type().is_string() or x.type().is_null():
+            return as_text(x).substr(0, 10).try_cast("date")
+        return x.cast("date")
+
+    def as_float(x: Any) -> Any:
+        if x.type().is_numeric():
+            return x.cast("float64")
+        return as_text(x).try_cast("float64")
+
+    codes = {a: a for a in kb.analytes} | dict(kb.loinc_index)
+    code_text = as_text(col("analyte")).fill_null(as_text(col("loinc")))
+    analyte = code_text.substitute(codes, else_=ibis.null().cast("string"))
+    sex_text = as_text(col("sex")).upper()
+    sex = sex_text.substitute(
+        {"F": "F", "M": "M", "FEMALE": "F", "MALE": "M"}, else_=ibis.null().cast("string")
+    )
+    pid_text = as_text(col("patient_id"))
+    value = col("value")
+    value_text = as_text(value)
+    num = as_float(value)
+    op = (
+        value_text.re_extract(r"^(<=|>=|<|>|≤|≥)", 1).nullif("")
+        if not value.type().is_numeric()
+        else ibis.null().cast("string")
+    )
+    base = t.select(
+        source_row=t.file_row_number.cast("int64"),
+        patient_id=pid_text,
+        sex0=sex,
+        bd0=as_date(col("birth_date")),
+        age0=as_float(col("age")) if "age" in lower else ibis.null().cast("float64"),
+        analyte=analyte,
+        code=code_text,
+        measurement_date=as_date(col("date")),
+        value_raw=num,
+        value_text=ibis.ifelse(num.isnull(), value_text, ibis.null().cast("string")),
+        operator=ibis.ifelse(
+            op.isnull(), ibis.null().cast("string"), op.substitute({"≤": "<=", "≥": ">="}, else_=op)
+        ),
+        unit=as_text(col("unit")),
+        ref_low_raw=as_float(col("ref_low", "float64")),
+        ref_high_raw=as_float(col("ref_high", "float64")),
+    )
+    # Per patient: the first sex and birth date by row, the highest age; a person_id by rank.
+    people = (
+        base.filter(base.patient_id.notnull())
+        .group_by("patient_id")
+        .agg(
+            sex=base.sex0.first(order_by=base.source_row, include_null=False),
+            bd=base.bd0.first(order_by=base.source_row, include_null=False),
+            age=base.age0.max(),
+            first_row=base.source_row.min(),
+        )
+    )
+    people = people.mutate(
+        person_id=ibis.row_number().over(order_by=people.first_row).cast("int64") + 1
+    )
+    j = base.left_join(people, "patient_id")
+    # With an age but no birth date: the birth date that gives that age at the newest ALP.
+    alp_max = (
+        base.filter(base.analyte == "alp")
+        .group_by("patient_id")
+        .agg(index_date=base.measurement_date.max())
+    )
+    j = j.left_join(alp_max, "patient_id")
+    from_age = j.index_date - (j.age * 365.25).round().cast("int64").as_interval("D")
+    birth = j.bd.fill_null(
+        ibis.ifelse(j.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
+    )
+    return j.select(
+        source_row=j.source_row,
+        person_id=j.person_id,
+        patient_id=j.patient_id,
+        person_known=j.patient_id.notnull(),
+        sex=j.sex,
+        birth_date=birth,
+        analyte=j.analyte,
+        code=j.code,
+        measurement_date=j.measurement_date,
+        value_raw=j.value_raw,
+        value_text=j.value_text,
+        operator=j.operator,
+        unit=j.unit,
+        ref_low_raw=j.ref_low_raw,
+        ref_high_raw=j.ref_high_raw,
+    )
+
+
+def single_scale_analytes(kb: Knowledge) -> frozenset[str]:
+    from lowalp.units import unit_can_be_assumed
+
+    return frozenset(a.id for a in kb.analytes.values() if unit_can_be_assumed(a))

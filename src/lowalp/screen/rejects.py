@@ -1,0 +1,195 @@
+"""Which staged rows the screen uses, and one reason for each row it does not.
+
+Every input row ends up either used or rejected (``rows read = used + rejected``). Values and
+printed ranges of used rows are converted to the analyte's canonical unit by a per-analyte
+factor table built from knowledge/analytes.yaml (``units`` and ``unit_synonyms``): a unit not
+in the table is rejected, never guessed. A second result for the same person, analyte and day
+is rejected too (the first by input row is kept), as ``lowalp assess`` does for a long file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lowalp.knowledge import Knowledge
+from lowalp.screen.inputs import single_scale_analytes
+
+# The reasons, in the order they are checked (a row gets the first that applies).
+UNMAPPED = "unmapped concept or code"
+NO_PERSON = "person not in person table"
+NO_DATE = "missing date"
+OPERATOR = "operator not '=' (censored result)"
+TEXT_VALUE = "text value"
+NO_VALUE = "missing value"
+UNKNOWN_UNIT = "unknown unit"
+IMPOSSIBLE = "impossible value"
+BAD_RANGE = "printed range not usable (negative, or low above high)"
+BEFORE_BIRTH = "date before birth"
+DUPLICATE = "duplicate row"
+SAME_DAY = "second result the same day (the first is kept)"
+REASONS = (
+    UNMAPPED,
+    NO_PERSON,
+    NO_DATE,
+    OPERATOR,
+    TEXT_VALUE,
+    NO_VALUE,
+    UNKNOWN_UNIT,
+    IMPOSSIBLE,
+    BAD_RANGE,
+    BEFORE_BIRTH,
+    DUPLICATE,
+    SAME_DAY,
+)
+
+MICRO = ("\u03bc", "\u00b5")  # Greek mu -> micro sign, as lowalp.units.clean_unit
+
+
+def factor_rows(kb: Knowledge) -> list[tuple[str, str, float]]:
+    """(analyte, unit text, factor to canonical) for every accepted spelling."""
+    rows: dict[tuple[str, str], float] = {}
+    for a in kb.analytes.values():
+        for unit, f in a.units.items():
+            rows[(a.id, unit)] = f
+        for spelling, target in kb.unit_synonyms.items():
+            if target in a.units:
+                rows.setdefault((a.id, spelling), a.units[target])
+    return [(a, u, f) for (a, u), f in rows.items()]
+
+
+def classify(staged: Any, kb: Knowledge) -> Any:
+    """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
+
+    Duplicates are marked separately (:func:`duplicates`, :func:`finish`).
+    """
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    fr = factor_rows(kb)
+    factors = ibis.memtable(
+        pd.DataFrame(
+            {
+                "f_analyte": [r[0] for r in fr],
+                "f_unit": [r[1] for r in fr],
+                "factor": [r[2] for r in fr],
+            }
+        )
+    )
+    lo = {a.id: a.plausible[0] for a in kb.analytes.values()}
+    hi = {a.id: a.plausible[1] for a in kb.analytes.values()}
+    single = sorted(single_scale_analytes(kb))
+
+    s = staged.mutate(
+        unit_clean=staged.unit.replace(*MICRO).re_replace(r"\s+", " ").strip().nullif("")
+    )
+    j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_clean == factors.f_unit))
+    factor = ibis.ifelse(
+        j.unit_clean.isnull() & j.analyte.isin(single), ibis.literal(1.0), j.factor
+    )
+    value = j.value_raw * factor
+    ref_low = j.ref_low_raw * factor
+    ref_high = j.ref_high_raw * factor
+    p_lo = j.analyte.substitute(lo, else_=ibis.null().cast("float64")).cast("float64")
+    p_hi = j.analyte.substitute(hi, else_=ibis.null().cast("float64")).cast("float64")
+    text_value = j.value_text.strip().nullif("").notnull()
+    reason = ibis.cases(
+        (j.analyte.isnull(), UNMAPPED),
+        (~j.person_known, NO_PERSON),
+        (j.measurement_date.isnull(), NO_DATE),
+        (j.operator.notnull() & (j.operator != "="), OPERATOR),
+        (j.value_raw.isnull() & text_value, TEXT_VALUE),
+        (j.value_raw.isnull(), NO_VALUE),
+        (factor.isnull(), UNKNOWN_UNIT),
+        ((value < p_lo) | (value > p_hi) | value.isnan(), IMPOSSIBLE),
+        (
+            (j.ref_low_raw < 0)
+            | (j.ref_high_raw < 0)
+            | (ref_low.notnull() & ref_high.notnull() & (ref_low > ref_high)),
+            BAD_RANGE,
+        ),
+        (j.birth_date.notnull() & (j.measurement_date < j.birth_date), BEFORE_BIRTH),
+        else_=ibis.null().cast("string"),
+    )
+    c = j.select(
+        "source_row",
+        "person_id",
+        "patient_id",
+        "sex",
+        "birth_date",
+        "analyte",
+        "code",
+        "measurement_date",
+        "value_raw",
+        "value_text",
+        "unit",
+        "ref_low_raw",
+        "ref_high_raw",
+        value=value,
+        ref_low=ref_low,
+        ref_high=ref_high,
+        reason=reason,
+    )
+    return c
+
+
+def duplicates(classified: Any) -> Any:
+    """(source_row, reason) of the rows that repeat a person, analyte and day already in.
+
+    A group-by finds the few repeated keys first, so the window only sorts those rows.
+    """
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    keys = ["person_id", "analyte", "measurement_date"]
+    ok = classified.filter(classified.reason.isnull())
+    dup_keys = ok.group_by(keys).agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
+    cand = ok.semi_join(dup_keys, keys)
+    w = ibis.window(group_by=[cand[k] for k in keys], order_by=cand.source_row)
+    marked = cand.mutate(rn=ibis.row_number().over(w), first_value=cand.value.first().over(w))
+    marked = marked.filter(marked.rn > 0)
+    return marked.select(
+        "source_row",
+        dup_reason=ibis.ifelse(marked.value == marked.first_value, DUPLICATE, SAME_DAY),
+    )
+
+
+def finish(classified: Any, dups: Any) -> Any:
+    """The classified rows with the duplicate reasons filled in."""
+    out = classified.left_join(dups, "source_row")
+    return out.select(
+        *[x for x in classified.columns if x != "reason"],
+        reason=out.reason.fill_null(out.dup_reason),
+    )
+
+
+def rejects_view(classified: Any) -> Any:
+    """The rejects file's rows: input position, person, reason and the raw values."""
+    r = classified.filter(classified.reason.notnull())
+    return r.select(
+        source_row=r.source_row,
+        person_id=r.person_id,
+        patient_id=r.patient_id,
+        reason=r.reason,
+        code=r.code,
+        date=r.measurement_date.cast("string"),
+        value=r.value_raw.cast("string").fill_null(r.value_text),
+        unit=r.unit,
+        ref_low=r.ref_low_raw,
+        ref_high=r.ref_high_raw,
+    ).order_by("source_row")
+
+
+def used_view(classified: Any) -> Any:
+    """The normalised long table of the screen (canonical units)."""
+    u = classified.filter(classified.reason.isnull())
+    return u.select(
+        "person_id",
+        "patient_id",
+        "sex",
+        birth_date=u.birth_date.cast("date"),
+        measurement_date=u.measurement_date.cast("date"),
+        analyte=u.analyte,
+        value=u.value,
+        ref_low=u.ref_low,
+        ref_high=u.ref_high,
+        source_row=u.source_row,
+    )

@@ -1,0 +1,279 @@
+"""Run a whole screen: stage, classify, screen, assess the short list, write the outputs."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lowalp.knowledge import Knowledge, load_knowledge
+from lowalp.screen import engines, expression, inputs, rejects, worklist
+
+ALP_POINTS_MAX = 50_000
+
+WORKLIST_COLUMNS = (
+    "person_id",
+    "sex",
+    "age_at_index",
+    "n_alp",
+    "n_low",
+    "n_low_inside_printed_range",
+    "persistent",
+    "persistence_rule",
+    "index_alp",
+    "index_date",
+    "index_status",
+    "lowest_alp",
+    "first_low_date",
+    "last_low_date",
+    *expression.CO_ANALYTES,
+    "cause_1",
+    "cause_1_probability",
+    "cause_2",
+    "cause_2_probability",
+    "cause_3",
+    "cause_3_probability",
+    "hpp_probability",
+    "hpp_priority",
+    "hpp_priority_reasons",
+)
+
+
+@dataclass
+class ScreenResult:
+    worklist: Any
+    rejects: Any
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+def _say(progress: Callable[[str], None] | None, text: str) -> None:
+    if progress:
+        progress(text)
+
+
+def run_screen(
+    src: inputs.ScreenInput,
+    out_dir: str | Path,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    knowledge: Knowledge | None = None,
+    knowledge_dir: str | None = None,
+    export_cohort: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    con: Any = None,
+    assess: bool = True,
+) -> ScreenResult:
+    """Screen ``src`` and write worklist.parquet/csv, rejects.parquet, summary.html to ``out_dir``.
+
+    Returns the work-list and rejects DataFrames and the counts (rows read = used + rejected).
+    """
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+    t0 = time.perf_counter()
+    kb = knowledge or load_knowledge(knowledge_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work = src.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    own_con = con is None
+    if con is None:
+        if src.kind == "duckdb":
+            con = engines.connect(engine, database=src.path, temp_directory=work)
+        else:
+            con = engines.connect(engine, spark_master, temp_directory=work)
+    timings: dict[str, float] = {}
+    try:
+        # 1. stage + classify every input row, once, to Parquet
+        t = time.perf_counter()
+        _say(progress, "reading and checking every row")
+        classified = rejects.classify(inputs.stage(con, src, kb), kb)
+        cls_path = work / "classified.parquet"
+        _write(con, classified, cls_path)
+        timings["classify_s"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        cls = engines.read_parquet_plain(con, cls_path, "lowalp_classified")
+        dups_path = work / "duplicates.parquet"
+        _write(con, rejects.duplicates(cls), dups_path)
+        dups = engines.read_parquet_plain(con, dups_path, "lowalp_dups")
+        used = rejects.used_view(cls.anti_join(dups, "source_row"))
+        final = rejects.finish(cls, dups)
+        reason_counts = final.group_by("reason").agg(n=final.count()).to_pandas()
+        rows_read = int(reason_counts.n.sum())
+        by_reason = {
+            str(r): int(n)
+            for r, n in zip(reason_counts.reason, reason_counts.n, strict=True)
+            if r is not None and r == r
+        }
+        rows_rejected = sum(by_reason.values())
+        rows_used = rows_read - rows_rejected
+        _write(con, rejects.rejects_view(final), out / "rejects.parquet")
+        timings["rejects_s"] = time.perf_counter() - t
+
+        # 2. the screening expression
+        t = time.perf_counter()
+        _say(progress, f"{rows_read:,} rows read; screening ALP series")
+        screened = expression.screen_expr(used, kb).to_pandas()
+        n_persons = int(used.filter(used.analyte == "alp").person_id.nunique().to_pandas())
+        timings["screen_s"] = time.perf_counter() - t
+
+        # 3. the short list's rows, assessed one person at a time
+        t = time.perf_counter()
+        ids = [int(x) for x in screened.person_id]
+        _say(progress, f"{len(ids):,} persons with a low ALP for age; assessing them")
+        assessed: list[dict[str, Any]] = []
+        if ids and assess:
+            import ibis  # type: ignore[import-untyped,unused-ignore]
+            import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+            keep = ibis.memtable(pd.DataFrame({"person_id": pd.Series(ids, dtype="int64")}))
+            rows = used.semi_join(keep, "person_id").to_pandas()
+            persons = worklist.group_rows(rows)
+
+            def tick(done: int, total: int) -> None:
+                _say(progress, f"assessed {done:,} of {total:,} persons")
+
+            assessed = worklist.assess_all(persons, kb, knowledge_dir=knowledge_dir, progress=tick)
+        timings["assess_s"] = time.perf_counter() - t
+
+        wl = worklist.merge(screened, assessed)
+        wl["persistence_rule"] = [
+            _rule_text(kb, case, reason)
+            for case, reason in zip(wl.persistence_case, wl.persistence_reason, strict=True)
+        ]
+        disagree = 0
+        if assess and len(wl):
+            st = wl.assess_status.notna()
+            disagree = int(
+                ((wl.assess_status != wl.index_status) & st).sum()
+                + (wl.assess_persistent.map(_tri) != wl.persistent.map(_tri)).where(st, False).sum()
+            )
+        wl = worklist.rank(wl)
+        extra = [c for c in ("patient_id",) if c in wl.columns and src.kind == "measurements"]
+        wl_out = wl[[*WORKLIST_COLUMNS[:1], *extra, *WORKLIST_COLUMNS[1:]]].copy()
+        wl_out.to_parquet(out / "worklist.parquet", index=False)
+        wl_out.to_csv(out / "worklist.csv", index=False)
+
+        rej_df = pq.read_table(out / "rejects.parquet").to_pandas()
+        counts: dict[str, Any] = {
+            "rows_read": rows_read,
+            "rows_used": rows_used,
+            "rows_rejected": rows_rejected,
+            "rejected_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+            "persons_screened": n_persons,
+            "persons_on_worklist": len(wl_out),
+            "persistent": int((wl_out.persistent == True).sum()),  # noqa: E712
+            "low_for_age_not_flagged": int((wl_out.n_low_inside_printed_range > 0).sum()),
+            "assess_errors": int(wl.assess_error.notna().sum()) if assess else 0,
+            "screen_assess_disagreements": disagree,
+            "engine": engine,
+            "persistence_definition": kb.settings.persistence.description,
+            "timings": {k: round(v, 2) for k, v in timings.items()},
+        }
+        counts["elapsed_s"] = round(time.perf_counter() - t0, 2)
+
+        _summary(out, wl_out, con, used, kb, counts, progress)
+        if export_cohort:
+            _cohort(Path(export_cohort), kb, progress)
+        return ScreenResult(wl_out, rej_df, counts)
+    finally:
+        if own_con:
+            _close(con)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _tri(x: Any) -> str:
+    if x is True or x == True:  # noqa: E712
+        return "T"
+    if x is False or x == False:  # noqa: E712
+        return "F"
+    return "?"
+
+
+def _rule_text(kb: Knowledge, case: Any, reason: Any) -> str:
+    r = kb.settings.persistence
+    definition = (
+        f">= {r.min_low_values} low values, first-to-last span >= {r.min_span_days:g} days, "
+        "none normal between, latest low"
+    )
+    text = reason if isinstance(reason, str) and reason else str(case)
+    return f"{text} (rule: {definition})"
+
+
+def _write(con: Any, expr: Any, path: Path) -> None:
+    if path.exists():
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if engines.is_spark(con):
+        tmp = path.with_name(path.name + ".spark")
+        con.to_parquet(expr, str(tmp))
+        if path.name == "rejects.parquet":
+            import pyarrow.dataset as ds  # type: ignore[import-untyped,unused-ignore]
+            import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+
+            pq.write_table(ds.dataset(str(tmp), format="parquet").to_table(), path)
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.rename(path)
+        return
+    con.to_parquet(expr, str(path))
+
+
+def alp_points(con: Any, used: Any, kb: Knowledge, limit: int = ALP_POINTS_MAX) -> Any:
+    """A sample of judged ALP results for the summary plot."""
+    j = expression.judged_alp(used, kb)
+    j = j.select(
+        person_id=j.person_id,
+        age_years=j.age,
+        sex=j.sex,
+        value=j.value,
+        lower_limit=j.lower,
+        status=j.status,
+        h=(j.source_row * 2654435761) % 1000003,
+    )
+    n = int(j.count().to_pandas())
+    if n > limit:
+        j = j.filter(j.h < int(1000003 * limit / n))
+    return j.drop("h").to_pandas()
+
+
+def _summary(
+    out: Path,
+    wl: Any,
+    con: Any,
+    used: Any,
+    kb: Knowledge,
+    counts: dict[str, Any],
+    progress: Callable[[str], None] | None,
+) -> None:
+    try:
+        from lowalp.screen import summary
+    except ImportError:
+        counts["notes"] = [*counts.get("notes", []), "summary.html not written: no summary module"]
+        return
+    points = alp_points(con, used, kb)
+    summary.write_summary(out, wl, points, counts)
+
+
+def _cohort(path: Path, kb: Knowledge, progress: Callable[[str], None] | None) -> None:
+    try:
+        from lowalp.screen import cohort
+    except ImportError:
+        _say(progress, "--export-cohort skipped: the cohort module is not installed")
+        return
+    cohort.write_cohort(path, kb)
+
+
+def _close(con: Any) -> None:
+    try:
+        if engines.is_spark(con):
+            return  # the session is shared in this process; Spark stops it at exit
+        con.disconnect()
+    except Exception:
+        pass

@@ -1,0 +1,215 @@
+"""lowalp screen end to end on a small hand-made OMOP data set: outputs, rejects, reconciliation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pd = pytest.importorskip("pandas")
+pytest.importorskip("ibis")
+pytest.importorskip("duckdb")
+
+from lowalp.screen import rejects as R  # noqa: E402
+from lowalp.screen.inputs import ScreenInput, load_omop_map  # noqa: E402
+from lowalp.screen.runner import run_screen  # noqa: E402
+
+# Ibis 12 calls DuckDB 2.0's deprecated fetch_arrow_table() and pandas 3's deprecated
+# future.infer_string option; neither is ours to fix.
+pytestmark = [
+    pytest.mark.filterwarnings(r"ignore:fetch_arrow_table\(\) is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings(r"ignore:The 'future.infer_string' option is deprecated"),
+]
+
+ALP, ALB, TSH = 3035995, 3024561, 3009201
+U_L, G_DL = 8645, 8713
+
+
+def write_omop(folder: Path, persons: list[dict[str, Any]], rows: list[dict[str, Any]]) -> Path:
+    """measurement.parquet and person.parquet from plain dicts (missing columns left null)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cols = [
+        "measurement_id", "person_id", "measurement_concept_id", "measurement_date",
+        "value_as_number", "unit_concept_id", "unit_source_value", "range_low", "range_high",
+        "operator_concept_id", "value_source_value",
+    ]  # fmt: skip
+    m = pd.DataFrame([{c: r.get(c) for c in cols} for r in rows], columns=cols)
+    m["measurement_id"] = range(1, len(m) + 1)
+    m["measurement_date"] = pd.to_datetime(m.measurement_date).dt.date
+    for c in ("unit_concept_id", "operator_concept_id", "person_id", "measurement_concept_id"):
+        m[c] = m[c].astype("Int64")
+    for c in ("value_as_number", "range_low", "range_high"):
+        m[c] = m[c].astype("float64")
+    for c in ("unit_source_value", "value_source_value"):
+        m[c] = m[c].astype("string")
+    p = pd.DataFrame(persons)
+    for c in ("month_of_birth", "day_of_birth"):
+        if c not in p:
+            p[c] = None
+        p[c] = p[c].astype("Int64")
+    m.to_parquet(folder / "measurement.parquet", index=False)
+    p.to_parquet(folder / "person.parquet", index=False)
+    return folder
+
+
+def alp(pid: int, date: str, value: float | None, **kw: Any) -> dict[str, Any]:
+    return {"person_id": pid, "measurement_concept_id": ALP, "measurement_date": date,
+            "value_as_number": value, "unit_concept_id": U_L, "unit_source_value": "U/L", **kw}  # fmt: skip
+
+
+def small_data(tmp: Path) -> Path:
+    persons = [
+        {"person_id": 1, "gender_concept_id": 8532, "year_of_birth": 1970},  # persistent low
+        {"person_id": 2, "gender_concept_id": 8507, "year_of_birth": 1960},  # normal
+        {
+            "person_id": 3,
+            "gender_concept_id": 8532,
+            "year_of_birth": 2012,
+        },  # child, adult range printed
+        {
+            "person_id": 4,
+            "gender_concept_id": 0,
+            "year_of_birth": 1980,
+        },  # sex unknown, fell from normal
+    ]
+    rows = [
+        alp(1, "2023-01-10", 22.0),
+        alp(1, "2023-03-15", 20.0, range_low=35.0, range_high=104.0),
+        {"person_id": 1, "measurement_concept_id": ALB, "measurement_date": "2023-03-01",
+         "value_as_number": 4.1, "unit_concept_id": G_DL},
+        {"person_id": 1, "measurement_concept_id": TSH, "measurement_date": "2022-06-01",
+         "value_as_number": 2.0, "unit_source_value": "mIU/L"},  # outside ±90 days
+        alp(2, "2023-01-10", 80.0),
+        alp(3, "2023-02-01", 60.0, range_low=40.0, range_high=129.0),  # 10.6 y: 129-417 U/L
+        alp(4, "2022-01-01", 70.0),
+        alp(4, "2023-01-01", 25.0),
+        # dirty rows, one reason each
+        alp(1, None, 30.0),
+        alp(2, "2023-05-01", None, value_source_value="see comment"),
+        alp(2, "2023-05-02", None),
+        {**alp(2, "2023-05-03", 30.0), "unit_concept_id": 0, "unit_source_value": "furlongs"},
+        {**alp(2, "2023-05-04", 30.0), "measurement_concept_id": 999999},
+        alp(77, "2023-05-05", 30.0),
+        alp(2, "2023-05-06", 5.0, operator_concept_id=4171756),
+        alp(2, "2023-05-07", 20000.0),
+        alp(2, "2023-05-08", 30.0, range_low=50.0, range_high=10.0),
+        alp(3, "2005-01-01", 30.0),
+        alp(1, "2023-01-10", 22.0),  # duplicate of row 0
+        alp(1, "2023-03-15", 21.0),  # same day as row 1, other value
+    ]  # fmt: skip
+    return write_omop(tmp / "omop", persons, rows)
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("screen")
+    folder = small_data(tmp)
+    return run_screen(ScreenInput("omop", folder), tmp / "out"), tmp / "out"
+
+
+def test_outputs_written(result: Any) -> None:
+    _, out = result
+    for name in ("worklist.parquet", "worklist.csv", "rejects.parquet"):
+        assert (out / name).exists()
+
+
+def test_rows_reconcile(result: Any) -> None:
+    r, _ = result
+    c = r.counts
+    assert c["rows_read"] == 20
+    assert c["rows_read"] == c["rows_used"] + c["rows_rejected"]
+    assert c["rows_rejected"] == len(r.rejects) == 12
+    assert c["screen_assess_disagreements"] == 0
+
+
+def test_each_reject_has_its_reason(result: Any) -> None:
+    r, _ = result
+    reasons = dict(zip(r.rejects.source_row, r.rejects.reason, strict=True))
+    assert reasons == {
+        8: R.NO_DATE,
+        9: R.TEXT_VALUE,
+        10: R.NO_VALUE,
+        11: R.UNKNOWN_UNIT,
+        12: R.UNMAPPED,
+        13: R.NO_PERSON,
+        14: R.OPERATOR,
+        15: R.IMPOSSIBLE,
+        16: R.BAD_RANGE,
+        17: R.BEFORE_BIRTH,
+        18: R.DUPLICATE,
+        19: R.SAME_DAY,
+    }
+
+
+def test_worklist_rows(result: Any) -> None:
+    r, _ = result
+    wl = r.worklist.set_index("person_id")
+    assert set(wl.index) == {1, 3, 4}
+    p1 = wl.loc[1]
+    assert p1.persistent == True  # noqa: E712
+    assert (p1.n_alp, p1.n_low) == (2, 2)
+    assert p1.index_alp == 20.0
+    assert p1.lowest_alp == 20.0
+    assert p1.albumin == 4.1
+    assert pd.isna(p1.tsh)
+    assert wl.loc[3].n_low_inside_printed_range == 1
+    assert wl.loc[4].persistent == False  # noqa: E712
+    assert list(r.worklist.hpp_priority) == [1, 2, 3]
+    assert r.worklist.person_id.iloc[0] == 1
+    assert "persistent" in r.worklist.hpp_priority_reasons.iloc[0]
+
+
+def test_long_format(tmp_path: Path) -> None:
+    csv = tmp_path / "long.csv"
+    csv.write_text(
+        "patient_id,sex,birth_date,date,loinc,value,unit,ref_low,ref_high\n"
+        "P1,F,1970-05-01,2023-01-10,6768-6,0.35,µkat/L,,\n"
+        "P1,F,1970-05-01,2023-03-15,6768-6,20,U/L,35,104\n"
+        "P1,F,1970-05-01,2023-03-15,1751-7,41,g/L,,\n"
+        "P2,M,1960-01-01,2023-01-10,6768-6,<5,U/L,,\n"
+        "P2,M,1960-01-01,2023-01-11,6768-6,80,U/L,,\n",
+        encoding="utf-8",
+    )
+    r = run_screen(ScreenInput("measurements", csv), tmp_path / "out")
+    assert r.counts["rows_read"] == 5
+    assert r.counts["rows_rejected"] == 1
+    assert r.rejects.reason.tolist() == [R.OPERATOR]
+    wl = r.worklist
+    assert wl.patient_id.tolist() == ["P1"]
+    assert wl.n_low.iloc[0] == 2
+    assert wl.persistent.iloc[0]
+    assert abs(wl.albumin.iloc[0] - 4.1) < 1e-9
+
+
+def test_omop_map_is_valid(kb: Any) -> None:
+    omop = load_omop_map(kb)
+    assert omop.concepts[ALP].analyte == "alp"
+    assert omop.units[U_L].unit == "U/L"
+    assert omop.units[G_DL].unit == "g/dL"
+    assert omop.gender[8507].sex == "M"
+    assert omop.gender[8532].sex == "F"
+
+
+def test_omop_map_errors_name_file_and_key(kb: Any, tmp_path: Path) -> None:
+    from lowalp.errors import KnowledgeError
+
+    bad = tmp_path / "omop.yaml"
+    bad.write_text(
+        "concepts: {1: {analyte: nope, source: [omop_cdm54]}}\nunits: {}\ngender: {}\n"
+        "operators: {}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError, match=r"omop.yaml: concepts.1.analyte"):
+        load_omop_map(kb, bad)
+    bad.write_text(
+        "concepts: {}\nunits: {}\ngender: {}\noperators: {}\nextra: 1\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError, match="extra"):
+        load_omop_map(kb, bad)
+
+
+def test_dates_are_dates(result: Any) -> None:
+    r, _ = result
+    assert r.worklist.index_date.iloc[0] == pd.Timestamp(dt.date(2023, 3, 15))
