@@ -96,6 +96,7 @@ def test_questioned_on_the_server_without_script(browser: Any, server: str, shot
         # add a row without script: the server re-renders the form with more rows
         page.goto("/")
         page.click("text=Add 3 more rows")
+        page.wait_for_selector("#lab-8-value")  # the re-rendered form (a page load)
         assert page.locator("#lab-8-value").count() == 1
     finally:
         context.close()

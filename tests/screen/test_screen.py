@@ -13,7 +13,7 @@ pytest.importorskip("ibis")
 pytest.importorskip("duckdb")
 
 from lowalp.screen import rejects as R  # noqa: E402
-from lowalp.screen.inputs import ScreenInput, load_omop_map  # noqa: E402
+from lowalp.screen.inputs import ScreenInput  # noqa: E402
 from lowalp.screen.runner import run_screen  # noqa: E402
 
 # Ibis 12 calls DuckDB 2.0's deprecated fetch_arrow_table() and pandas 3's deprecated
@@ -181,33 +181,6 @@ def test_long_format(tmp_path: Path) -> None:
     assert wl.n_low.iloc[0] == 2
     assert wl.persistent.iloc[0]
     assert abs(wl.albumin.iloc[0] - 4.1) < 1e-9
-
-
-def test_omop_map_is_valid(kb: Any) -> None:
-    omop = load_omop_map(kb)
-    assert omop.concepts[ALP].analyte == "alp"
-    assert omop.units[U_L].unit == "U/L"
-    assert omop.units[G_DL].unit == "g/dL"
-    assert omop.gender[8507].sex == "M"
-    assert omop.gender[8532].sex == "F"
-
-
-def test_omop_map_errors_name_file_and_key(kb: Any, tmp_path: Path) -> None:
-    from lowalp.errors import KnowledgeError
-
-    bad = tmp_path / "omop.yaml"
-    bad.write_text(
-        "concepts: {1: {analyte: nope, source: [omop_cdm54]}}\nunits: {}\ngender: {}\n"
-        "operators: {}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(KnowledgeError, match=r"omop.yaml: concepts.1.analyte"):
-        load_omop_map(kb, bad)
-    bad.write_text(
-        "concepts: {}\nunits: {}\ngender: {}\noperators: {}\nextra: 1\n", encoding="utf-8"
-    )
-    with pytest.raises(KnowledgeError, match="extra"):
-        load_omop_map(kb, bad)
 
 
 def test_dates_are_dates(result: Any) -> None:

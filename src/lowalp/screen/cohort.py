@@ -200,7 +200,7 @@ def omop_ids(knowledge: Knowledge) -> OmopIds:
     """The ALP concept, the concept of its canonical unit and the gender concepts, from the
     knowledge's OMOP map (knowledge/omop.yaml, each id with its source)."""
     from lowalp.errors import KnowledgeError
-    from lowalp.screen.inputs import load_omop_map
+    from lowalp.screen.omop_map import load_omop_map
 
     omop = load_omop_map(knowledge)
     alp = knowledge.analytes["alp"]

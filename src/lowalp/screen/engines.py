@@ -9,6 +9,7 @@ the input and ties are broken the same way on both engines.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -68,29 +69,60 @@ def _default_memory_limit() -> str:
     return f"{gb}GB"
 
 
+LOOPBACK = "127.0.0.1"
+_LOCAL_MASTER = re.compile(r"local(\[(\*|\d+)(,\d+)?\])?")  # local, local[*], local[4], local[4,2]
+
+
+def is_local_master(master: str | None) -> bool:
+    """True for Spark's in-process masters: ``local``, ``local[*]``, ``local[N]``, ``local[N,F]``
+    and no master at all (the default, ``local[*]``).
+
+    >>> [is_local_master(m) for m in (None, "local", "local[*]", "local[4]", "spark://h:7077")]
+    [True, True, True, True, False]
+    """
+    return not master or _LOCAL_MASTER.fullmatch(master) is not None
+
+
+def spark_config(master: str | None = None) -> dict[str, str]:
+    """The session settings for ``master`` (default ``local[*]``): UTC, modest memory, no UI.
+
+    A local master binds the driver to the loopback address; a remote master (``spark://``,
+    ``yarn``, ``k8s://``) keeps Spark's own driver address, which the cluster can reach.
+    """
+    config = {
+        "spark.master": master or "local[*]",
+        "spark.app.name": "lowalp-screen",
+        "spark.sql.session.timeZone": "UTC",
+    }
+    if is_local_master(master):
+        config["spark.driver.host"] = LOOPBACK
+        config["spark.driver.bindAddress"] = LOOPBACK
+    config |= {
+        "spark.driver.memory": "3g",
+        "spark.sql.shuffle.partitions": "8",
+        "spark.ui.enabled": "false",
+        "spark.sql.ansi.enabled": "false",
+    }
+    return config
+
+
 def spark_session(master: str | None = None) -> Any:
-    """A Spark session: local[*] by default, UTC, loopback only, modest memory, quiet logs."""
+    """A Spark session: local[*] by default, UTC, modest memory, quiet logs (see
+    :func:`spark_config`); a local session listens on the loopback address only."""
     try:
         from pyspark.sql import SparkSession
     except ModuleNotFoundError:
         raise _missing("pyspark", SPARK_EXTRA) from None
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if is_local_master(master):
+        os.environ.setdefault("SPARK_LOCAL_IP", LOOPBACK)
     if "JAVA_HOME" not in os.environ:
         for candidate in ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-17-openjdk"):
             if Path(candidate).is_dir():
                 os.environ["JAVA_HOME"] = candidate
                 break
-    builder = (
-        SparkSession.builder.master(master or "local[*]")
-        .appName("lowalp-screen")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.memory", "3g")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.ansi.enabled", "false")
-    )
+    builder = SparkSession.builder
+    for key, value in spark_config(master).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

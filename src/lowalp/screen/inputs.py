@@ -2,25 +2,24 @@
 
 Three inputs: OMOP CDM v5.4 MEASUREMENT + PERSON (Parquet or CSV, optionally CONCEPT to map
 concepts through their LOINC code), a long measurements file (docs/input-formats.md), or a
-DuckDB database with measurement and person tables. Every reader gives the same staged columns
-(:data:`STAGED`); :mod:`lowalp.screen.rejects` then decides which rows are used and why the
-others are not, and converts units.
+DuckDB database with measurement and person tables (OMOP concept ids are mapped by
+:mod:`lowalp.screen.omop_map`). Every reader gives the same staged columns (:data:`STAGED`);
+:mod:`lowalp.screen.rejects` then decides which rows are used and why the others are not, and
+converts units.
 """
 
 from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from lowalp.errors import InputError, KnowledgeError, Problem
+from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 from lowalp.screen import engines
+from lowalp.screen.omop_map import OmopMap as OmopMap  # re-exported: the OMOP map's old home
+from lowalp.screen.omop_map import load_omop_map as load_omop_map
 
 STAGED = (
     "source_row",  # int64: 0-based row position in the input file (DuckDB table: rowid)
@@ -39,78 +38,6 @@ STAGED = (
     "ref_low_raw",  # float64, input unit
     "ref_high_raw",  # float64, input unit
 )
-
-# ----------------------------------------------------------------------------- omop.yaml
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ConceptEntry(_Strict):
-    analyte: str
-    loinc: str | None = None
-    source: list[str]
-
-
-class UnitEntry(_Strict):
-    unit: str
-    source: list[str]
-
-
-class GenderEntry(_Strict):
-    sex: Literal["F", "M"]
-    source: list[str]
-
-
-class OperatorEntry(_Strict):
-    operator: Literal["=", "<", ">", "<=", ">="]
-    source: list[str]
-
-
-class OmopMap(_Strict):
-    concepts: dict[int, ConceptEntry]
-    units: dict[int, UnitEntry]
-    gender: dict[int, GenderEntry]
-    operators: dict[int, OperatorEntry]
-
-
-def load_omop_map(kb: Knowledge, path: str | Path | None = None) -> OmopMap:
-    """knowledge/omop.yaml, validated: analytes, units and sources must exist in the knowledge."""
-    where = str(path) if path else "knowledge/omop.yaml"
-    text = (
-        Path(path).read_text(encoding="utf-8")
-        if path
-        else resources.files("lowalp.knowledge").joinpath("omop.yaml").read_text(encoding="utf-8")
-    )
-    try:
-        data = yaml.safe_load(text)
-        omop = OmopMap.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise KnowledgeError(where, f"not valid YAML: {exc}") from None
-    except ValidationError as exc:
-        raise KnowledgeError(
-            where, [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        ) from None
-    problems: list[str] = []
-    all_units = {u for a in kb.analytes.values() for u in a.units}
-    for cid, c in omop.concepts.items():
-        if c.analyte not in kb.analytes:
-            problems.append(f"concepts.{cid}.analyte: unknown analyte {c.analyte!r}")
-        elif c.loinc and c.loinc not in kb.analytes[c.analyte].loinc:
-            problems.append(f"concepts.{cid}.loinc: {c.loinc} is not a LOINC code of {c.analyte}")
-    for uid, u in omop.units.items():
-        if u.unit not in all_units:
-            problems.append(f"units.{uid}.unit: {u.unit!r} is no analyte's unit")
-    for section in ("concepts", "units", "gender", "operators"):
-        for key, entry in getattr(omop, section).items():
-            for s in entry.source:
-                if s not in kb.sources:
-                    problems.append(f"{section}.{key}.source: unknown source {s!r}")
-    if problems:
-        raise KnowledgeError(where, problems)
-    return omop
-
 
 # ----------------------------------------------------------------------------- input spec
 
