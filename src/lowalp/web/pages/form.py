@@ -1,0 +1,176 @@
+"""The case form as typed (strings, so it can be shown again unchanged): reading it from a
+post, filling it in from a case, and the form page. :mod:`.check` turns it into a case."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData
+
+from lowalp.knowledge import Knowledge
+from lowalp.web.pages.choices import analyte_choices
+from lowalp.web.pages.examples import list_examples
+from lowalp.web.pages.templating import fmt, page
+
+LAB_ROWS = 6
+"""Empty result rows on a new form."""
+EVENT_ROWS = 2
+MAX_ROWS = 60
+SETTINGS = (
+    ("", "Not given"),
+    ("outpatient", "Outpatient"),
+    ("inpatient", "Inpatient"),
+    ("icu", "ICU"),
+)
+
+
+@dataclass
+class LabRow:
+    analyte: str = ""
+    value: str = ""
+    unit: str = ""
+    low: str = ""
+    high: str = ""
+    date: str = ""
+    days: str = ""
+    message: str = ""
+
+    def blank(self) -> bool:
+        return not any((self.value, self.low, self.high, self.date, self.days))
+
+
+@dataclass
+class EventRow:
+    text: str = ""
+    days: str = ""
+
+
+@dataclass
+class CaseForm:
+    """What the form holds, as typed (strings), so it can be shown again unchanged."""
+
+    case_id: str = ""
+    age: str = ""
+    birth_date: str = ""
+    sex: str = ""
+    labs: list[LabRow] = field(default_factory=lambda: [LabRow() for _ in range(LAB_ROWS)])
+    events: list[EventRow] = field(default_factory=lambda: [EventRow() for _ in range(EVENT_ROWS)])
+    medications: str = ""
+    findings: str = ""
+    setting: str = ""
+    confirm: bool = False
+
+
+def _text(form: FormData, key: str, limit: int = 20_000) -> str:
+    value = form.get(key)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _count(form: FormData, key: str, default: int) -> int:
+    raw = _text(form, key)
+    return min(int(raw), MAX_ROWS) if raw.isdigit() else default
+
+
+def read_form(form: FormData) -> CaseForm:
+    labs = [
+        LabRow(
+            analyte=_text(form, f"lab-{i}-analyte", 100),
+            value=_text(form, f"lab-{i}-value", 100),
+            unit=_text(form, f"lab-{i}-unit", 100),
+            low=_text(form, f"lab-{i}-low", 100),
+            high=_text(form, f"lab-{i}-high", 100),
+            date=_text(form, f"lab-{i}-date", 100),
+            days=_text(form, f"lab-{i}-days", 100),
+        )
+        for i in range(_count(form, "lab-rows", LAB_ROWS))
+    ]
+    events = [
+        EventRow(_text(form, f"event-{i}-text", 500), _text(form, f"event-{i}-days", 100))
+        for i in range(_count(form, "event-rows", EVENT_ROWS))
+    ]
+    return CaseForm(
+        case_id=_text(form, "case-id", 200),
+        age=_text(form, "age", 100),
+        birth_date=_text(form, "birth-date", 100),
+        sex=_text(form, "sex", 10),
+        labs=labs,
+        events=events,
+        medications=_text(form, "medications"),
+        findings=_text(form, "findings"),
+        setting=_text(form, "setting", 20),
+        confirm=_text(form, "confirm", 10) == "yes",
+    )
+
+
+def form_from_case(case: Mapping[str, Any], kb: Knowledge) -> CaseForm:
+    """The form filled in from a case dict (an example, or the case behind a report)."""
+    patient = case.get("patient") or {}
+    context = case.get("context") or {}
+    labs = []
+    for lab in case.get("labs") or []:
+        analyte = lab.get("analyte") or kb.loinc_index.get(lab.get("loinc") or "", "")
+        value = lab.get("value")
+        qualifier = lab.get("qualifier")
+        text = fmt(value) if value is not None else ""
+        if qualifier in ("<", ">"):
+            text = f"{qualifier}{text}"
+        elif qualifier:
+            text = qualifier
+        day = lab.get("day")
+        labs.append(
+            LabRow(
+                analyte=analyte,
+                value=text,
+                unit=lab.get("unit") or "",
+                low=fmt(lab.get("ref_low")),
+                high=fmt(lab.get("ref_high")),
+                date=lab.get("date") or "",
+                days=fmt(-day) if day is not None and day != 0 else "",
+            )
+        )
+    labs += [LabRow() for _ in range(max(2, LAB_ROWS - len(labs)))]
+    events = [
+        EventRow(str(e.get("event", "")), fmt(e.get("days_before")))
+        for e in context.get("events") or []
+    ]
+    events += [EventRow() for _ in range(max(1, EVENT_ROWS - len(events)))]
+    meds, findings = context.get("medications"), context.get("findings")
+    return CaseForm(
+        case_id=case.get("id") or "",
+        age=fmt(patient.get("age_years")),
+        birth_date=patient.get("birth_date") or "",
+        sex=patient.get("sex") or "",
+        labs=labs,
+        events=events,
+        medications="none" if meds == [] else "\n".join(meds or []),
+        findings="none" if findings == [] else "\n".join(findings or []),
+        setting=context.get("setting") or "",
+    )
+
+
+def form_page(
+    request: Request,
+    form: CaseForm | None = None,
+    *,
+    status: int = 200,
+    errors: Sequence[str] = (),
+    questions: Sequence[str] = (),
+    upload_errors: Sequence[str] = (),
+) -> HTMLResponse:
+    kb: Knowledge = request.app.state.knowledge
+    return page(
+        request,
+        "form.html.j2",
+        status=status,
+        f=form or CaseForm(),
+        analytes=analyte_choices(kb),
+        settings=SETTINGS,
+        errors=list(errors),
+        questions=list(questions),
+        upload_errors=list(upload_errors),
+        examples=list_examples(),
+    )
