@@ -43,6 +43,7 @@ REASONS = (
 )
 
 MICRO = ("\u03bc", "\u00b5")  # Greek mu -> micro sign, as lowalp.units.clean_unit
+WHITESPACE = r"[\s\x0b]"  # any character ``\s`` or strip() could change (vertical tab too)
 
 
 def factor_rows(kb: Knowledge) -> list[tuple[str, str, float]]:
@@ -79,9 +80,11 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     hi = {a.id: a.plausible[1] for a in kb.analytes.values()}
     single = sorted(single_scale_analytes(kb))
 
-    s = staged.mutate(
-        unit_clean=staged.unit.replace(*MICRO).re_replace(r"\s+", " ").strip().nullif("")
-    )
+    # Whitespace is collapsed and stripped only where there is some: the regular expression
+    # is the costliest step of the checks and almost no unit text needs it.
+    unit = staged.unit.replace(*MICRO)
+    unit = ibis.ifelse(unit.re_search(WHITESPACE), unit.re_replace(r"\s+", " ").strip(), unit)
+    s = staged.mutate(unit_clean=unit.nullif(""))
     j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_clean == factors.f_unit))
     factor = ibis.ifelse(
         j.unit_clean.isnull() & j.analyte.isin(single), ibis.literal(1.0), j.factor

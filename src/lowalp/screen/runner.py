@@ -87,28 +87,31 @@ def run_screen(
             con = engines.connect(engine, spark_master, temp_directory=work)
     timings: dict[str, float] = {}
     try:
-        # 1. stage + classify every input row, once, to Parquet
+        # 1. stage + classify every input row, once: a temporary table inside DuckDB (nothing
+        # is written to disk unless it spills), Parquet in the work folder on Spark
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
         classified = rejects.classify(inputs.stage(con, src, kb), kb)
-        cls_path = work / "classified.parquet"
-        _write(con, classified, cls_path)
+        cls = _materialise(con, classified, work / "classified.parquet", "lowalp_classified")
         timings["classify_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        cls = engines.read_parquet_plain(con, cls_path, "lowalp_classified")
-        dups_path = work / "duplicates.parquet"
-        _write(con, rejects.duplicates(cls), dups_path)
-        dups = engines.read_parquet_plain(con, dups_path, "lowalp_dups")
+        dups = _materialise(
+            con, rejects.duplicates(cls), work / "duplicates.parquet", "lowalp_dups"
+        )
         used = rejects.used_view(cls.anti_join(dups, "source_row"))
         final = rejects.finish(cls, dups)
-        reason_counts = final.group_by("reason").agg(n=final.count()).to_pandas()
+        # counts per reason: the checks' reasons, then the duplicates (all of them were "used")
+        reason_counts = cls.group_by("reason").agg(n=cls.count()).to_pandas()
+        dup_counts = dups.group_by("dup_reason").agg(n=dups.count()).to_pandas()
         rows_read = int(reason_counts.n.sum())
         by_reason = {
             str(r): int(n)
             for r, n in zip(reason_counts.reason, reason_counts.n, strict=True)
             if r is not None and r == r
         }
+        for r, n in zip(dup_counts.dup_reason, dup_counts.n, strict=True):
+            by_reason[str(r)] = by_reason.get(str(r), 0) + int(n)
         rows_rejected = sum(by_reason.values())
         rows_used = rows_read - rows_rejected
         _write(con, rejects.rejects_view(final), out / "rejects.parquet")
@@ -131,7 +134,7 @@ def run_screen(
             import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
             keep = ibis.memtable(pd.DataFrame({"person_id": pd.Series(ids, dtype="int64")}))
-            rows = used.semi_join(keep, "person_id").to_pandas()
+            rows = used.semi_join(keep, "person_id").to_pyarrow()
             persons = worklist.group_rows(rows)
 
             def tick(done: int, total: int) -> None:
@@ -202,6 +205,14 @@ def _rule_text(kb: Knowledge, case: Any, reason: Any) -> str:
     )
     text = reason if isinstance(reason, str) and reason else str(case)
     return f"{text} (rule: {definition})"
+
+
+def _materialise(con: Any, expr: Any, path: Path, name: str) -> Any:
+    """``expr`` computed once: a temporary DuckDB table, or Parquet read back on Spark."""
+    if engines.is_spark(con):
+        _write(con, expr, path)
+        return engines.read_parquet_plain(con, path, name)
+    return con.create_table(name, expr, temp=True)
 
 
 def _write(con: Any, expr: Any, path: Path) -> None:

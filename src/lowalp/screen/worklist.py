@@ -2,7 +2,8 @@
 
 A person's case is built from that person's used rows (every analyte, canonical units, dates,
 sex, birth date, printed ranges), so the screen and a single-patient assessment see the same
-data. Ranking for hypophosphatasia work-up: persistent first, then the HPP probability, then
+data. The assessment runs the same normalisation and engine stages as ``lowalp.assess``, less
+the two whose output the work-list does not show (published scores, next tests). Ranking for hypophosphatasia work-up: persistent first, then the HPP probability, then
 the lowest ALP.
 """
 
@@ -39,7 +40,7 @@ ASSESS_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRows:
     person_id: int
     sex: str | None
@@ -77,38 +78,78 @@ def _date(x: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(x)[:10])
 
 
-def group_rows(df: Any) -> list[PersonRows]:
-    """Split the short list's long rows (a pandas DataFrame) into one record per person."""
-    df = df.sort_values(["person_id", "measurement_date", "source_row"], kind="stable")
+def _float(x: Any) -> float | None:
+    """A plain Python float, or None for null/NaN."""
+    if x is None:
+        return None
+    f = float(x)
+    return None if f != f else f
+
+
+GROUP_COLUMNS = (
+    "person_id",
+    "sex",
+    "birth_date",
+    "analyte",
+    "value",
+    "ref_low",
+    "ref_high",
+    "measurement_date",
+)
+
+
+def group_rows(table: Any) -> list[PersonRows]:
+    """Split the short list's long rows into one record per person.
+
+    ``table`` is a pyarrow Table (or a pandas DataFrame) with :data:`GROUP_COLUMNS` and
+    ``source_row``; the rows need not be sorted. Columns are turned into Python lists once and
+    cut at the person boundaries, so no per-row pandas access is made.
+    """
+    import pyarrow as pa  # type: ignore[import-untyped,unused-ignore]
+
+    if not isinstance(table, pa.Table):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    if table.num_rows == 0:
+        return []
+    table = table.sort_by(
+        [("person_id", "ascending"), ("measurement_date", "ascending"), ("source_row", "ascending")]
+    )
+    cols = {c: table.column(c).to_pylist() for c in GROUP_COLUMNS}
+    pids, sexes, births = cols["person_id"], cols["sex"], cols["birth_date"]
+    analytes, values = cols["analyte"], cols["value"]
+    lows, highs = cols["ref_low"], cols["ref_high"]
+    dates = [_date(d) for d in cols["measurement_date"]]
     out: list[PersonRows] = []
-    for pid, g in df.groupby("person_id", sort=True):
-        first = g.iloc[0]
+    n = len(pids)
+    i = 0
+    while i < n:
+        pid = pids[i]
+        j = i + 1
+        while j < n and pids[j] == pid:
+            j += 1
         rows = tuple(
-            (
-                str(a),
-                float(v),
-                _none(lo),
-                _none(hi),
-                _date(d),
-            )
-            for a, v, lo, hi, d in zip(
-                g.analyte, g.value, g.ref_low, g.ref_high, g.measurement_date, strict=True
-            )
+            (str(analytes[k]), float(values[k]), _float(lows[k]), _float(highs[k]), dates[k])
+            for k in range(i, j)
         )
+        sex = sexes[i]
         out.append(
             PersonRows(
-                int(pid),  # type: ignore[call-overload,unused-ignore]
-                _none(first.sex),
-                _date(first.birth_date),
-                rows,  # type: ignore[arg-type,unused-ignore]
+                int(pid),
+                sex if isinstance(sex, str) else None,
+                _date(births[i]),
+                rows,  # type: ignore[arg-type]
             )
         )
+        i = j
     return out
 
 
 def case_for(p: PersonRows, kb: Knowledge) -> Case:
+    """The person's case. The rows are already checked and in canonical units, so the models
+    are built without re-validation (``model_construct``): the same objects validation gives."""
+    construct = LabResult.model_construct
     labs = tuple(
-        LabResult(
+        construct(
             analyte=a,
             value=v,
             unit=kb.analytes[a].canonical_unit,
@@ -118,42 +159,74 @@ def case_for(p: PersonRows, kb: Knowledge) -> Case:
         )
         for a, v, lo, hi, d in p.rows
     )
-    return Case(
+    return Case.model_construct(
         id=str(p.person_id),
-        patient=Patient(sex=p.sex, birth_date=p.birth_date),
+        patient=Patient.model_construct(sex=p.sex, birth_date=p.birth_date),  # type: ignore[arg-type]
         labs=labs,
     )
 
 
+def _screen_stages() -> tuple[Callable[[Any], Any], ...]:
+    """The engine's stages the work-list needs: all but the published scores and the next
+    tests, which only fill in their own fields of the assessment (the work-list shows neither)."""
+    from lowalp.engine import STAGES
+    from lowalp.engine.next_tests import next_tests
+    from lowalp.engine.published_scores import published_scores
+
+    return tuple(s for s in STAGES if s not in (published_scores, next_tests))
+
+
 _KB: Knowledge | None = None
+_PERSONS: Sequence[PersonRows] = ()
+_STAGES: tuple[Callable[[Any], Any], ...] = ()
 
 
-def _init_worker(knowledge_dir: str | None) -> None:
+def _init_worker(kb: Knowledge | None, knowledge_dir: str | None) -> None:
+    """Once per worker process: the Knowledge (inherited from the parent when forked)."""
     global _KB
-    _KB = load_knowledge(knowledge_dir)
+    _KB = kb if kb is not None else load_knowledge(knowledge_dir)
 
 
 def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
-    """The assessment columns of one person (``assess_error`` when the case is refused)."""
-    from lowalp import assess
+    """The assessment columns of one person (``assess_error`` when the case is refused).
+
+    The same as ``lowalp.assess`` (normalise, then the engine's stages), without the stages
+    and the report assembly whose output the work-list does not show.
+    """
+    global _STAGES
+    from lowalp.engine.work import Work
     from lowalp.errors import LowAlpError
+    from lowalp.normalise import normalise
 
     kb = kb or _KB or load_knowledge()
+    if not _STAGES:
+        _STAGES = _screen_stages()
     out: dict[str, Any] = {"person_id": p.person_id} | dict.fromkeys(ASSESS_COLUMNS)
     try:
-        a = assess(case_for(p, kb), knowledge=kb)
+        work = Work(kb=kb, case=normalise(case_for(p, kb), kb))
+        for stage in _STAGES:
+            work = stage(work)
     except LowAlpError as exc:
         out["assess_error"] = str(exc)[:300]
         return out
-    for i, c in enumerate(a.causes[:3], start=1):
+    alp = work.alp
+    assert alp is not None
+    causes = work.causes
+    for i, c in enumerate(causes[:3], start=1):
         out[f"cause_{i}"] = c.id
         out[f"cause_{i}_probability"] = round(c.probability, 4)
-    hpp = next((c for c in a.causes if c.id == HPP), None)
+    hpp = next((c for c in causes if c.id == HPP), None)
     out["hpp_probability"] = round(hpp.probability, 4) if hpp else None
-    out["assess_status"] = a.alp.status
-    out["assess_persistent"] = a.alp.persistent
-    out["persistence_reason"] = a.alp.persistence_reason
+    out["assess_status"] = alp.status
+    out["assess_persistent"] = alp.persistent
+    out["persistence_reason"] = alp.persistence_reason
     return out
+
+
+def _assess_range(bounds: tuple[int, int]) -> list[dict[str, Any]]:
+    """A worker's task when forked: persons [a, b) of the list inherited from the parent."""
+    a, b = bounds
+    return [assess_person(p) for p in _PERSONS[a:b]]
 
 
 def _assess_chunk(chunk: Sequence[PersonRows]) -> list[dict[str, Any]]:
@@ -167,28 +240,48 @@ def assess_all(
     knowledge_dir: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Assess every person; across ``WORKERS`` processes when the list is long."""
+    """Assess every person; across ``WORKERS`` processes when the list is long.
+
+    On Linux the workers are forked: they inherit the person list and the loaded Knowledge,
+    so a task is just a pair of indexes and nothing large is pickled. Elsewhere (spawn) each
+    worker loads the Knowledge once and gets its persons in a few large chunks.
+    """
+    global _PERSONS
     total = len(persons)
-    if total < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+    workers = min(WORKERS, os.cpu_count() or 1)
+    if total < PARALLEL_FROM or workers < 2:
         out = []
         for i, p in enumerate(persons, start=1):
             out.append(assess_person(p, kb))
             if progress and (i % 200 == 0 or i == total):
                 progress(i, total)
         return out
-    size = max(50, min(2000, total // (WORKERS * 8) or 1))
-    chunks = [persons[i : i + size] for i in range(0, total, size)]
+    size = max(50, min(2000, total // (workers * 8) or 1))
+    bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
     results: list[dict[str, Any]] = []
     import multiprocessing as mp
 
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=WORKERS, mp_context=ctx, initializer=_init_worker, initargs=(knowledge_dir,)
-    ) as pool:
-        for part in pool.map(_assess_chunk, chunks):
-            results.extend(part)
-            if progress:
-                progress(len(results), total)
+    fork = sys.platform.startswith("linux")
+    ctx = mp.get_context("fork" if fork else "spawn")
+    _PERSONS = persons if fork else ()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=ctx,
+            initializer=_init_worker,
+            initargs=(kb if fork else None, knowledge_dir),
+        ) as pool:
+            parts = (
+                pool.map(_assess_range, bounds)
+                if fork
+                else pool.map(_assess_chunk, [persons[a:b] for a, b in bounds])
+            )
+            for part in parts:
+                results.extend(part)
+                if progress:
+                    progress(len(results), total)
+    finally:
+        _PERSONS = ()
     return results
 
 
