@@ -186,3 +186,23 @@ def test_long_format(tmp_path: Path) -> None:
 def test_dates_are_dates(result: Any) -> None:
     r, _ = result
     assert r.worklist.index_date.iloc[0] == pd.Timestamp(dt.date(2023, 3, 15))
+
+
+def test_a_duckdb_database_gives_the_same_worklist(tmp_path: Path) -> None:
+    """`--duckdb FILE` (measurement, person and concept tables in a database) screens like the
+    same tables given as files."""
+    import duckdb
+
+    src = small_data(tmp_path / "files")
+    db = tmp_path / "lab.duckdb"
+    con = duckdb.connect(str(db))
+    for table in ("measurement", "person"):
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{src / (table + '.parquet')}')"
+        )
+    con.close()
+    from_db = run_screen(ScreenInput("duckdb", db), tmp_path / "out-db")
+    from_files = run_screen(ScreenInput("omop", src), tmp_path / "out-files")
+    cols = ["person_id", "n_alp", "n_low", "persistent", "index_alp", "cause_1"]
+    assert from_db.worklist[cols].to_dict("records") == from_files.worklist[cols].to_dict("records")
+    assert from_db.counts["rows_read"] == from_files.counts["rows_read"]

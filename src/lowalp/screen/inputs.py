@@ -125,13 +125,25 @@ def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any
     )
 
 
+def _duckdb_tables(con: Any) -> set[str]:
+    """Table and view names of a DuckDB database (ibis 12's ``list_tables`` calls a cursor
+    method that duckdb 2 no longer has)."""
+    rows = con.raw_sql("SELECT table_name FROM information_schema.tables").fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
-    m = con.sql("SELECT rowid AS lowalp_rowid, * FROM measurement")
+    # a view rather than con.sql(): ibis 12's schema probe for ad-hoc SQL calls a cursor method
+    # that duckdb 2 no longer has
+    con.raw_sql(
+        "CREATE OR REPLACE TEMP VIEW lowalp_measurement AS SELECT rowid AS lowalp_rowid, * FROM measurement"
+    )
+    m = con.table("lowalp_measurement")
     p = con.table("person")
     mapping = {cid: c.analyte for cid, c in omop.concepts.items()}
-    if "concept" in con.list_tables():
+    if "concept" in _duckdb_tables(con):
         t = con.table("concept")
         hits = (
             t.filter((t.vocabulary_id == "LOINC") & t.concept_code.isin(list(kb.loinc_index)))
