@@ -29,7 +29,7 @@ from lowalp.adapters.fhir.dates import NAIVE_IN_TEXT
 from lowalp.adapters.fhir.reader import Reader
 from lowalp.adapters.fhir.version import MAX_PROBLEMS, check_version
 from lowalp.errors import InputError, Problem
-from lowalp.knowledge import load_knowledge
+from lowalp.knowledge import Knowledge, load_knowledge
 
 
 class FhirAdapter:
@@ -63,6 +63,31 @@ class FhirAdapter:
 
 
 ADAPTER = FhirAdapter()
+
+
+def read_resource(
+    data: dict[str, object],
+    *,
+    options: ReadOptions | None = None,
+    knowledge: Knowledge | None = None,
+    source: str = "(resources)",
+) -> ReadResult:
+    """Read one FHIR resource already in memory (usually a Bundle), as a file would be read.
+
+    For callers that hold the resources themselves (the CDS Hooks service): nothing touches
+    the disk, and ``knowledge`` may be other than the bundled one.
+    """
+    if not isinstance(data, dict) or "resourceType" not in data:
+        raise InputError(
+            [Problem("(resource)", "not a FHIR resource: no resourceType")], source=source
+        )
+    reader = Reader(options or ReadOptions(), knowledge or load_knowledge())
+    reader.source = source
+    top = "" if data.get("resourceType") == "Bundle" else str(data["resourceType"])
+    reader.resource(data, top)
+    check_version(reader, source)
+    finish(reader)
+    return reader.result
 
 
 def read_bundle(path: Path, reader: Reader, options: ReadOptions) -> None:

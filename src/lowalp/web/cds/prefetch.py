@@ -13,18 +13,15 @@ reference ranges chosen by age and sex, medicines, conditions and procedures as 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from lowalp.adapters import load
 from lowalp.errors import Problem
+from lowalp.knowledge import Knowledge
 from lowalp.model import Case
 
 log = logging.getLogger("lowalp.web.cds")
@@ -141,20 +138,19 @@ def resources(values: Iterable[Any]) -> tuple[list[dict[str, Any]], int]:
     return entries, outcomes
 
 
-def to_case(entries: list[dict[str, Any]], patient_id: str) -> Case | None:
+def to_case(
+    entries: list[dict[str, Any]], patient_id: str, knowledge: Knowledge | None = None
+) -> Case | None:
     """The case of ``patient_id`` read from the resources by the FHIR adapter, or None when
-    they hold no usable lab result for that patient."""
+    they hold no usable lab result for that patient. Read in memory: patient data never
+    reaches the disk."""
+    from lowalp.adapters.fhir.files import read_resource
+
     if not entries:
         return None
-    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
-    fd, path = tempfile.mkstemp(prefix="lowalp-cds-", suffix=".json")  # mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(bundle, fh)
-        result = load(path, format="fhir")
-        cases = list(result.cases)
-    finally:
-        os.unlink(path)  # patient data never outlives the call
+    bundle: dict[str, object] = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    result = read_resource(bundle, knowledge=knowledge, source="CDS prefetch")
+    cases = list(result.cases)
     if result.rejected:
         log.info("CDS resources not used: %d", len(result.rejected))
     for case in cases:

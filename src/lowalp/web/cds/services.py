@@ -63,7 +63,7 @@ async def patient_assessment(req: HookRequest, ctx: CallContext) -> Assessment |
     entries, outcomes = prefetch.resources(got.data[k] for k in ctx.templates if k in got.data)
     if outcomes:
         log.info("CDS search results held %d OperationOutcome(s)", outcomes)
-    case = prefetch.to_case(entries, req.patient_id)
+    case = prefetch.to_case(entries, req.patient_id, knowledge=ctx.kb)
     if case is None:
         return None
     return assess(case, knowledge=ctx.kb)
