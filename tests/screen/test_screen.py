@@ -92,7 +92,8 @@ def small_data(tmp: Path) -> Path:
         {**alp(2, "2023-05-03", 30.0), "unit_concept_id": 0, "unit_source_value": "furlongs"},
         {**alp(2, "2023-05-04", 30.0), "measurement_concept_id": 999999},
         alp(77, "2023-05-05", 30.0),
-        alp(2, "2023-05-06", 5.0, operator_concept_id=4171756),
+        {"person_id": 2, "measurement_concept_id": TSH, "measurement_date": "2023-05-06",
+         "value_as_number": 0.01, "unit_source_value": "mIU/L", "operator_concept_id": 4171756},
         alp(2, "2023-05-07", 20000.0),
         alp(2, "2023-05-08", 30.0, range_low=50.0, range_high=10.0),
         alp(3, "2005-01-01", 30.0),
@@ -168,7 +169,7 @@ def test_long_format(tmp_path: Path) -> None:
         "P1,F,1970-05-01,2023-01-10,6768-6,0.35,µkat/L,,\n"
         "P1,F,1970-05-01,2023-03-15,6768-6,20,U/L,35,104\n"
         "P1,F,1970-05-01,2023-03-15,1751-7,41,g/L,,\n"
-        "P2,M,1960-01-01,2023-01-10,6768-6,<5,U/L,,\n"
+        "P2,M,1960-01-01,2023-01-10,3016-3,<0.01,mIU/L,,\n"
         "P2,M,1960-01-01,2023-01-11,6768-6,80,U/L,,\n",
         encoding="utf-8",
     )
@@ -206,3 +207,36 @@ def test_a_duckdb_database_gives_the_same_worklist(tmp_path: Path) -> None:
     cols = ["person_id", "n_alp", "n_low", "persistent", "index_alp", "cause_1"]
     assert from_db.worklist[cols].to_dict("records") == from_files.worklist[cols].to_dict("records")
     assert from_db.counts["rows_read"] == from_files.counts["rows_read"]
+
+
+def test_a_censored_alp_is_read_as_assess_reads_it(tmp_path: Path) -> None:
+    """ "<5 U/L" (operator '<') is low when 5 is at or below the lower limit, as in `assess`;
+    a censored result of another analyte is still left out (rejected with its reason)."""
+    from lowalp import assess
+
+    LESS = 4171756  # OMOP '<' (knowledge/omop.yaml)
+    persons = [{"person_id": 7, "gender_concept_id": 8532, "year_of_birth": 1975}]
+    rows = [
+        alp(7, "2024-01-10", 5.0, operator_concept_id=LESS),
+        alp(7, "2024-04-10", 5.0, operator_concept_id=LESS),
+        {"person_id": 7, "measurement_concept_id": 3009201, "measurement_date": "2024-04-10",
+         "value_as_number": 0.01, "unit_source_value": "mIU/L", "operator_concept_id": LESS},
+    ]  # fmt: skip
+    r = run_screen(
+        ScreenInput("omop", write_omop(tmp_path / "omop", persons, rows)), tmp_path / "o"
+    )
+    (row,) = r.worklist.to_dict("records")
+    assert row["n_low"] == 2
+    assert bool(row["persistent"]) is True
+    assert list(r.rejects.reason) == [R.OPERATOR]  # the TSH only
+    case = {
+        "patient": {"birth_date": "1975-07-01", "sex": "F"},
+        "labs": [
+            {"analyte": "alp", "qualifier": "<", "value": 5, "unit": "U/L", "date": "2024-01-10"},
+            {"analyte": "alp", "qualifier": "<", "value": 5, "unit": "U/L", "date": "2024-04-10"},
+        ],
+    }
+    a = assess(case)
+    assert a.alp.status == "low"
+    assert a.alp.persistent is True
+    assert row["cause_1"] == a.causes[0].id

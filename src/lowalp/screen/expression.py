@@ -105,7 +105,10 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
         upper=upper,
         for_age_only=for_child & (alp.ref_low <= alp.value) & (alp.value < alp.iv_lower),
     )
+    censored = alp.censor.notnull()  # "<x": low only when x is at or below the lower limit
     status = ibis.cases(
+        (censored & alp.lower.notnull() & (alp.value <= alp.lower), "low"),
+        (censored, "unknown"),
         (alp.lower.notnull() & (alp.value < alp.lower), "low"),
         (alp.upper.notnull() & (alp.value > alp.upper), "high"),
         (alp.lower.isnull() & alp.upper.isnull(), "unknown"),

@@ -278,11 +278,16 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
     pid_text = as_text(col("patient_id"))
     value = col("value")
     value_text = as_text(value)
-    num = as_float(value)
     op = (
         value_text.re_extract(r"^(<=|>=|<|>|≤|≥)", 1).nullif("")
         if not value.type().is_numeric()
         else ibis.null().cast("string")
+    )
+    # "<5": the operator and the number (kept for a censored ALP, rejected for the others)
+    num = ibis.ifelse(
+        op.notnull(),
+        value_text.re_replace(r"^(<=|>=|<|>|≤|≥)\s*", "").try_cast("float64"),
+        as_float(value),
     )
     base = t.select(
         source_row=t.file_row_number.cast("int64"),

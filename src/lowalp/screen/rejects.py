@@ -95,11 +95,14 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     p_lo = j.analyte.substitute(lo, else_=ibis.null().cast("float64")).cast("float64")
     p_hi = j.analyte.substitute(hi, else_=ibis.null().cast("float64")).cast("float64")
     text_value = j.value_text.strip().nullif("").notnull()
+    # An ALP reported as "<x" is kept as censored, as `assess` reads it (low when x is at or
+    # below the lower limit, otherwise unknown); other censored results are not used.
+    censored_alp = (j.analyte == "alp") & j.operator.isin(["<", "<="])
     reason = ibis.cases(
         (j.analyte.isnull(), UNMAPPED),
         (~j.person_known, NO_PERSON),
         (j.measurement_date.isnull(), NO_DATE),
-        (j.operator.notnull() & (j.operator != "="), OPERATOR),
+        (j.operator.notnull() & (j.operator != "=") & ~censored_alp, OPERATOR),
         (j.value_raw.isnull() & text_value, TEXT_VALUE),
         (j.value_raw.isnull(), NO_VALUE),
         (factor.isnull(), UNKNOWN_UNIT),
@@ -130,6 +133,7 @@ def classify(staged: Any, kb: Knowledge) -> Any:
         value=value,
         ref_low=ref_low,
         ref_high=ref_high,
+        censor=ibis.ifelse(censored_alp, "<", ibis.null().cast("string")),
         reason=reason,
     )
     return c
@@ -194,5 +198,6 @@ def used_view(classified: Any) -> Any:
         value=u.value,
         ref_low=u.ref_low,
         ref_high=u.ref_high,
+        censor=u.censor,
         source_row=u.source_row,
     )

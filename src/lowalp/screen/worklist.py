@@ -45,8 +45,9 @@ class PersonRows:
     person_id: int
     sex: str | None
     birth_date: dt.date | None
-    rows: tuple[tuple[str, float, float | None, float | None, dt.date], ...]
-    """(analyte, value, ref_low, ref_high, date), canonical units, ordered by date then row."""
+    rows: tuple[tuple[str, float, float | None, float | None, dt.date, str | None], ...]
+    """(analyte, value, ref_low, ref_high, date, censor), canonical units, ordered by date then
+    row; censor is "<" for a result reported as "<value"."""
 
 
 def _none(x: Any) -> Any:
@@ -95,6 +96,7 @@ GROUP_COLUMNS = (
     "ref_low",
     "ref_high",
     "measurement_date",
+    "censor",
 )
 
 
@@ -117,7 +119,7 @@ def group_rows(table: Any) -> list[PersonRows]:
     cols = {c: table.column(c).to_pylist() for c in GROUP_COLUMNS}
     pids, sexes, births = cols["person_id"], cols["sex"], cols["birth_date"]
     analytes, values = cols["analyte"], cols["value"]
-    lows, highs = cols["ref_low"], cols["ref_high"]
+    lows, highs, censors = cols["ref_low"], cols["ref_high"], cols["censor"]
     dates = [_date(d) for d in cols["measurement_date"]]
     out: list[PersonRows] = []
     n = len(pids)
@@ -128,7 +130,14 @@ def group_rows(table: Any) -> list[PersonRows]:
         while j < n and pids[j] == pid:
             j += 1
         rows = tuple(
-            (str(analytes[k]), float(values[k]), _float(lows[k]), _float(highs[k]), dates[k])
+            (
+                str(analytes[k]),
+                float(values[k]),
+                _float(lows[k]),
+                _float(highs[k]),
+                dates[k],
+                censors[k] if isinstance(censors[k], str) else None,
+            )
             for k in range(i, j)
         )
         sex = sexes[i]
@@ -156,8 +165,9 @@ def case_for(p: PersonRows, kb: Knowledge) -> Case:
             ref_low=lo,
             ref_high=hi,
             date=d,
+            qualifier="<" if c == "<" else None,
         )
-        for a, v, lo, hi, d in p.rows
+        for a, v, lo, hi, d, c in p.rows
     )
     return Case.model_construct(
         id=str(p.person_id),
