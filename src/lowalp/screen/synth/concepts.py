@@ -190,6 +190,6 @@ UNIT_CONCEPTS: Final[dict[str, int]] = {
 # comments and in a public Circe cohort JSON: {"Id": 4171756, "Name": "<"}).
 OPERATOR_LT: Final = 4171756
 OPERATOR_GT: Final = 4172704
-LAB_TYPE_CONCEPT: Final = 32856  # measurement_type_concept_id "Lab" (as the brief gives it)
+LAB_TYPE_CONCEPT: Final = 32856  # measurement_type_concept_id "Lab"
 MALE: Final = 8507
 FEMALE: Final = 8532
