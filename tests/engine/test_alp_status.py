@@ -74,3 +74,17 @@ def test_ukat_per_litre_is_converted(run):
     a = run(case)
     assert abs(a.alp.value - 18) < 1e-9
     assert a.alp.status == "low"
+
+
+def test_an_adult_only_threshold_is_not_evidence_for_a_child(run):
+    """ALP <25 U/L (Tornero 2020, adults) neither counts nor shows as unknown for a child."""
+    child = run(make_case(alp=20, age=6, sex="M"))
+    adult = run(make_case(alp=20, age=46, sex="M"))
+
+    def findings(a):
+        return {e.finding for c in a.causes for e in c.evidence}
+
+    assert "alp_below_25" not in findings(child)
+    assert "alp_below_25_persistent" not in findings(child)
+    assert "ALP below 25 U/L (adult)" not in child.unknown_findings
+    assert "alp_below_25" in findings(adult)

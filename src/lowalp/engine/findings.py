@@ -133,7 +133,7 @@ class _Evaluator:
     def _lab(self, f: LabFinding, specimen_only: bool) -> FindingState:
         skip = self._applies(f.applies)
         if skip:
-            return FindingState(f.id, "unknown", skip)
+            return FindingState(f.id, "unknown", skip, applicable=False)
         m = self.concurrent(f.analyte, specimen_only)
         if m is None:
             where = "in the same sample" if specimen_only else "near the index ALP"
@@ -192,6 +192,10 @@ class _Evaluator:
     def _pattern(self, f: PatternFinding) -> FindingState:
         parts_all = [self.state(p, f.same_specimen) for p in f.all_of]
         parts_any = [self.state(p, f.same_specimen) for p in f.any_of]
+        if any(not p.applicable for p in parts_all) or (
+            parts_any and not any(p.applicable for p in parts_any)
+        ):
+            return FindingState(f.id, "unknown", "does not apply to this person", applicable=False)
         shown = "; ".join(
             f"{self.kb.findings[p.id].label}: {p.state}" for p in (*parts_all, *parts_any)
         )

@@ -42,7 +42,9 @@ def next_tests(work: Work) -> Work:
         for fid, rw in rule_weights(kb, cause).items():
             used.add(fid)
             p_given.setdefault(fid, [kb.base_rate(fid)] * len(causes))[j] = rw.p_present
-    unknown = {f for f in used if work.findings[f].state == "unknown"}
+    unknown = {
+        f for f in used if work.findings[f].state == "unknown" and work.findings[f].applicable
+    }
 
     # which unknown findings each test decides (a pattern through its parts)
     decides: dict[str, set[str]] = {}

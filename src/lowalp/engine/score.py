@@ -21,6 +21,8 @@ def score(work: Work) -> Work:
         evidence: list[Evidence] = []
         for fid, rw in rule_weights(kb, cause).items():
             fs = work.findings[fid]
+            if not fs.applicable:
+                continue  # not evidence for this person (e.g. an adult-only threshold)
             finding = kb.findings[fid]
             if fs.state == "present":
                 w = rw.w_present

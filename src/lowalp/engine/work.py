@@ -22,6 +22,9 @@ class FindingState:
     id: str
     state: State
     detail: str = ""
+    applicable: bool = True
+    """False when the finding does not apply to this person (an adult-only threshold for a
+    child …): then it is neither evidence nor a reason to suggest a test."""
 
 
 @dataclass(frozen=True)
