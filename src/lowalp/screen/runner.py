@@ -155,7 +155,7 @@ def run_screen(
                 ((wl.assess_status != wl.index_status) & st).sum()
                 + (wl.assess_persistent.map(_tri) != wl.persistent.map(_tri)).where(st, False).sum()
             )
-        wl = worklist.rank(wl)
+        wl = worklist.rank(wl, kb)
         extra = [c for c in ("patient_id",) if c in wl.columns and src.kind == "measurements"]
         wl_out = wl[[*WORKLIST_COLUMNS[:1], *extra, *WORKLIST_COLUMNS[1:]]].copy()
         wl_out.to_parquet(out / "worklist.parquet", index=False)

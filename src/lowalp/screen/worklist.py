@@ -295,21 +295,32 @@ def assess_all(
     return results
 
 
-def priority_reasons(row: Any) -> str:
+def priority_reasons(row: Any, kb: Knowledge) -> str:
+    """Why a person is high on the hypophosphatasia work-up list, with the knowledge's own
+    thresholds (Tornero 2020/2022: ALP <25 U/L in adults, PLP >180 nmol/L, urine PEA >30 µmol/g
+    creatinine)."""
+    alp_cut = kb.thresholds["alp_below_25"]
+    alp_rule = kb.findings["alp_below_25"]
+    adult_from = getattr(getattr(alp_rule, "applies", None), "age_min", None)
+    plp_cut = kb.thresholds["plp_above_180"]
+    pea_cut = kb.thresholds["urine_pea_above_30"]
     reasons: list[str] = []
     if row.get("persistent") is True:
         reasons.append("persistent")
+    age = _none(row.get("age_at_index"))
+    adult = adult_from is None or (age is not None and age >= adult_from)
     idx = _none(row.get("index_alp"))
-    if idx is not None and idx < 25:
-        reasons.append("ALP < 25 U/L")
-    elif _none(row.get("lowest_alp")) is not None and row["lowest_alp"] < 25:
-        reasons.append("an ALP < 25 U/L on record")
+    lowest = _none(row.get("lowest_alp"))
+    if adult and idx is not None and idx < alp_cut:
+        reasons.append(f"ALP < {alp_cut:g} U/L")
+    elif adult and lowest is not None and lowest < alp_cut:
+        reasons.append(f"an ALP < {alp_cut:g} U/L on record")
     plp = _none(row.get("plp"))
-    if plp is not None and plp > 180:
-        reasons.append("PLP > 180 nmol/L")
+    if plp is not None and plp > plp_cut:
+        reasons.append(f"PLP > {plp_cut:g} nmol/L")
     pea = _none(row.get("urine_pea"))
-    if pea is not None:
-        reasons.append("urine PEA measured")
+    if pea is not None and pea > pea_cut:
+        reasons.append(f"urine PEA > {pea_cut:g} µmol/g creatinine")
     if (_none(row.get("n_low_inside_printed_range")) or 0) > 0:
         reasons.append("low for age but not flagged")
     hpp = _none(row.get("hpp_probability"))
@@ -318,7 +329,7 @@ def priority_reasons(row: Any) -> str:
     return "; ".join(reasons)
 
 
-def rank(df: Any) -> Any:
+def rank(df: Any, kb: Knowledge) -> Any:
     """Add hpp_priority (1 = first to work up) and hpp_priority_reasons; order by priority."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
@@ -337,7 +348,7 @@ def rank(df: Any) -> Any:
     order = tmp.sort_values(["k1", "k2", "k3", "k4"], kind="stable").index
     df = df.loc[order].reset_index(drop=True)
     df["hpp_priority"] = range(1, len(df) + 1)
-    df["hpp_priority_reasons"] = [priority_reasons(r) for r in df.to_dict("records")]
+    df["hpp_priority_reasons"] = [priority_reasons(r, kb) for r in df.to_dict("records")]
     return df
 
 
