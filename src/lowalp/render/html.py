@@ -28,6 +28,7 @@ from lowalp.render.common import (
     questions_for,
     summary_line,
 )
+from lowalp.render.templating import template_environment
 
 if TYPE_CHECKING:
     import jinja2
@@ -70,16 +71,7 @@ def render_html(a: Assessment, *, audience: Audience = "clinician") -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("lowalp.render", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = template_environment("lowalp.render")
     env.filters.update(
         pct=pct,
         num=num,

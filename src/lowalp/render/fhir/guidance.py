@@ -132,36 +132,32 @@ def render_fhir(
         params.append({"name": "alpPersistent", "valueBoolean": alp.persistent})
     for art in a.artifacts:
         params.append(
-            {
-                "name": "artifact",
-                "part": [
-                    {"name": "id", "valueCode": art.id},
-                    {"name": "name", "valueString": art.name},
-                    {"name": "action", "valueString": art.action},
-                ],
-            }
+            _parameter(
+                "artifact",
+                ("id", "valueCode", art.id),
+                ("name", "valueString", art.name),
+                ("action", "valueString", art.action),
+            )
         )
     for c in a.causes:
         params.append(
-            {
-                "name": "cause",
-                "part": [
-                    {"name": "id", "valueCode": c.id},
-                    {"name": "name", "valueString": c.name},
-                    {"name": "probability", "valueDecimal": c.probability},
-                ],
-            }
+            _parameter(
+                "cause",
+                ("id", "valueCode", c.id),
+                ("name", "valueString", c.name),
+                ("probability", "valueDecimal", c.probability),
+            )
         )
     requirements: list[dict[str, Any]] = []
     for t in a.next_tests:
-        parts: list[dict[str, Any]] = [
-            {"name": "id", "valueCode": t.test},
-            {"name": "name", "valueString": t.name},
-            {"name": "expectedInformationGain", "valueDecimal": t.expected_information_gain},
+        parts = [
+            ("id", "valueCode", t.test),
+            ("name", "valueString", t.name),
+            ("expectedInformationGain", "valueDecimal", t.expected_information_gain),
         ]
         if t.why:
-            parts.append({"name": "why", "valueString": t.why})
-        params.append({"name": "nextTest", "part": parts})
+            parts.append(("why", "valueString", t.why))
+        params.append(_parameter("nextTest", *parts))
         req: dict[str, Any] = {"id": element_id(t.test), "type": "Observation"}
         entry = kb.tests.get(t.test)
         codes = [
@@ -203,3 +199,8 @@ def render_fhir(
             {"fullUrl": obs_url, "resource": obs},
         ],
     }
+
+
+def _parameter(name: str, *parts: tuple[str, str, Any]) -> dict[str, Any]:
+    """A Parameters.parameter with parts given as (part name, value[x] element, value)."""
+    return {"name": name, "part": [{"name": n, kind: value} for n, kind, value in parts]}

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lowalp.render.templating import template_environment
 from lowalp.screen.summary.chart import MAX_POINTS, build_chart, sample_points, usable_points
 from lowalp.screen.summary.tables import TOP_ROWS, count_rows, table_rows
 
@@ -81,13 +82,4 @@ def render_summary(
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("lowalp.screen", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return template_environment("lowalp.screen")

@@ -10,17 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from lowalp.knowledge import Knowledge
+from lowalp.render.templating import template_environment
 
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("lowalp.web", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment("lowalp.web")
+    env.keep_trailing_newline = False
     env.filters["fmt"] = fmt
     return env
 
