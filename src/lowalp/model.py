@@ -55,6 +55,39 @@ class LabResult(Frozen):
     day: float | None = None
     date: IsoDate | None = None
     specimen: str | None = None
+    text: str | None = None
+    """The result as the lab wrote it when it is not a plain number ("undetectable", "<5",
+    "within normal limits", "positive 1:160")."""
+    flag: str | None = None
+    """The lab's own flag on the result (L, H, LL, HH, N, A, "low", "high", "normal" …)."""
+    note: str | None = None
+    """A comment the lab attached to the result."""
+
+
+Assertion = Literal["present", "absent", "historical", "family", "hypothetical", "uncertain"]
+"""How a mention is asserted: present now, negated, in the past (a medicine stopped), in a
+relative, hypothetical ("if …", "rule out …") or uncertain ("possible …")."""
+
+
+class MedicationRecord(Frozen):
+    """A medicine with what is known of its use (a structured alternative to free text)."""
+
+    name: str
+    """As written: "alendronate 70 mg weekly", "Fosamax"."""
+    status: Literal["active", "stopped", "not-taken", "intended", "unknown"] | None = None
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+    """When it was stopped (with ``status: stopped``)."""
+    days_since_stopped: float | None = Field(default=None, ge=0)
+    duration_days: float | None = Field(default=None, ge=0)
+
+
+class FindingRecord(Frozen):
+    """A clinical finding with its assertion (a structured alternative to free text)."""
+
+    text: str
+    assertion: Assertion | None = None
+    date: IsoDate | None = None
 
 
 class EventRecord(Frozen):
@@ -69,10 +102,24 @@ class EventRecord(Frozen):
 class Context(Frozen):
     """What else is known. ``None`` means not told; an empty list means "none"."""
 
-    medications: tuple[str, ...] | None = None
-    events: tuple[EventRecord, ...] | None = None
-    findings: tuple[str, ...] | None = None
+    medications: tuple[str | MedicationRecord, ...] | None = None
+    events: tuple[EventRecord | str, ...] | None = None
+    findings: tuple[str | FindingRecord, ...] | None = None
     setting: Literal["outpatient", "inpatient", "icu"] | None = None
+    notes: str | None = None
+    """Free text as a clinician writes it (history, examination, medications, events); every
+    phrase lowalp reads from it is listed with its assertion in the report."""
+
+
+def text_of(item: str | MedicationRecord | FindingRecord | EventRecord) -> str:
+    """The words of a context entry, whichever form it was given in."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, MedicationRecord):
+        return item.name
+    if isinstance(item, FindingRecord):
+        return item.text
+    return item.event
 
 
 class Case(Frozen):
@@ -206,6 +253,23 @@ class NextTest(Frozen):
     preparation: str = ""
 
 
+class TextMapping(Frozen):
+    """One phrase of free text read as a knowledge concept, with its assertion."""
+
+    pointer: str
+    """Where the phrase came from: ``context.findings[2]``, ``context.notes``."""
+    text: str
+    """The words matched, as written."""
+    concept: str
+    label: str
+    kind: Literal["finding", "medication", "event"]
+    assertion: Assertion
+    used_as: str
+    """What the engine takes from it: "present", "absent", "not used (family history)" …"""
+    detail: str = ""
+    """Time, dose or the cue that set the assertion ("'stopped' → historical, ~1 year ago")."""
+
+
 class NotUnderstood(Frozen):
     pointer: str
     value: str
@@ -231,6 +295,7 @@ class Assessment(Frozen):
     unknown_findings: tuple[str, ...]
     understood: tuple[str, ...]
     not_understood: tuple[NotUnderstood, ...]
+    mappings: tuple[TextMapping, ...] = ()
     warnings: tuple[str, ...]
     sources: tuple[Source, ...]
     knowledge_version: str

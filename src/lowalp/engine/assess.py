@@ -60,6 +60,7 @@ def assess_case(
         unknown_findings=unknown,
         understood=norm.understood,
         not_understood=norm.not_understood,
+        mappings=norm.mappings,
         warnings=tuple(dict.fromkeys(warnings)),
         sources=sources,
         knowledge_version=kb.version,

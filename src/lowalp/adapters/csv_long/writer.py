@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from lowalp.adapters.csv_long.columns import COLUMNS
-from lowalp.model import Case, EventRecord
+from lowalp.model import Case, EventRecord, text_of
 
 
 def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
@@ -51,11 +51,12 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
         ctx = case.context
         for col, items in (("medication", ctx.medications), ("finding", ctx.findings)):
             if items is not None:
-                for text in items or ("none",):
-                    yield {**base, col: text}
+                for item in items or ("none",):
+                    yield {**base, col: text_of(item)}
         if ctx.events is not None:
             index_day, index_date = _index_time(case)
-            for ev in ctx.events or (EventRecord(event="none"),):
+            for raw in ctx.events or (EventRecord(event="none"),):
+                ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
                 row = {**base, "event": ev.event}
                 if ev.date is not None:
                     row["date"] = ev.date.isoformat()

@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.model import Case, LabResult
+from lowalp.model import Case, EventRecord, LabResult, text_of
 from lowalp.render.fhir.codes import (
     LOINC,
     OBSERVATION_CATEGORY,
@@ -88,7 +88,8 @@ def case_to_bundle(
     for lab in case.labs:
         add(_observation(lab, kb, subject, date_of(lab.day, lab.date)))
     ctx = case.context
-    for text in ctx.medications or ():
+    for med in ctx.medications or ():
+        text = text_of(med)
         add(
             {
                 "resourceType": "MedicationStatement",
@@ -97,7 +98,8 @@ def case_to_bundle(
                 "subject": subject,
             }
         )
-    for text in ctx.findings or ():
+    for finding in ctx.findings or ():
+        text = text_of(finding)
         add(
             {
                 "resourceType": "Condition",
@@ -106,7 +108,8 @@ def case_to_bundle(
                 "subject": subject,
             }
         )
-    for ev in ctx.events or ():
+    for raw in ctx.events or ():
+        ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
         label = kb.events[ev.event].label if ev.event in kb.events else ev.event
         proc: dict[str, Any] = {
             "resourceType": "Procedure",

@@ -1,0 +1,126 @@
+"""Turn a :class:`~lowalp.model.Case` into what the engine reasons over.
+
+Analyte ids and units are resolved against the knowledge, values converted to canonical units,
+times made relative to the index ALP (the newest one) (:mod:`lowalp.normalise.labs`), and free
+text read into knowledge concepts with their assertions (:mod:`lowalp.normalise.context`).
+Problems that make the case unusable raise :class:`~lowalp.errors.InputError` with every problem
+listed; results the program cannot use are kept aside under ``not_understood`` and the
+assessment goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge
+from lowalp.model import Case, Measurement, NotUnderstood, Sex, TextMapping
+from lowalp.normalise.context import EventOccurrence, read_context
+from lowalp.normalise.labs import (
+    deduplicate,
+    patient_age,
+    pick_index,
+    read_lab,
+    to_measurement,
+)
+
+__all__ = ["EventOccurrence", "Normalised", "normalise"]
+
+
+@dataclass(frozen=True)
+class Normalised:
+    case_id: str | None
+    age_years: float | None
+    sex: Sex | None
+    setting: str | None
+    measurements: tuple[Measurement, ...]
+    index_pointer: str
+    medications_given: bool
+    medications: frozenset[str]
+    events_given: bool
+    events: tuple[EventOccurrence, ...]
+    findings_present: frozenset[str]
+    findings_absent: frozenset[str]
+    understood: tuple[str, ...] = ()
+    not_understood: tuple[NotUnderstood, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: dict[str, str] = field(default_factory=dict)
+    mappings: tuple[TextMapping, ...] = ()
+    medications_past: dict[str, float | None] = field(default_factory=dict)
+    """Medicines taken in the past and stopped: finding id → days since stopped (None: unknown)."""
+    medications_uncertain: frozenset[str] = frozenset()
+    """Medication findings that cannot be called absent (an entry was not understood)."""
+
+    def series(self, analyte: str) -> list[Measurement]:
+        return [m for m in self.measurements if m.analyte == analyte]
+
+
+def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
+    problems: list[Problem] = []
+    not_understood: list[NotUnderstood] = []
+    warnings: list[str] = []
+
+    drafts = [
+        d
+        for i, lab in enumerate(case.labs)
+        if (d := read_lab(i, lab, kb, problems, not_understood, warnings))
+    ]
+    drafts = deduplicate(drafts, problems, warnings)
+    alps = [d for d in drafts if d.analyte == "alp"]
+    if not alps and not any(p.pointer.startswith("labs[") and "alp" in p.message for p in problems):
+        alp_elsewhere = [n for n in not_understood if "alp" in n.value.lower()]
+        hint = (
+            "the ALP result itself could not be used (see not understood)"
+            if alp_elsewhere
+            else "add a lab with analyte 'alp' (LOINC 6768-6), a value and a unit"
+        )
+        problems.append(
+            Problem("labs", "no usable ALP result: lowalp explains a low ALP", hint=hint)
+        )
+
+    index = pick_index(alps, warnings) if alps else None
+    age = patient_age(case, index, warnings, problems)
+    if problems:
+        raise InputError(problems)
+
+    assert index is not None
+    measurements = tuple(to_measurement(d, index, warnings) for d in drafts)
+    untimed = [m.pointer for m in measurements if m.t is None and m.analyte != "alp"]
+    if untimed:
+        warnings.append(
+            f"{len(untimed)} result(s) have no day or date ({', '.join(untimed[:5])}"
+            f"{'…' if len(untimed) > 5 else ''}); they are taken as drawn with the index ALP."
+        )
+
+    ctx = read_context(case, kb, index.lab)
+    not_understood.extend(ctx.not_understood)
+    warnings.extend(ctx.warnings)
+    if strict and not_understood:
+        raise InputError(
+            Problem(n.pointer, n.reason, value=n.value, hint=_did_you_mean(n.suggestions))
+            for n in not_understood
+        )
+    return Normalised(
+        case_id=case.id,
+        age_years=age,
+        sex=case.patient.sex,
+        setting=case.context.setting,
+        measurements=measurements,
+        index_pointer=index.pointer,
+        medications_given=ctx.medications_given,
+        medications=ctx.medications,
+        events_given=ctx.events_given,
+        events=ctx.events,
+        findings_present=ctx.present,
+        findings_absent=ctx.absent,
+        understood=ctx.understood,
+        not_understood=tuple(not_understood),
+        warnings=tuple(warnings),
+        mappings=ctx.mappings,
+        medications_past=ctx.medications_past,
+        medications_uncertain=ctx.medications_uncertain,
+    )
+
+
+def _did_you_mean(options: tuple[str, ...]) -> str | None:
+    return f"did you mean {', '.join(repr(o) for o in options)}?" if options else None
