@@ -36,6 +36,14 @@ from lowalp.knowledge.schema import (
     TestEntry,
     TestsFile,
 )
+from lowalp.knowledge.text_schema import (
+    AbbreviationsFile,
+    ContextRulesFile,
+    EquivalentsFile,
+    HpoFile,
+    MatchingSettings,
+    TextKnowledge,
+)
 from lowalp.matching import tokens
 from lowalp.units import factor
 
@@ -55,6 +63,8 @@ class Knowledge:
     tests: dict[str, TestEntry]
     causes: dict[str, Cause]
     scores: tuple[Score, ...]
+    text: TextKnowledge = field(default_factory=TextKnowledge)
+    """How free text is read: ConText rules, abbreviations, equivalent words, HPO synonyms."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Lab and ratio finding thresholds converted to canonical units, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -161,9 +171,28 @@ def _load(root: Traversable | Path) -> Knowledge:
         tests=tests,
         causes=causes,
         scores=scores,
+        text=_text(root),
     )
     _check_references(kb, finding_files)
     return kb
+
+
+def _text(root: Traversable | Path) -> TextKnowledge:
+    rules = loader.load_yaml_file(root, "text/context_rules.yaml", ContextRulesFile)
+    abbreviations = loader.load_yaml_file(root, "text/abbreviations.yaml", AbbreviationsFile)
+    equivalents = loader.load_yaml_file(root, "text/equivalents.yaml", EquivalentsFile)
+    hpo = loader.load_yaml_file(root, "text/hpo.yaml", HpoFile)
+    matching = loader.load_yaml_file(root, "text/matching.yaml", MatchingSettings)
+    return TextKnowledge(
+        rules=tuple(rules.rules),
+        rule_sources=tuple(rules.sources),
+        abbreviations=tuple(abbreviations.abbreviations),
+        equivalents=tuple(tuple(g) for g in equivalents.groups),
+        hpo={t.id: t for t in hpo.terms},
+        hpo_release=hpo.release,
+        hpo_source=hpo.source,
+        matching=matching,
+    )
 
 
 def _intervals(rows: list[dict[str, str]], sources: dict[str, SourceEntry]) -> tuple[Interval, ...]:
@@ -261,6 +290,22 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             for piece in (*f.all_of, *f.any_of):
                 if piece not in kb.findings:
                     bad(file, f"{fid}: unknown finding {piece!r} in the pattern")
+
+    for fid, f in kb.findings.items():
+        if isinstance(f, ClinicalFinding):
+            for hp in f.hpo:
+                if hp not in kb.text.hpo:
+                    bad(
+                        finding_files[fid],
+                        f"{fid}.hpo: {hp} is not in text/hpo.yaml (regenerate it with scripts/hpo_synonyms.py)",
+                    )
+        if isinstance(f, MedicationFinding) and f.after_stopping is not None:
+            need_source(
+                finding_files[fid], f"{fid}.after_stopping", f.after_stopping.provenance.source
+            )
+    for sid in kb.text.rule_sources:
+        need_source("text/context_rules.yaml", "sources", sid)
+    need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
 
     phrase_owner: dict[tuple[str, str], str] = {}
     for fid, f in kb.findings.items():

@@ -138,15 +138,38 @@ class FindingBase(Strict):
     base_rate_provenance: Cited | None = None
 
 
+HpoId = Annotated[str, Field(pattern=r"^HP:\d{7}$")]
+
+
 class ClinicalFinding(FindingBase):
     kind: Literal["clinical"]
     synonyms: list[str] = Field(default_factory=list)
+    hpo: list[HpoId] = Field(default_factory=list)
+    """Human Phenotype Ontology terms whose names and synonyms also name this finding."""
+    hpo_exclude: list[str] = Field(default_factory=list)
+    """HPO synonyms of those terms that do not fit this finding (reviewed), left out."""
+    timing: Literal["lifetime", "current"] = "lifetime"
+    """``current``: a state that counts only while it lasts (liver failure, an infection), so a
+    past mention is not evidence; ``lifetime``: a fact that stays true (a fracture, tooth loss)."""
+    relatives: list[str] = Field(default_factory=list)
+    """For a family-history finding: the condition as named when it is in a relative
+    ("hypophosphatasia", "low ALP"), read as this finding only when the text puts it in a
+    relative."""
+
+
+class AfterStopping(Strict):
+    """How long a medicine's effect on ALP outlasts its last dose."""
+
+    days: float = Field(gt=0)
+    provenance: Cited
 
 
 class MedicationFinding(FindingBase):
     kind: Literal["medication"]
     drugs: list[str] = Field(min_length=1)
     """Generic names, brand names and common spellings, matched in free text."""
+    after_stopping: AfterStopping | None = None
+    """When set, a medicine stopped within this many days still counts as taken."""
 
 
 class EventFinding(FindingBase):
