@@ -50,8 +50,25 @@ class _Evaluator:
     def state(self, fid: str, specimen_only: bool = False) -> FindingState:
         key = (fid, specimen_only)
         if key not in self.memo:
-            self.memo[key] = self._evaluate(self.kb.findings[fid], specimen_only)
+            f = self.kb.findings[fid]
+            self.memo[key] = self._gated(f, self._evaluate(f, specimen_only))
         return self.memo[key]
+
+    def _gated(self, f: Finding, result: FindingState) -> FindingState:
+        """Set a result aside while a gate of the finding holds (``uninformative_when``)."""
+        for gate in f.uninformative_when:
+            if result.state not in gate.hides:
+                continue
+            holds = self.state(gate.finding)
+            if holds.state == "present":
+                label = self.kb.findings[gate.finding].label
+                return FindingState(
+                    f.id,
+                    "unknown",
+                    f"{result.detail}; not used: {label} ({holds.detail})",
+                    set_aside=True,
+                )
+        return result
 
     # ------------------------------------------------------------------ by kind
     def _evaluate(self, f: Finding, specimen_only: bool) -> FindingState:

@@ -258,6 +258,11 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         file = finding_files[fid]
         if f.base_rate_provenance is not None:
             need_source(file, f"{fid}.base_rate_provenance", f.base_rate_provenance.source)
+        for i, gate in enumerate(f.uninformative_when):
+            where = f"{fid}.uninformative_when.{i}"
+            need_source(file, where, gate.source)
+            if gate.finding not in kb.findings:
+                bad(file, f"{where}.finding: unknown finding {gate.finding!r}")
         if isinstance(f, LabFinding):
             lab_analyte = kb.analytes.get(f.analyte)
             if lab_analyte is None:
@@ -306,6 +311,12 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
     for sid in kb.text.rule_sources:
         need_source("text/context_rules.yaml", "sources", sid)
     need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
+    cycle = _reference_cycle(kb)
+    if cycle:
+        bad(
+            finding_files[cycle[0]],
+            "findings refer to each other in a circle: " + " -> ".join(cycle),
+        )
 
     phrase_owner: dict[tuple[str, str], str] = {}
     for fid, f in kb.findings.items():
@@ -356,3 +367,43 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         file, msgs = next(iter(problems.items()))
         extra = [f"{f}: {m}" for f, ms in list(problems.items())[1:] for m in ms]
         raise KnowledgeError(file, msgs + extra)
+
+
+def _reference_cycle(kb: Knowledge) -> list[str]:
+    """A chain of findings that leads back to its start through pattern parts and gates, if any.
+
+    Such a chain could never be evaluated, so the loader refuses it.
+    """
+
+    def refs(fid: str) -> list[str]:
+        f = kb.findings[fid]
+        out = [g.finding for g in f.uninformative_when]
+        if isinstance(f, PatternFinding):
+            out += [*f.all_of, *f.any_of]
+        return [r for r in out if r in kb.findings]
+
+    done: set[str] = set()
+    for start in kb.findings:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            fid, i = stack.pop()
+            if i == 0:
+                path.append(fid)
+                on_path.add(fid)
+            nexts = refs(fid)
+            if i < len(nexts):
+                stack.append((fid, i + 1))
+                nxt = nexts[i]
+                if nxt in on_path:
+                    return [*path[path.index(nxt) :], nxt]
+                if nxt not in done:
+                    stack.append((nxt, 0))
+            else:
+                path.pop()
+                on_path.discard(fid)
+                done.add(fid)
+    return []

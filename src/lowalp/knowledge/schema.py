@@ -129,6 +129,18 @@ class Applies(Strict):
     sex: Literal["F", "M"] | None = None
 
 
+class Gate(Cited):
+    """A condition under which a finding's result cannot be read as evidence.
+
+    While the finding `finding` is present, a result of this finding in one of the `hides`
+    states is set aside: it becomes unknown, weighs nothing and suggests no test (a negative
+    tTG-IgA while total IgA is low, for example).
+    """
+
+    finding: Id
+    hides: list[Literal["present", "absent"]] = Field(min_length=1)
+
+
 class FindingBase(Strict):
     id: Id
     label: str
@@ -136,6 +148,8 @@ class FindingBase(Strict):
     base_rate: float | None = Field(default=None, gt=0, lt=1)
     """P(present) in people with a low ALP whose cause is not linked to this finding."""
     base_rate_provenance: Cited | None = None
+    uninformative_when: list[Gate] = Field(default_factory=list)
+    """Gates that set this finding's result aside (see :class:`Gate`)."""
 
 
 HpoId = Annotated[str, Field(pattern=r"^HP:\d{7}$")]
