@@ -16,7 +16,15 @@ from lowalp.adapters.code_map import CodeMap
 from lowalp.adapters.fhir import ADAPTER, Range, _choose_range, _parse_date
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
-from lowalp.model import Case, FindingRecord, MedicationRecord
+from lowalp.model import (
+    Case,
+    Context,
+    EventRecord,
+    FindingRecord,
+    LabResult,
+    MedicationRecord,
+    Patient,
+)
 from lowalp.render.fhir import case_to_bundle
 
 DATA = Path(__file__).parent.parent / "data" / "fhir"
@@ -74,6 +82,7 @@ def test_bundle_sample() -> None:
     assert amended.value == 21
     mg = labs["magnesium", dt.date(2024, 3, 1)]
     assert (mg.qualifier, mg.value, mg.unit) == ("<", 1.0, "mg/dL")  # comparator <=
+    assert mg.text == "<=1"  # the '=' kept
     assert labs["plp", dt.date(2024, 3, 5)].value == 310  # corrected, Z
     assert labs["potassium", dt.date(2024, 3, 1)].value == 4.2  # no time zone
     assert labs["ceruloplasmin", dt.date(2024, 3, 5)].qualifier == "normal"  # interpretation N
@@ -137,7 +146,7 @@ def test_clinical_results_keep_text_flag_and_note(clinical: tuple[ReadResult, Ca
     assert labs["alp", dt.date(2025, 5, 12)].flag == "L"  # v2-0078 system, same code
     assert labs["plp", dt.date(2025, 11, 3)].flag == "HH"
     vitd = labs["vitamin_d_25oh", dt.date(2025, 11, 3)]
-    assert (vitd.value, vitd.qualifier, vitd.text, vitd.flag) == (4, "<", "<4", "LL")
+    assert (vitd.value, vitd.qualifier, vitd.text, vitd.flag) == (4, "<", None, "LL")
     ttg = labs["ttg_iga", dt.date(2025, 11, 3)]
     assert (ttg.qualifier, ttg.text, ttg.flag) == ("negative", "Negative", "N")  # SNOMED display
     pea = labs["urine_pea", dt.date(2025, 11, 4)]
@@ -493,6 +502,108 @@ def test_round_trip(path: Path, tmp_path: Path, kb: Knowledge) -> None:
     assert after.alp.status == before.alp.status
     assert after.alp.persistent == before.alp.persistent
     assert abs((after.age_years or 0) - (before.age_years or 0)) < 1 / 365
+
+
+def write_and_read(case: Case, tmp_path: Path, kb: Knowledge) -> tuple[ReadResult, Case]:
+    out = tmp_path / "bundle.json"
+    bundle = case_to_bundle(case, knowledge=kb)
+    out.write_text(json.dumps(bundle))
+    result, (back,) = read(out)
+    return result, back
+
+
+def test_round_trip_of_the_clinical_sample(
+    clinical: tuple[ReadResult, Case], tmp_path: Path, kb: Knowledge
+) -> None:
+    """FHIR -> case -> FHIR -> case: every flag, text, note, record and note comes back."""
+    _, case = clinical
+    result, back = write_and_read(case, tmp_path, kb)
+    assert not result.rejected
+    assert back == case
+
+
+def test_round_trip_of_structured_context(tmp_path: Path, kb: Knowledge) -> None:
+    """case -> FHIR -> case with every new form, and what is said to change on the way."""
+    index = dt.date(2025, 6, 1)
+    case = Case(
+        id="rt",
+        patient=Patient(birth_date=dt.date(1970, 1, 1), sex="M"),
+        labs=(
+            LabResult(
+                analyte="alp", value=21, unit="U/L", date=index, flag="L", note="Repeat sent."
+            ),
+            LabResult(analyte="magnesium", value=1, unit="mg/dL", qualifier="<", text="<=1"),
+            LabResult(analyte="plp", value=300, unit="nmol/L", text="300 (re-run)", flag="H"),
+            LabResult(analyte="zinc", qualifier="low", text="below detection", flag="LL"),
+            LabResult(analyte="urine_pea", qualifier="positive", text="Detected", flag="A"),
+            LabResult(analyte="ceruloplasmin", qualifier="normal", flag="see report"),
+            LabResult(analyte="ttg_iga", qualifier="negative"),
+        ),
+        context=Context(
+            medications=(
+                MedicationRecord(
+                    name="alendronate 70 mg weekly",
+                    status="stopped",
+                    start=dt.date(2018, 1, 1),
+                    end=dt.date(2024, 1, 1),
+                    duration_days=2191,
+                ),
+                MedicationRecord(name="denosumab", status="not-taken"),
+                MedicationRecord(name="teriparatide", status="intended"),
+                MedicationRecord(name="omeprazole", status="unknown"),
+            ),
+            findings=(
+                "no bone pain",
+                FindingRecord(text="metatarsal stress fracture", assertion="historical"),
+                FindingRecord(text="chondrocalcinosis", assertion="uncertain"),
+                FindingRecord(text="coeliac disease", assertion="absent"),
+                FindingRecord(
+                    text="premature tooth loss", assertion="present", date=dt.date(2020, 5, 1)
+                ),
+                FindingRecord(text="tooth loss", date=dt.date(2021, 1, 1)),
+                FindingRecord(text="family history of hypophosphatasia", assertion="family"),
+            ),
+            events=(EventRecord(event="transfusion", date=dt.date(2025, 5, 20)),),
+            notes="Seen in clinic.\n\nStopped alendronate in January 2024; no fractures since.",
+        ),
+    )
+    result, back = write_and_read(case, tmp_path, kb)
+    assert not result.rejected
+    assert back.labs == case.labs
+    assert back.context == case.context
+    assert back.patient == case.patient
+    changed = Case(
+        labs=(
+            LabResult(analyte="alp", value=21, unit="U/L", date=index),
+            LabResult(analyte="zinc", qualifier="low"),
+        ),
+        context=Context(
+            medications=("warfarin", MedicationRecord(name="levothyroxine")),
+            findings=(FindingRecord(text="rickets", assertion="hypothetical"),),
+        ),
+    )
+    _, back = write_and_read(changed, tmp_path, kb)
+    assert back.labs[1] == LabResult(analyte="zinc", qualifier="low", flag="L")
+    assert back.context.medications == (
+        MedicationRecord(name="warfarin", status="active"),
+        MedicationRecord(name="levothyroxine", status="active"),
+    )
+    assert back.context.findings == (FindingRecord(text="rickets", assertion="uncertain"),)
+
+
+def test_days_since_stopped_is_written_as_an_end_date(tmp_path: Path, kb: Knowledge) -> None:
+    case = Case(
+        labs=(LabResult(analyte="alp", value=21, unit="U/L", date=dt.date(2025, 6, 1)),),
+        context=Context(
+            medications=(
+                MedicationRecord(name="alendronate", status="stopped", days_since_stopped=31),
+            )
+        ),
+    )
+    _, back = write_and_read(case, tmp_path, kb)
+    assert back.context.medications == (
+        MedicationRecord(name="alendronate", status="stopped", end=dt.date(2025, 5, 1)),
+    )
 
 
 def test_ndjson_of_bundles_reads_every_patient(tmp_path: Path, kb: Knowledge) -> None:

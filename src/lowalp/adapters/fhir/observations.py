@@ -7,9 +7,9 @@
   the core normaliser converts). A unit the knowledge does not accept for the analyte is
   rejected here, with the pointer to ``valueQuantity.unit`` and a "did you mean". Without a
   unit the code map's unit is used, or none when the analyte has a single unit.
-- ``comparator`` ``<``/``<=`` gives the censored qualifier ``<``, ``>``/``>=`` gives ``>``; the
-  comparator and number as written (``<=1``) are kept as ``text``, or the value's
-  ``originalText`` extension when it carries one.
+- ``comparator`` ``<``/``<=`` gives the censored qualifier ``<``, ``>``/``>=`` gives ``>``;
+  ``<=1`` and ``>=1`` are also kept as ``text`` (the qualifier alone loses the ``=``). The
+  value's ``originalText`` extension, when it carries one, is the ``text``.
 - ``valueString`` is kept as ``text`` as written; ``valueCodeableConcept`` gives ``text`` from
   its ``text`` or first ``display``. Either gives a qualifier when it reads as one (``<5``,
   ``positive``, ``low``; SNOMED 10828004 positive / 260385009 negative; a v3 interpretation
@@ -125,7 +125,8 @@ def read_observation(
         comparator = q.get("comparator")
         if comparator:
             qualifier = COMPARATOR[comparator]
-            text = f"{comparator}{value:g}"
+        if comparator in ("<=", ">="):
+            text = f"{comparator}{value:g}"  # the qualifier alone would lose the '='
         text = original_text(q) or text
         unit_or_reject = quantity_unit(reader, analyte, q, map_unit, prefix)
         if isinstance(unit_or_reject, Rejected):
