@@ -63,10 +63,15 @@ def run_entry(kb: Knowledge, file: str, item: dict[str, Any]) -> Outcome:
     out = Outcome(file, text, where, True, got=got)
     for exp in item.get("expect") or []:
         concept, assertion = exp["concept"], exp["assertion"]
-        family_kind = bool(getattr(kb.findings.get(concept), "relatives", None))
-        ok_assertions = (
-            FAMILY_EQUIVALENT if family_kind and assertion in FAMILY_EQUIVALENT else {assertion}
-        )
+        finding = kb.findings.get(concept)
+        family_kind = bool(getattr(finding, "relatives", None))
+        lifetime = getattr(finding, "timing", None) == "lifetime"
+        ok_assertions = {assertion}
+        if family_kind and assertion in FAMILY_EQUIVALENT:
+            ok_assertions = FAMILY_EQUIVALENT
+        elif lifetime and assertion in ("present", "historical"):
+            # A lifelong fact in the past (a fracture, lost teeth) is used as present either way.
+            ok_assertions = {"present", "historical"}
         hits = [g for g in got if g[0] == concept and g[1] in ok_assertions]
         if not hits:
             seen = [g[1] for g in got if g[0] == concept]

@@ -39,6 +39,7 @@ from lowalp.knowledge.schema import (
 from lowalp.knowledge.text_schema import (
     AbbreviationsFile,
     ContextRulesFile,
+    DrugNamesFile,
     EquivalentsFile,
     HpoFile,
     MatchingSettings,
@@ -183,6 +184,7 @@ def _text(root: Traversable | Path) -> TextKnowledge:
     equivalents = loader.load_yaml_file(root, "text/equivalents.yaml", EquivalentsFile)
     hpo = loader.load_yaml_file(root, "text/hpo.yaml", HpoFile)
     matching = loader.load_yaml_file(root, "text/matching.yaml", MatchingSettings)
+    drug_names = loader.load_yaml_file(root, "text/drug_names.yaml", DrugNamesFile)
     return TextKnowledge(
         rules=tuple(rules.rules),
         rule_sources=tuple(rules.sources),
@@ -192,6 +194,8 @@ def _text(root: Traversable | Path) -> TextKnowledge:
         hpo_release=hpo.release,
         hpo_source=hpo.source,
         matching=matching,
+        drug_names={k: tuple(v) for k, v in drug_names.medicines.items()},
+        drug_names_source=drug_names.source,
     )
 
 
@@ -311,6 +315,10 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
     for sid in kb.text.rule_sources:
         need_source("text/context_rules.yaml", "sources", sid)
     need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
+    need_source("text/drug_names.yaml", "source", kb.text.drug_names_source or None)
+    for fid in kb.text.drug_names:
+        if not isinstance(kb.findings.get(fid), MedicationFinding):
+            bad("text/drug_names.yaml", f"{fid}: not a medication finding")
     cycle = _reference_cycle(kb)
     if cycle:
         bad(

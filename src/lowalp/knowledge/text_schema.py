@@ -87,6 +87,12 @@ class HpoFile(Strict):
     terms: list[HpoTerm]
 
 
+class DrugNamesFile(Strict):
+    source: Id
+    medicines: dict[Id, list[str]]
+    """Other names (brands, INN spellings) of each medication finding's medicines."""
+
+
 class MatchingSettings(Strict):
     max_inserted_words: int = Field(ge=0, le=6)
     """Words allowed between the words of a phrase ("bilateral incomplete atypical femoral shaft
@@ -99,6 +105,8 @@ class MatchingSettings(Strict):
     """Words left out when phrases are compared ("loss of teeth" ~ "teeth loss")."""
     clause_breaks: list[str]
     """Words and signs a phrase never spans (negations, "but", commas …)."""
+    not_concepts: list[str] = Field(default_factory=list)
+    """Phrases read as nothing ("hay fever"), so the finding inside them is not matched."""
 
 
 @dataclass(frozen=True)
@@ -111,3 +119,5 @@ class TextKnowledge:
     hpo_release: str = ""
     hpo_source: str = ""
     matching: MatchingSettings | None = None
+    drug_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drug_names_source: str = ""

@@ -163,8 +163,9 @@ def build_lexicon(kb: Knowledge) -> Lexicon:
             lex.add(f.id, "FINDING", phrases)
             lex.add(f.id, "RELATIVE", f.relatives)
         elif isinstance(f, MedicationFinding):
-            lex.add(f.id, "MEDICATION", f.drugs)
+            lex.add(f.id, "MEDICATION", [*f.drugs, *text.drug_names.get(f.id, ())])
     for e in kb.events.values():
         lex.add(e.id, "EVENT", [e.id.replace("_", " "), *e.synonyms])
+    lex.add("", "NONE", text.matching.not_concepts)
     kb.cache["lexicon"] = lex
     return lex

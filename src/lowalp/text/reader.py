@@ -125,6 +125,8 @@ def read_text(
         if used & set(range(start, end)):
             continue
         used.update(range(start, end))
+        if entry.kind == "NONE":
+            continue
         ents.append(Span(doc, start, end, label=entry.kind))
         info[(start, end)] = (entry, corr)
     doc.ents = ents
@@ -245,7 +247,7 @@ def _match_clause(
     scored: list[tuple[tuple[int, int, int], int, int, Entry]] = []
     for n in candidates:
         entry = lex.entries[n]
-        if entry.kind not in allowed:
+        if entry.kind not in allowed and entry.kind != "NONE":
             continue
         need = Counter(entry.keys)
         if any(have[k] < c for k, c in need.items()):
