@@ -178,12 +178,21 @@ class AfterStopping(Strict):
     provenance: Cited
 
 
+class LocalForms(Strict):
+    """Forms of a medicine that act where applied (a cream, an inhaler): not the finding."""
+
+    words: list[str] = Field(min_length=1)
+    provenance: Cited
+
+
 class MedicationFinding(FindingBase):
     kind: Literal["medication"]
     drugs: list[str] = Field(min_length=1)
     """Generic names, brand names and common spellings, matched in free text."""
     after_stopping: AfterStopping | None = None
     """When set, a medicine stopped within this many days still counts as taken."""
+    local_forms: LocalForms | None = None
+    """Words that mark a local form; a mention written with one of them is not this finding."""
 
 
 class EventFinding(FindingBase):

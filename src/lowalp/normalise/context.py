@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from lowalp.knowledge import Knowledge
-from lowalp.knowledge.schema import ClinicalFinding
+from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
 from lowalp.model import (
     Assertion,
     Case,
@@ -26,7 +26,9 @@ from lowalp.model import (
     TextMapping,
     text_of,
 )
+from lowalp.text.lexicon import raw_tokens
 from lowalp.text.reader import Mention, read_text
+from lowalp.text.words import fold
 
 _MED_STATUS: dict[str, Assertion] = {
     "active": "present",
@@ -214,6 +216,42 @@ def _medication_entry(st: _State, pointer: str, med: str | MedicationRecord) -> 
         _apply_medication(st, pointer, m, assertion, record, via)
 
 
+def _local_form(st: _State, m: Mention) -> str | None:
+    f = st.kb.findings.get(m.concept)
+    if not isinstance(f, MedicationFinding) or f.local_forms is None:
+        return None
+    words = set(raw_tokens(fold(m.sentence)))
+    text = f" {fold(m.sentence)} "
+    for w in f.local_forms.words:
+        if (" " in w and f" {w} " in text) or w in words:
+            return w
+    return None
+
+
+def _ended(st: _State, m: Mention) -> tuple[float, str] | None:
+    """A course written with an end in the past ("2012-2021", "until 2019", "x1 in 2019")."""
+    ref = st.index.date
+    if ref is None:
+        return None
+    low = fold(m.sentence)
+    at = low.find(fold(m.text))
+    after = at + len(m.text) if at >= 0 else 0
+    for t in m.times:
+        if t.date is None or not after <= t.start <= after + 40:
+            continue
+        before = low[max(0, t.start - 12) : t.start]
+        is_range = "-" in t.text or "–" in t.text or " to " in t.text
+        ends = any(w in before.split() for w in ("until", "till", "ended", "stopped"))
+        starts = any(
+            w in before.split() for w in ("since", "from", "started", "began", "commenced")
+        )
+        if (is_range or ends) and not starts:
+            days = float((ref - t.date).days)
+            if days > 90:
+                return days, f"course ended {t.text!r}"
+    return None
+
+
 def _apply_medication(
     st: _State,
     pointer: str,
@@ -222,6 +260,18 @@ def _apply_medication(
     record: MedicationRecord | None,
     via: str = "",
 ) -> None:
+    local = _local_form(st, m)
+    if local is not None:
+        st.map(pointer, m, assertion, f"not used (a local form: {local!r})", via)
+        return
+    if assertion == "present" and record is None and (ended := _ended(st, m)) is not None:
+        ended_days, ended_how = ended
+        earlier = st.meds_past.get(m.concept, ended_days)
+        st.meds_past[m.concept] = None if earlier is None else min(ended_days, earlier)
+        st.map(
+            pointer, m, "historical", f"stopped about {_ago(ended_days)} before the ALP", ended_how
+        )
+        return
     if assertion == "present":
         st.meds.add(m.concept)
         st.map(pointer, m, assertion, "taken now", via)
