@@ -368,6 +368,7 @@ ENC = hl7v2._Enc()
         ("NM", "", "LL~A", (None, "low", None)),
         ("NM", "", "H", (None, "high", None)),
         ("NM", "", "N", (None, "normal", None)),
+        ("NM", "", "ND", (None, "negative", None)),  # v2.7 table 0078 detection codes
         ("NM", "22", "L", (22.0, None, None)),
         ("SN", "<^5", "", (5.0, "<", "<5")),
         ("SN", ">^100", "", (100.0, ">", ">100")),

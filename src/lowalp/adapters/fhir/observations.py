@@ -46,6 +46,7 @@ from lowalp.adapters.fhir.concepts import (
 from lowalp.adapters.fhir.dates import effective_date
 from lowalp.adapters.fhir.pointers import at
 from lowalp.adapters.fhir.ranges import Range, read_ranges
+from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.model import Qualifier
 from lowalp.units import clean_unit, suggest_unit, unit_can_be_assumed
 
@@ -53,17 +54,8 @@ if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
 
 USED_OBSERVATION_STATUS = ("final", "amended", "corrected")
-INTERPRETATION: dict[str, Qualifier] = {
-    "L": "low",
-    "LL": "low",
-    "N": "normal",
-    "H": "high",
-    "HH": "high",
-    "POS": "positive",
-    "NEG": "negative",
-    "DET": "positive",
-    "ND": "negative",
-}
+INTERPRETATION = FLAG_QUALIFIER
+"""v3-ObservationInterpretation code -> qualifier (the codes shared with HL7 v2 table 0078)."""
 SNOMED_QUALIFIER: dict[str, Qualifier] = {"10828004": "positive", "260385009": "negative"}
 WORD_QUALIFIER: dict[str, Qualifier] = {
     "low": "low",

@@ -24,10 +24,11 @@ What is read (HL7 v2.5.1 chapter 7, with the field mappings of the HL7 v2-to-FHI
   ``40-129``, ``40 - 129``, ``40-129 U/L`` (the unit equal to OBX-6), ``>40`` (low only),
   ``<5`` (high only); anything else is kept out and named in ``result.warnings``.
 - OBX-8 flags (table 0078, repeating) are kept as the result's ``flag``, as sent: the first
-  repetition that says a direction (``L``, ``LL``, ``H``, ``HH``, ``N``, ``POS``, ``NEG``), else
-  the first (``A``); its first component when it is a CWE (v2.7 and later). When OBX-5 gives no
-  qualifier (empty, or text that is not one), ``L``/``LL`` give ``low``, ``H``/``HH`` ``high``,
-  ``N`` ``normal``, ``POS``/``NEG``; with a numeric value the value is kept and the flag is
+  repetition that says a direction (``L``, ``LL``, ``H``, ``HH``, ``N``, ``POS``, ``NEG``,
+  ``DET``, ``ND``: :mod:`lowalp.adapters.flags`), else the first (``A``); its first component
+  when it is a CWE (v2.7 and later). When OBX-5 gives no qualifier (empty, or text that is not
+  one), ``L``/``LL`` give ``low``, ``H``/``HH`` ``high``, ``N`` ``normal``, ``POS``/``DET``
+  positive, ``NEG``/``ND`` negative; with a numeric value the value is kept and the flag is
   only carried.
 - OBX-11 status (table 0085, mapped per the IG ConceptMap ObservationResultStatus): ``F``,
   ``C`` (corrected) and ``A`` (amended) are used; ``P`` (preliminary), ``X`` (cancelled),

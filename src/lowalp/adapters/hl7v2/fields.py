@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.adapters.hl7v2.encoding import _at, _Enc, _get
 from lowalp.model import Qualifier
 
@@ -26,15 +27,7 @@ _STATUS_REASON = {
     "D": "deleted: entered in error (OBX-11 = D)",
     "W": "wrong: entered in error (OBX-11 = W)",
 }
-_FLAG_QUALIFIER: dict[str, Qualifier] = {
-    "L": "low",
-    "LL": "low",
-    "H": "high",
-    "HH": "high",
-    "N": "normal",
-    "POS": "positive",
-    "NEG": "negative",
-}
+_FLAG_QUALIFIER = FLAG_QUALIFIER
 _WORD_QUALIFIER: dict[str, Qualifier] = {
     "low": "low",
     "high": "high",

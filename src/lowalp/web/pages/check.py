@@ -129,6 +129,8 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
                 problems.append(f"“{row.days}” is not a number of days before")
             else:
                 lab["day"] = -days[1]
+        if row.flag:
+            lab["flag"] = row.flag
         if problems:
             row.message = "; ".join(problems)
             errors.append(f"{where} ({analyte.name}): {row.message}.")
@@ -178,6 +180,8 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
         context["events"] = events
     if (findings := _lines(f.findings)) is not None:
         context["findings"] = list(findings)
+    if f.notes:
+        context["notes"] = f.notes
     if f.setting in ("outpatient", "inpatient", "icu"):
         context["setting"] = f.setting
     case: dict[str, Any] = {"patient": patient, "labs": labs, "context": context}
