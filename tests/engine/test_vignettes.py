@@ -9,7 +9,10 @@ import pytest
 from lowalp import assess
 from lowalp.adapters.vignettes import load_vignette
 
-CASES = sorted((Path(__file__).parents[1] / "cases").rglob("*.yaml"))
+# tests/cases/hard/ is a measurement set of real-world wording (see its README): it is scored
+# on its own, not required to pass here.
+CASES_DIR = Path(__file__).parents[1] / "cases"
+CASES = sorted(p for p in CASES_DIR.rglob("*.yaml") if p.relative_to(CASES_DIR).parts[0] != "hard")
 
 
 def test_there_are_enough_vignettes():
