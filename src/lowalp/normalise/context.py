@@ -368,7 +368,9 @@ def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -
             st.present.add(f.id)
             st.map(pointer, m, assertion, "present (in a relative)")
         else:
-            st.map(pointer, m, assertion, "not used (names the condition, not a relative's history)")
+            st.map(
+                pointer, m, assertion, "not used (names the condition, not a relative's history)"
+            )
         return
     if assertion == "absent":
         st.absent.add(f.id)
