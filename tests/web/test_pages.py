@@ -357,3 +357,11 @@ def test_pdf_without_chromium_is_a_503_in_the_error_shape(
     error = r.json()["error"]
     assert error["title"] == "PDF output is not available"
     assert "Chromium" in error["detail"]
+
+
+def test_the_labs_words_are_accepted_as_a_result(client: TestClient) -> None:
+    form = hpp_form(**{"lab-2-analyte": "pth", "lab-2-value": "undetectable", "lab-2-unit": ""})
+    r = client.post("/assess", data=form)
+    assert r.status_code == 200
+    pth = next(lab for lab in hidden_case(r.text)["labs"] if lab["analyte"] == "pth")
+    assert pth["qualifier"] == "undetectable"

@@ -49,6 +49,13 @@ class _Envelope:
 
 def _envelope(kb: Knowledge, a: Analyte) -> _Envelope:
     """The smallest and largest reference limits of the analyte over every age and sex."""
+    cache: dict[str, _Envelope] = kb.cache.setdefault("reference_envelopes", {})
+    if a.id not in cache:
+        cache[a.id] = _build_envelope(kb, a)
+    return cache[a.id]
+
+
+def _build_envelope(kb: Knowledge, a: Analyte) -> _Envelope:
     lows: list[float] = []
     highs: list[float] = []
     for r in a.reference:

@@ -15,6 +15,7 @@ from lowalp.errors import Problem
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Analyte
 from lowalp.normalise.plausibility import check_value
+from lowalp.normalise.qualitative import MEANING_QUALIFIER, read_text
 from lowalp.web.pages.choices import menu_units
 from lowalp.web.pages.form import CaseForm
 
@@ -99,7 +100,11 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
             lab["qualifier"] = row.value.lower()
         elif row.value:
             parsed = _number(row.value)
-            if parsed is None:
+            words = read_text(kb, row.value) if parsed is None else None
+            if words is not None and words.meaning in MEANING_QUALIFIER:
+                # the lab's words ("undetectable", "WNL", "1:160 positive"), as the engine reads them
+                lab["qualifier"] = MEANING_QUALIFIER[words.meaning]
+            elif parsed is None:
                 problems.append(
                     f"“{row.value}” is not a number (write e.g. 23, 0.55, <5, or low/normal/high)"
                 )
