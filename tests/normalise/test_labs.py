@@ -94,6 +94,14 @@ def test_a_flag_that_contradicts_the_printed_range_is_warned_about(kb: Knowledge
     assert any("flagged 4.1 mmol/L 'H'" in w and "normal" in w for w in n.warnings)
 
 
+def test_a_flag_beyond_every_reference_interval_is_warned_about(kb: Knowledge) -> None:
+    n = norm(kb, make_case({"analyte": "tsh", "value": 40, "unit": "mIU/L", "flag": "L", "day": 0}))
+    assert one(n, "tsh").value == 40
+    assert any("high against every reference interval" in w for w in n.warnings)
+    quiet = norm(kb, make_case({"analyte": "tsh", "value": 3, "unit": "mIU/L", "flag": "L"}))
+    assert not any("flagged" in w for w in quiet.warnings)
+
+
 def test_an_unknown_flag_is_ignored_with_a_warning(kb: Knowledge) -> None:
     n = norm(kb, make_case({"analyte": "tsh", "value": 2, "unit": "mIU/L", "flag": "?!", "day": 0}))
     assert one(n, "tsh").flag is None

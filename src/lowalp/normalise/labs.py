@@ -27,7 +27,7 @@ from lowalp.errors import UnitError
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Analyte, HistoricalUnit
 from lowalp.model import LabResult, NotUnderstood, Qualifier
-from lowalp.normalise.plausibility import check_value
+from lowalp.normalise.plausibility import check_value, reference_envelope
 from lowalp.normalise.qualitative import MEANING_QUALIFIER, Reading, read_flag, read_text
 from lowalp.units import clean_unit, factor, unit_can_be_assumed
 
@@ -474,8 +474,25 @@ class _Reader:
         original: str,
         original_ref: str | None,
     ) -> None:
-        """Warn when the lab's flag and its own printed range disagree about the number."""
-        if flag not in DIRECTIONAL or (low is None and high is None):
+        """Warn when the lab's flag and the number disagree: against the lab's printed range,
+        or, without one, when the number lies beyond every reference limit on the other side."""
+        if flag not in DIRECTIONAL:
+            return
+        if low is None and high is None:
+            env = reference_envelope(self.kb, self.analyte)
+            beyond = (
+                "low"
+                if env.low_min is not None and value < env.low_min and censor != ">"
+                else "high"
+                if env.high_max is not None and value > env.high_max and censor != "<"
+                else None
+            )
+            if beyond is not None and {beyond, flag} == {"low", "high"}:
+                self.warnings.append(
+                    f"{self.pointer}: the lab flagged {original} {self.lab.flag or flag!r}, but it is "
+                    f"{beyond} against every reference interval lowalp knows for {self.analyte.name}; "
+                    "the number was used."
+                )
             return
         verdict = _against_range(value, censor, low, high)
         if verdict is not None and verdict != flag:

@@ -40,22 +40,24 @@ class ValueCheck:
 
 
 @dataclass(frozen=True)
-class _Envelope:
+class Envelope:
+    """The smallest and largest lower and upper reference limits of an analyte (canonical)."""
+
     low_min: float | None
     low_max: float | None
     high_min: float | None
     high_max: float | None
 
 
-def _envelope(kb: Knowledge, a: Analyte) -> _Envelope:
+def reference_envelope(kb: Knowledge, a: Analyte) -> Envelope:
     """The smallest and largest reference limits of the analyte over every age and sex."""
-    cache: dict[str, _Envelope] = kb.cache.setdefault("reference_envelopes", {})
+    cache: dict[str, Envelope] = kb.cache.setdefault("reference_envelopes", {})
     if a.id not in cache:
         cache[a.id] = _build_envelope(kb, a)
     return cache[a.id]
 
 
-def _build_envelope(kb: Knowledge, a: Analyte) -> _Envelope:
+def _build_envelope(kb: Knowledge, a: Analyte) -> Envelope:
     lows: list[float] = []
     highs: list[float] = []
     for r in a.reference:
@@ -67,7 +69,7 @@ def _build_envelope(kb: Knowledge, a: Analyte) -> _Envelope:
     if a.id == "alp":
         lows += [iv.lower for iv in kb.intervals if iv.lower > 0]
         highs += [iv.upper for iv in kb.intervals]
-    return _Envelope(
+    return Envelope(
         min(lows) if lows else None,
         max(lows) if lows else None,
         min(highs) if highs else None,
@@ -111,7 +113,7 @@ def check_value(
     a = kb.analytes[analyte_id]
     rule = kb.settings.unit_check
     f = factor(a, unit, kb.unit_synonyms)
-    env = _envelope(kb, a)
+    env = reference_envelope(kb, a)
     lo_p, hi_p = a.plausible
     canon = a.canonical_unit
 
