@@ -13,7 +13,21 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Sex = Literal["F", "M"]
-Qualifier = Literal["low", "normal", "high", "positive", "negative", "<", ">"]
+Qualifier = Literal[
+    "low",
+    "normal",
+    "high",
+    "positive",
+    "negative",
+    "undetectable",
+    "abnormal",
+    "indeterminate",
+    "<",
+    ">",
+]
+"""A result's verdict in words, or ``<``/``>`` for a censored number ("<5"). ``undetectable``:
+below the assay's detection limit; ``abnormal``: outside the range, direction not said;
+``indeterminate``: equivocal, borderline or trace (decides nothing)."""
 Status = Literal["low", "normal", "high", "unknown"]
 State = Literal["present", "absent", "unknown"]
 Effect = Literal["supports", "refutes", "neutral"]
@@ -62,6 +76,10 @@ class LabResult(Frozen):
     """The lab's own flag on the result (L, H, LL, HH, N, A, "low", "high", "normal" …)."""
     note: str | None = None
     """A comment the lab attached to the result."""
+    panel: str | None = None
+    """A panel reported as a whole instead of an analyte ("LFTs", "bone profile"), with
+    ``qualifier: normal`` (or ``negative``): read as one normal result per analyte of the panel
+    (knowledge/panels.yaml); a number for the same analyte near the same time wins over it."""
 
 
 Assertion = Literal["present", "absent", "historical", "family", "hypothetical", "uncertain"]
@@ -150,6 +168,17 @@ class Measurement(Frozen):
     """The value and unit as given, e.g. "0.58 mmol/L"."""
     original_ref: str | None = None
     """The lab's range as given, e.g. "0.75–0.95 mmol/L"."""
+    flag: Qualifier | None = None
+    """The lab's own flag on a numeric result (H, L, N … read through knowledge/qualitative.yaml);
+    used when the number cannot be judged."""
+    reported_in_words: str | None = None
+    """Set when the result comes from words rather than a result line, e.g. "LFTs normal"."""
+    read_as: str | None = None
+    """How the result was read when it was not a plain number in a known unit ("unit 'KA' not
+    known: judged against the lab's range printed in the same unit")."""
+    unusable: str | None = None
+    """Why the result cannot be judged at all (kept only for ALP results, so the report can say
+    why the ALP status is unknown)."""
 
 
 class AlpMeasurement(Frozen):
@@ -163,6 +192,8 @@ class AlpMeasurement(Frozen):
     limit_source: str | None
     status: Status
     pointer: str
+    note: str = ""
+    """How the result was read when not from a number and a limit, or why it cannot be judged."""
 
 
 class AlpStatus(Frozen):
@@ -179,6 +210,9 @@ class AlpStatus(Frozen):
     low_for_age_only: bool = False
     persistent: bool | None = None
     persistence_reason: str = ""
+    status_reason: str = ""
+    """Why the status is what it is when it does not come from a number against a limit (the
+    lab's words or flag), or why it is ``unknown``."""
     measurements: tuple[AlpMeasurement, ...] = ()
 
 

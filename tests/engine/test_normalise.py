@@ -35,28 +35,37 @@ def test_missing_labs_list():
     assert "labs" in problems(exc)
 
 
-def test_negative_value_is_rejected(run):
-    with pytest.raises(InputError) as exc:
-        run(make_case({"analyte": "albumin", "value": -3, "unit": "g/dL", "day": 0}))
-    assert "labs[1].value" in problems(exc)
+def test_a_negative_value_is_set_aside_and_the_case_goes_on(run):
+    """Formerly rejected the whole case; now only that result is left out."""
+    a = run(make_case({"analyte": "albumin", "value": -3, "unit": "g/dL", "day": 0}))
+    (n,) = a.not_understood
+    assert n.pointer == "labs[1].value"
+    assert "cannot be negative" in n.reason
+    assert a.alp.status == "low"
 
 
-def test_impossible_value_is_rejected(run):
-    with pytest.raises(InputError) as exc:
-        run(make_case({"analyte": "albumin", "value": 400, "unit": "g/dL", "day": 0}))
-    assert "not a possible" in problems(exc)["labs[1].value"]
+def test_an_impossible_value_is_set_aside_and_the_case_goes_on(run):
+    """Formerly rejected the whole case; now only that result is left out."""
+    a = run(make_case({"analyte": "albumin", "value": 400, "unit": "g/dL", "day": 0}))
+    (n,) = a.not_understood
+    assert n.pointer == "labs[1].value"
+    assert "not a possible" in n.reason
+    assert a.alp.status == "low"
 
 
 def test_no_alp_at_all(run):
     with pytest.raises(InputError) as exc:
         run(make_case({"analyte": "albumin", "value": 4, "unit": "g/dL"}, alp=None))
-    assert "no usable ALP" in problems(exc)["labs"]
+    assert "no ALP result" in problems(exc)["labs"]
 
 
-def test_conflicting_duplicates_are_rejected(run):
-    with pytest.raises(InputError) as exc:
-        run(make_case({"analyte": "alp", "value": 55, "unit": "U/L", "day": 0}))
-    assert "labs[1]" in problems(exc)
+def test_two_alps_at_the_same_time_are_both_kept_and_the_lower_is_the_index(run):
+    """Formerly rejected the whole case as conflicting duplicates."""
+    a = run(make_case({"analyte": "alp", "value": 55, "unit": "U/L", "day": 0}))
+    assert a.alp.value == 20
+    assert sorted(m.value for m in a.alp.measurements) == [20, 55]
+    assert any("both are kept" in w and "lower is judged" in w for w in a.warnings)
+    assert a.alp.persistent is None  # one sample's worth, not two values in time
 
 
 def test_identical_duplicates_are_counted_once(run):

@@ -15,7 +15,6 @@ import pytest
 from tests.conftest import make_case
 
 from lowalp.adapters.case_json import case_from_dict
-from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.normalise import normalise
 
@@ -175,9 +174,10 @@ def test_a_numeric_wbc_without_a_unit_is_not_used(kb: Knowledge) -> None:
     assert [n.pointer for n in norm.not_understood] == ["labs[1].unit"]
 
 
-def test_an_impossible_value_is_refused(kb: Knowledge) -> None:
-    with pytest.raises(InputError):
-        normalise(case_from_dict(make_case({"analyte": "dat", "value": 7, "day": 0})), kb)
+def test_an_impossible_value_is_set_aside(kb: Knowledge) -> None:
+    norm = normalise(case_from_dict(make_case({"analyte": "dat", "value": 7, "day": 0})), kb)
+    assert norm.series("dat") == []
+    assert any(n.pointer.startswith("labs[") for n in norm.not_understood)
 
 
 @pytest.mark.parametrize("qualifier", ["positive", "negative"])

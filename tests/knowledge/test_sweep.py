@@ -44,6 +44,8 @@ def _cited(obj: object, path: str = "") -> list[tuple[str, Cited]]:
 
 def test_every_number_has_a_source_or_is_a_marked_estimate(kb: Knowledge):
     blocks = _cited(list(kb.causes.values())) + _cited(list(kb.findings.values()))
+    blocks += _cited(list(kb.analytes.values())) + _cited(kb.settings)
+    blocks += _cited(kb.qualitative)
     assert blocks
     for path, c in blocks:
         assert c.source in kb.sources or (c.estimate and c.reasoning), path

@@ -188,14 +188,27 @@ def test_no_alp_is_an_error_on_the_form(client: TestClient) -> None:
     assert "Enter at least one alkaline phosphatase (ALP) result." in r.text
 
 
-def test_engine_problems_name_the_form_row(client: TestClient) -> None:
+def test_an_upside_down_range_is_named_by_its_row(client: TestClient) -> None:
+    """The form finds it (the engine would now only set the range aside, with a warning)."""
     r = client.post(
         "/assess",
         data=hpp_form(**{"lab-2-low": "400", "lab-2-high": "100"}),
-    )  # the engine, not the form, finds the range upside down
+    )
     assert r.status_code == 422
-    assert "row 3 (lab&#39;s low): ref_low is above ref_high" in r.text
+    text = unescape(r.text)
+    assert "Row 3 (" in text
+    assert "lower limit 400 is above its upper limit 100" in text
     assert "labs[" not in r.text
+
+
+def test_a_value_in_another_unit_is_questioned_with_the_engine_rule(client: TestClient) -> None:
+    form = hpp_form(**{"lab-0-value": "0.35", "lab-0-unit": "U/L"})
+    r = client.post("/assess", data=form)
+    assert r.status_code == 200
+    text = unescape(r.text)
+    assert "Are these values right?" in text
+    assert "implausibly low for Alkaline phosphatase" in text
+    assert "µkat/L" in text
 
 
 def test_script_in_every_free_text_field_is_escaped(client: TestClient) -> None:
@@ -413,3 +426,11 @@ def test_pdf_without_chromium_is_a_503_in_the_error_shape(
     error = r.json()["error"]
     assert error["title"] == "PDF output is not available"
     assert "Chromium" in error["detail"]
+
+
+def test_the_labs_words_are_accepted_as_a_result(client: TestClient) -> None:
+    form = hpp_form(**{"lab-2-analyte": "pth", "lab-2-value": "undetectable", "lab-2-unit": ""})
+    r = client.post("/assess", data=form)
+    assert r.status_code == 200
+    pth = next(lab for lab in hidden_case(r.text)["labs"] if lab["analyte"] == "pth")
+    assert pth["qualifier"] == "undetectable"

@@ -30,9 +30,13 @@ def alp_status(work: Work) -> Work:
     for m in case.series("alp"):
         age = _age_at(case.age_years, m.t, adult)
         judged.append(_judge(m, age, case.sex, kb.intervals, adult))
-    timed = sorted((j for j in judged if j[0].t is not None), key=lambda j: j[0].t or 0.0)
     index = next(j for j in judged if j[0].pointer == case.index_pointer)
     m, am, interval, for_age_only = index
+    timed = sorted(
+        (j for j in judged if j[0].t is not None), key=lambda j: (j[0].t or 0.0, j is index)
+    )
+    untimed = [j for j in judged if j[0].t is None]
+    series = _one_per_time(timed, index)
     if (
         m.ref_low is not None
         and am.limit_source not in (None, "lab")
@@ -42,6 +46,8 @@ def alp_status(work: Work) -> Work:
             f"The printed ALP range ({_fmt(m.ref_low)}–{_fmt(m.ref_high)} U/L) looks like an adult "
             f"range; the child's value was judged against the age/sex interval ({interval.describe() if interval else ''})."
         )
+    if am.status != "unknown" and am.note and m.value is None:
+        warnings.append(f"The ALP status comes from the lab's words, not a number: {am.note}.")
     if for_age_only:
         warnings.append(
             f"The ALP {am.value:g} U/L is inside the range the lab printed "
@@ -59,14 +65,38 @@ def alp_status(work: Work) -> Work:
         age_sex_lower_limit=interval.lower if interval else None,
         status=am.status,
         low_for_age_only=for_age_only,
-        measurements=tuple(j[1] for j in timed) or (am,),
+        status_reason=am.note,
+        measurements=tuple(j[1] for j in (*timed, *untimed)) or (am,),
     )
     return replace(
         work,
         alp=status,
-        alp_series=tuple((j[0], j[1].status) for j in timed) or ((m, am.status),),
+        alp_series=tuple((j[0], j[1].status) for j in series) or ((m, am.status),),
         warnings=work.warnings + tuple(warnings),
     )
+
+
+_Judged = tuple[Measurement, AlpMeasurement, Interval | None, bool]
+
+
+def _one_per_time(timed: list[_Judged], index: _Judged) -> list[_Judged]:
+    """The series for persistence: one result per time, the index at its own time and the
+    lowest judged one elsewhere (simultaneous results are one sample's worth of evidence)."""
+    out: dict[float, _Judged] = {}
+    for j in timed:
+        t = j[0].t or 0.0
+        best = out.get(t)
+        if best is None or j is index or (best is not index and _lower(j, best)):
+            out[t] = j
+    return [out[t] for t in sorted(out)]
+
+
+def _lower(a: _Judged, b: _Judged) -> bool:
+    order = {"low": 0, "normal": 1, "high": 2, "unknown": 3}
+    va, vb = a[0].value, b[0].value
+    if va is not None and vb is not None:
+        return va < vb
+    return order[a[1].status] < order[b[1].status]
 
 
 def age_is_child(age: float | None, adult: float) -> bool:
@@ -116,29 +146,30 @@ def _judge(
     elif interval is not None:
         lower, upper, source = interval.lower, interval.upper, interval.id
     status: Status
-    if m.value is None:
+    note = ""
+    if m.unusable is not None:
+        status, note = "unknown", m.unusable
+    elif m.value is None:
         q = m.qualifier
-        status = (
-            "low"
-            if q == "low"
-            else "normal"
-            if q == "normal"
-            else "high"
-            if q == "high"
-            else "unknown"
-        )
+        status = _QUALIFIER_STATUS.get(q or "", "unknown")
+        how = m.read_as or f"reported {m.original!r} without a number"
+        note = f"{how}, which does not say whether it is low" if status == "unknown" else how
     elif m.qualifier == "<" and lower is not None and m.value <= lower:
         status = "low"
     elif m.qualifier in ("<", ">"):
         status = "unknown"
+        note = f"the censored value {m.original} does not fall on one side of the limits"
     elif lower is not None and m.value < lower:
         status = "low"
     elif upper is not None and m.value > upper:
         status = "high"
     elif lower is None and upper is None:
         status = "unknown"
+        note = "no printed range and no age/sex interval to compare with"
     else:
         status = "normal"
+    if m.read_as and m.value is not None:
+        note = m.read_as
     reported = m.original + (f" (lab range {m.original_ref})" if m.original_ref else "")
     am = AlpMeasurement(
         value=m.value,
@@ -150,5 +181,15 @@ def _judge(
         limit_source=source,
         status=status,
         pointer=m.pointer,
+        note=note,
     )
     return m, am, interval, for_age_only
+
+
+_QUALIFIER_STATUS: dict[str, Status] = {
+    "low": "low",
+    "undetectable": "low",
+    "normal": "normal",
+    "high": "high",
+}
+"""How a verdict without a number gives the ALP status (an undetectable ALP is low)."""

@@ -21,7 +21,15 @@ def assess_case(
     assert work.alp is not None
 
     warnings = list(norm.warnings) + list(work.warnings)
-    if work.alp.status != "low":
+    if work.alp.status == "unknown":
+        warnings.insert(
+            0,
+            "The ALP could not be judged as low, normal or high"
+            + (f" ({work.alp.status_reason})" if work.alp.status_reason else "")
+            + ": the causes below are ranked as if it were low and carry little meaning until "
+            "a usable ALP result confirms it.",
+        )
+    elif work.alp.status != "low":
         warnings.insert(
             0,
             f"The ALP is {work.alp.status} for this age and sex, not low: the causes below are "

@@ -1,9 +1,26 @@
-"""Decide every finding of the knowledge base: present, absent or unknown, with the reason."""
+"""Decide every finding of the knowledge base: present, absent or unknown, with the reason.
+
+Lab findings read numbers, censored numbers and the lab's own words alike: a verdict (low,
+normal, high, positive, negative, undetectable) settles a reference-range finding directly, and
+a fixed threshold whenever every value the verdict allows lies on one side of it, judged
+against the lab's printed limits, else the knowledge's reference interval for the analyte (the
+detail says which, and why it could not tell). A numeric result that cannot be judged (no range
+to compare with) falls back on the lab's flag. Ratios use censored and qualitative parts when
+the direction is still certain (:mod:`lowalp.engine.value_bounds`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from lowalp.engine.value_bounds import (
+    Bounds,
+    decide,
+    describe,
+    number_bounds,
+    ratio_bounds,
+    verdict_bounds,
+)
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import (
@@ -17,18 +34,26 @@ from lowalp.knowledge.schema import (
     PatternFinding,
     RatioFinding,
 )
-from lowalp.model import Measurement, State
+from lowalp.model import Measurement, Qualifier, State
 from lowalp.normalise import Normalised
 from lowalp.units import factor
 
 _DEFAULT_QUALIFIERS: dict[str, dict[str, bool]] = {
-    "below_ref": {"low": True, "normal": False, "high": False},
-    "above_ref": {"high": True, "normal": False, "low": False, "positive": True, "negative": False},
-    "lt": {"normal": False, "high": False},
-    "le": {"normal": False, "high": False},
-    "gt": {"normal": False, "low": False, "negative": False},
-    "ge": {"normal": False, "low": False, "negative": False},
+    "below_ref": {"low": True, "normal": False, "high": False, "positive": False},
+    "above_ref": {
+        "high": True,
+        "normal": False,
+        "low": False,
+        "positive": True,
+        "negative": False,
+        "undetectable": False,
+    },
 }
+"""How the lab's verdict settles a reference-range finding (its verdict is against its own
+range). Fixed thresholds are settled through the verdict's bounds instead; "undetectable" is
+below a positive lower limit (see ``_verdict``). A finding's own ``qualifiers`` win over both."""
+
+_OP_WORDS = {"lt": "below", "le": "at most", "gt": "above", "ge": "at least"}
 
 
 def findings(work: Work) -> Work:
@@ -146,16 +171,23 @@ class _Evaluator:
         return None
 
     def concurrent(self, analyte: str, specimen_only: bool = False) -> Measurement | None:
-        """The result of ``analyte`` drawn with (or nearest to) the index ALP."""
+        """The result of ``analyte`` drawn with (or nearest to) the index ALP.
+
+        For the ALP, the index itself. A result reported in words ("LFTs normal") is used only
+        when no other result of the analyte falls within the window; among equally near results
+        the one listed first wins.
+        """
+        if analyte == "alp":
+            return self.index
         best: Measurement | None = None
-        best_key: tuple[float, float] | None = None
+        best_key: tuple[bool, float, float] | None = None
         for m in self.case.series(analyte):
             if specimen_only and not self._same_specimen(m):
                 continue
             t = m.t
             if t is not None and abs(t) > self.window:
                 continue
-            key = (abs(t) if t is not None else 0.5, -(t or 0.0))
+            key = (m.reported_in_words is not None, abs(t) if t is not None else 0.5, -(t or 0.0))
             if best_key is None or key < best_key:
                 best, best_key = m, key
         return best
@@ -168,7 +200,11 @@ class _Evaluator:
     def _reference(self, f: LabFinding, m: Measurement) -> tuple[float | None, float | None, str]:
         if m.ref_low is not None or m.ref_high is not None:
             return m.ref_low, m.ref_high, "lab range"
-        analyte = self.kb.analytes[f.analyte]
+        return self._knowledge_reference(f.analyte)
+
+    def _knowledge_reference(self, analyte_id: str) -> tuple[float | None, float | None, str]:
+        """The knowledge's reference interval for the analyte at this age and sex."""
+        analyte = self.kb.analytes[analyte_id]
         age = self.case.age_years if self.case.age_years is not None else 40.0
         for r in analyte.reference:
             if r.sex is not None and self.case.sex is not None and r.sex != self.case.sex:
@@ -192,17 +228,18 @@ class _Evaluator:
         when = "" if m.t in (None, 0) else f", day {m.t:+g}"
         shown = f"{m.original}{when}"
         if m.value is None:
-            mapping = {**_DEFAULT_QUALIFIERS[f.op], **f.qualifiers}
-            q = m.qualifier or ""
-            if q in mapping:
-                return FindingState(
-                    f.id, "present" if mapping[q] else "absent", f"reported {q}{when}"
-                )
-            return FindingState(f.id, "unknown", f"reported {q}{when}: cannot tell")
+            return self._verdict(f, m, m.qualifier, f"reported {_quoted(m)}{when}")
         if f.op in ("below_ref", "above_ref"):
             lo, hi, origin = self._reference(f, m)
             limit = lo if f.op == "below_ref" else hi
             if limit is None:
+                if m.flag is not None:
+                    return self._verdict(
+                        f,
+                        m,
+                        m.flag,
+                        f"{shown}, flagged '{m.flag}' by the lab (no range to compare with)",
+                    )
                 return FindingState(f.id, "unknown", f"{shown}: no reference range to compare with")
             op = "lt" if f.op == "below_ref" else "gt"
             if origin == "lab range" and m.original_ref:
@@ -214,31 +251,167 @@ class _Evaluator:
             op = f.op
             detail = shown
         state = _compare(m.value, m.qualifier, op, limit)
+        if state == "unknown" and m.flag is not None:
+            flagged = self._verdict(f, m, m.flag, f"{shown}, flagged '{m.flag}' by the lab")
+            if flagged.state != "unknown":
+                return flagged
         return FindingState(f.id, state, detail)
+
+    def _verdict(
+        self, f: LabFinding, m: Measurement, q: Qualifier | None, shown: str
+    ) -> FindingState:
+        """A lab finding settled by the lab's verdict (a qualifier or its flag)."""
+        if q is None:
+            why = m.unusable or m.read_as or "no value or verdict"
+            return FindingState(f.id, "unknown", f"{shown}: {why}")
+        if q in f.qualifiers:
+            state: State = "present" if f.qualifiers[q] else "absent"
+            return FindingState(f.id, state, shown)
+        if f.op in ("below_ref", "above_ref"):
+            hit = _DEFAULT_QUALIFIERS[f.op].get(q)
+            if q == "undetectable" and f.op == "below_ref":
+                lo, _, origin = self._reference(f, m)
+                if lo is not None and lo > 0:
+                    return FindingState(
+                        f.id, "present", f"{shown}: below the lower limit ({origin})"
+                    )
+                return FindingState(
+                    f.id, "unknown", f"{shown}: no positive lower limit to place it below"
+                )
+            if hit is None:
+                side = "below" if f.op == "below_ref" else "above"
+                return FindingState(
+                    f.id, "unknown", f"{shown}: '{q}' does not say whether it is {side} the range"
+                )
+            return FindingState(f.id, "present" if hit else "absent", shown)
+        return self._verdict_threshold(f, m, q, shown)
+
+    def _verdict_threshold(
+        self, f: LabFinding, m: Measurement, q: Qualifier, shown: str
+    ) -> FindingState:
+        """A fixed threshold settled by a verdict, through the limits it was judged against."""
+        assert f.unit is not None
+        assert f.value is not None
+        analyte = self.kb.analytes[f.analyte]
+        scale = factor(analyte, f.unit, self.kb.unit_synonyms)
+        threshold = f"{_OP_WORDS[f.op]} {f.value:g} {f.unit}"
+        limits = self._verdict_limits(f, m, scale)
+        if limits is None:
+            return FindingState(
+                f.id,
+                "unknown",
+                f"{shown}; threshold {threshold}: cannot tell, the lab's range was not given and "
+                f"lowalp has no reference interval for {analyte.name} at this age and sex",
+            )
+        low, high, where = limits
+        bounds = verdict_bounds(q, low, high)
+        if bounds is None:
+            return FindingState(
+                f.id,
+                "unknown",
+                f"{shown}; threshold {threshold}: cannot tell, '{q}' against {where} does not "
+                "place the value on one side of it",
+            )
+        state = decide(bounds, f.op, self.kb.thresholds[f.id])
+        means = describe(bounds, scale, f.unit)
+        verdict = {
+            "present": f"always {_OP_WORDS[f.op]} {f.value:g} {f.unit}: counted as present",
+            "absent": f"never {_OP_WORDS[f.op]} {f.value:g} {f.unit}: counted as absent",
+            "unknown": f"which may or may not be {threshold}: cannot tell",
+        }[state]
+        return FindingState(f.id, state, f"{shown}; against {where} that is {means}, {verdict}")
+
+    def _verdict_limits(
+        self, f: LabFinding, m: Measurement, scale: float
+    ) -> tuple[float | None, float | None, str] | None:
+        """The limits a verdict was judged against: the lab's, else the knowledge's."""
+        unit = f.unit or self.kb.analytes[f.analyte].canonical_unit
+        if m.ref_low is not None or m.ref_high is not None:
+            shown = (
+                m.original_ref or f"{_fmt_in(m.ref_low, scale)}–{_fmt_in(m.ref_high, scale)} {unit}"
+            )
+            return m.ref_low, m.ref_high, f"the lab's range {shown}"
+        lo, hi, origin = self._knowledge_reference(f.analyte)
+        if lo is None and hi is None:
+            return None
+        source = origin.removeprefix("reference ")
+        return (
+            lo,
+            hi,
+            f"the reference interval {_fmt_in(lo, scale)}–{_fmt_in(hi, scale)} {unit} "
+            f"({source}; the lab's range was not given)",
+        )
 
     def _ratio(self, f: RatioFinding, specimen_only: bool) -> FindingState:
         num = self.concurrent(f.numerator, specimen_only)
         den = self.concurrent(f.denominator, specimen_only)
-        if num is None or den is None or num.value is None or den.value is None:
-            missing = [
-                a
-                for a, m in ((f.numerator, num), (f.denominator, den))
-                if m is None or m.value is None
-            ]
+        missing = [a for a, m in ((f.numerator, num), (f.denominator, den)) if m is None]
+        if missing:
             return FindingState(f.id, "unknown", f"needs {' and '.join(missing)}")
-        if num.qualifier in ("<", ">") or den.qualifier in ("<", ">"):
-            return FindingState(f.id, "unknown", "a censored value makes the ratio uncertain")
-        n = num.value / factor(self.kb.analytes[f.numerator], f.numerator_unit, {})
-        d = den.value / factor(self.kb.analytes[f.denominator], f.denominator_unit, {})
-        if d <= 0:
-            return FindingState(f.id, "unknown", f"{f.denominator} is zero")
-        ratio = n / d
-        state = _compare(ratio, None, f.op, f.value)
+        assert num is not None
+        assert den is not None
+        nb = self._bounds(f.numerator, num, f.numerator_unit)
+        db = self._bounds(f.denominator, den, f.denominator_unit)
+        if nb is None or db is None:
+            unusable = [
+                f"{m.original} ({a})"
+                for a, m, b in ((f.numerator, num, nb), (f.denominator, den, db))
+                if b is None
+            ]
+            return FindingState(
+                f.id, "unknown", f"{' and '.join(unusable)} cannot be placed in the ratio"
+            )
+        shown = f"{num.original} / {den.original}"
+        if (
+            num.value is not None
+            and den.value is not None
+            and not (num.qualifier in ("<", ">") or den.qualifier in ("<", ">"))
+        ):
+            n, d = nb[0][0], db[0][0]
+            if d <= 0:
+                return FindingState(f.id, "unknown", f"{f.denominator} is zero")
+            ratio = n / d
+            state = _compare(ratio, None, f.op, f.value)
+            return FindingState(
+                f.id,
+                state,
+                f"ratio {ratio:.2f} ({n:.3g} {f.numerator_unit} / {d:.3g} {f.denominator_unit})",
+            )
+        rb = ratio_bounds(nb, db)
+        if rb is None:
+            return FindingState(f.id, "unknown", f"{shown}: the ratio cannot be bounded")
+        state = decide(rb, f.op, f.value)
+        means = describe(rb, 1.0, "").replace("  ", " ").strip()
+        word = _OP_WORDS[f.op]
+        verdict = {
+            "present": f"always {word} {f.value:g}, so present",
+            "absent": f"never {word} {f.value:g}, so absent",
+            "unknown": f"which may or may not be {word} {f.value:g}: cannot tell",
+        }[state]
         return FindingState(
             f.id,
             state,
-            f"ratio {ratio:.2f} ({n:.3g} {f.numerator_unit} / {d:.3g} {f.denominator_unit})",
+            f"{shown}: the ratio is {means} ({f.numerator_unit} / {f.denominator_unit}), {verdict}"
+            " (a censored or qualitative part, used because its direction is certain)",
         )
+
+    def _bounds(self, analyte_id: str, m: Measurement, unit: str) -> list[Bounds] | None:
+        """The values a result allows, in ``unit``."""
+        scale = factor(self.kb.analytes[analyte_id], unit, {})
+        if m.value is not None:
+            b = number_bounds(m.value, m.qualifier)
+        elif m.qualifier is not None:
+            if m.ref_low is not None or m.ref_high is not None:
+                lo, hi = m.ref_low, m.ref_high
+            else:
+                lo, hi, _ = self._knowledge_reference(analyte_id)
+            found = verdict_bounds(m.qualifier, lo, hi)
+            if found is None:
+                return None
+            b = found
+        else:
+            return None
+        return [(lo / scale, hi / scale) for lo, hi in b]
 
     def _pattern(self, f: PatternFinding) -> FindingState:
         parts_all = [self.state(p, f.same_specimen) for p in f.all_of]
@@ -324,6 +497,16 @@ class _Evaluator:
 
 def _fmt(x: float | None) -> str:
     return "?" if x is None else f"{x:.4g}"
+
+
+def _fmt_in(x: float | None, scale: float) -> str:
+    return "" if x is None else f"{x / scale:.4g}"
+
+
+def _quoted(m: Measurement) -> str:
+    """A verdict as the report shows it: the lab's words, and where words came from."""
+    text = f"'{m.original}'" if m.reported_in_words is None else m.original
+    return text + (f" ({m.read_as})" if m.read_as and m.reported_in_words is None else "")
 
 
 def _days(n: float | None) -> str:

@@ -7,6 +7,7 @@ them, validates each against a closed schema and checks that every reference res
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -27,7 +28,10 @@ from lowalp.knowledge.schema import (
     FindingsFile,
     LabFinding,
     MedicationFinding,
+    Panel,
+    PanelsFile,
     PatternFinding,
+    QualitativeFile,
     RatioFinding,
     Score,
     Settings,
@@ -66,6 +70,10 @@ class Knowledge:
     scores: tuple[Score, ...]
     text: TextKnowledge = field(default_factory=TextKnowledge)
     """How free text is read: ConText rules, abbreviations, equivalent words, HPO synonyms."""
+    panels: dict[str, Panel] = field(default_factory=dict)
+    """Panels as notes name them (panels.yaml), by id."""
+    qualitative: QualitativeFile | None = None
+    """How results and flags are written in words (qualitative.yaml)."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Lab and ratio finding thresholds converted to canonical units, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -149,6 +157,13 @@ def _load(root: Traversable | Path) -> Knowledge:
         causes[cause.id] = cause
     scores = tuple(s for _, s in loader.load_yaml_dir(root, "scores", Score))
 
+    panels = loader.unique(
+        loader.load_yaml_file(root, "panels.yaml", PanelsFile).panels,
+        lambda p: p.id,
+        "panels.yaml",
+        "panel",
+    )
+    qualitative = loader.load_yaml_file(root, "qualitative.yaml", QualitativeFile)
     intervals = _intervals(loader.read_csv(root, "alp_intervals.csv"), sources)
     loinc_index: dict[str, str] = {}
     for a in analytes.values():
@@ -173,6 +188,8 @@ def _load(root: Traversable | Path) -> Knowledge:
         causes=causes,
         scores=scores,
         text=_text(root),
+        panels=panels,
+        qualitative=qualitative,
     )
     _check_references(kb, finding_files)
     return kb
@@ -254,6 +271,16 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             need_source("analytes.yaml", f"{a.id}.reference.{j}", r.source)
         for s in a.factor_sources:
             need_source("analytes.yaml", f"{a.id}.factor_sources", s)
+    for a in kb.analytes.values():
+        seen_units = {u.casefold() for u in a.units}
+        for h in a.historical_units:
+            need_source("analytes.yaml", f"{a.id}.historical_units", h.source)
+            for spelling in h.spellings:
+                spelled = " ".join(spelling.split()).casefold()
+                if spelled in seen_units:
+                    bad("analytes.yaml", f"{a.id}.historical_units: {spelling!r} is listed twice")
+                seen_units.add(spelled)
+    _check_lab_reading(kb, bad, need_source)
     for syn, target in kb.unit_synonyms.items():
         if not any(target in a.units for a in kb.analytes.values()):
             bad("analytes.yaml", f"unit_synonyms.{syn}: {target!r} is not a unit of any analyte")
@@ -415,3 +442,59 @@ def _reference_cycle(kb: Knowledge) -> list[str]:
                 on_path.discard(fid)
                 done.add(fid)
     return []
+
+
+def _check_lab_reading(
+    kb: Knowledge,
+    bad: Callable[[str, str], None],
+    need_source: Callable[[str, str, str | None], None],
+) -> None:
+    """panels.yaml and qualitative.yaml: analytes and sources exist, names and words are unique."""
+    names: dict[str, str] = {}
+    for p in kb.panels.values():
+        for sid in p.sources:
+            need_source("panels.yaml", f"{p.id}.sources", sid)
+        for a_id in p.analytes:
+            if a_id == "alp":
+                bad(
+                    "panels.yaml",
+                    f"{p.id}.analytes: alp is never read from a panel (it is the result being explained)",
+                )
+            elif a_id not in kb.analytes:
+                bad("panels.yaml", f"{p.id}.analytes: unknown analyte {a_id!r}")
+        for name in p.names:
+            key = panel_key(name)
+            other = names.setdefault(key, p.id)
+            if other != p.id:
+                bad("panels.yaml", f"{p.id}: name {name!r} also belongs to {other}")
+    q = kb.qualitative
+    if q is None:
+        return
+    need_source("qualitative.yaml", "source", q.source)
+    for meaning, note in q.meanings.items():
+        need_source("qualitative.yaml", f"meanings.{meaning}", note.source)
+    codes: set[str] = set()
+    for f in q.flags:
+        code = f.code.upper()
+        if code in codes:
+            bad("qualitative.yaml", f"flags: code {f.code!r} is listed twice")
+        codes.add(code)
+    words: dict[str, str] = {}
+    for group in q.words:
+        for w in group.words:
+            key = " ".join(w.casefold().split())
+            other = words.setdefault(key, group.meaning)
+            if other != group.meaning:
+                bad("qualitative.yaml", f"words: {w!r} is both {other} and {group.meaning}")
+
+
+def panel_key(name: str) -> str:
+    """How a panel name is compared: case, spaces and a final plural "s" do not count.
+
+    >>> panel_key(" LFTs "), panel_key("U&Es"), panel_key("Full  Blood Count")
+    ('lft', 'u&e', 'full blood count')
+    """
+    text = " ".join(name.casefold().replace("’", "'").split()).strip(" .,:;")
+    if len(text) > 2 and text.endswith("s") and not text.endswith("ss"):
+        text = text[:-1]
+    return text

@@ -59,6 +59,17 @@ class PersistenceRule(Cited):
     description: str
 
 
+class UnitCheck(Cited):
+    """When a value or a printed range is taken to be in another unit than the one written."""
+
+    value_factor: float = Field(gt=1)
+    """A value this many times below the lowest reference lower limit, in its stated unit, is
+    questioned when another accepted unit would put it near the reference interval."""
+    range_factor: float = Field(gt=1)
+    """A printed limit, or a value read in another unit, "fits" when it is within this factor of
+    the analyte's reference limits."""
+
+
 class Settings(Strict):
     version: str
     disclaimer: str
@@ -70,6 +81,7 @@ class Settings(Strict):
     base_rate: Cited
     max_probability_given_cause: float = Field(gt=0.5, lt=1)
     adult_age_years: float = Field(gt=0)
+    unit_check: UnitCheck
 
 
 # ----------------------------------------------------------------------------- analytes
@@ -84,6 +96,16 @@ class ReferenceRange(Cited):
     age_max: float = 200
 
 
+class HistoricalUnit(Cited):
+    """A unit of a method no longer in use, converted with an approximate factor."""
+
+    name: str
+    spellings: list[str] = Field(min_length=1)
+    """How reports write it; matched without regard to case."""
+    factor: float = Field(gt=0)
+    """Multiplies a value in this unit to give the canonical unit (approximately)."""
+
+
 class Analyte(Strict):
     id: Id
     name: str
@@ -92,6 +114,7 @@ class Analyte(Strict):
     units: dict[str, float] = Field(min_length=1)
     """Accepted unit -> factor that multiplies a value in that unit to give the canonical unit."""
     factor_sources: list[Id] = Field(default_factory=list)
+    historical_units: list[HistoricalUnit] = Field(default_factory=list)
     molar_mass: float | None = None
     plausible: tuple[float, float]
     """Physiologically possible range in the canonical unit; outside it a value is rejected."""
@@ -392,3 +415,68 @@ class Score(Strict):
 
 
 ScoreItemSpec.model_rebuild()
+
+
+# ----------------------------------------------------------------------------- lab reading
+
+Meaning = Literal[
+    "low",
+    "normal",
+    "high",
+    "positive",
+    "negative",
+    "undetectable",
+    "abnormal",
+    "indeterminate",
+    "no_result",
+]
+"""What a word or a flag says about a result's value (see qualitative.yaml)."""
+
+
+class MeaningNote(Cited):
+    """Where a meaning's reading of the value comes from (an estimate, usually)."""
+
+
+class FlagCode(Strict):
+    code: str = Field(min_length=1)
+    meaning: Meaning
+    label: str
+    reasoning: str | None = None
+
+
+class WordGroup(Strict):
+    meaning: Meaning
+    words: list[str] = Field(min_length=1)
+
+
+class QualitativeFile(Strict):
+    source: Id
+    """The table the flag codes come from (HL7 v2 table 0078)."""
+    meanings: dict[Meaning, MeaningNote] = Field(default_factory=dict)
+    flags: list[FlagCode] = Field(min_length=1)
+    words: list[WordGroup] = Field(min_length=1)
+    comparators: dict[Literal["<", ">"], list[str]]
+
+
+class Panel(Strict):
+    """A panel as notes name it, and the analytes a "normal" report of it vouches for."""
+
+    id: Id
+    label: str
+    names: list[str] = Field(min_length=1)
+    analytes: list[Id] = Field(min_length=1)
+    sources: list[Id] = Field(default_factory=list)
+    estimate: bool = False
+    reasoning: str | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Panel:
+        if not self.sources and not self.estimate:
+            raise ValueError("needs `sources` (lab pages), or `estimate: true` with `reasoning`")
+        if self.estimate and not self.reasoning:
+            raise ValueError("an estimate needs `reasoning`")
+        return self
+
+
+class PanelsFile(Strict):
+    panels: list[Panel] = Field(min_length=1)

@@ -1,11 +1,12 @@
 """Turn a :class:`~lowalp.model.Case` into what the engine reasons over.
 
-Analyte ids and units are resolved against the knowledge, values converted to canonical units,
-times made relative to the index ALP (the newest one) (:mod:`lowalp.normalise.labs`), and free
-text read into knowledge concepts with their assertions (:mod:`lowalp.normalise.context`).
-Problems that make the case unusable raise :class:`~lowalp.errors.InputError` with every problem
-listed; results the program cannot use are kept aside under ``not_understood`` and the
-assessment goes on.
+Analyte ids and units are resolved against the knowledge and values converted to canonical
+units, words and flags read (:mod:`lowalp.normalise.labs`), times made relative to the index ALP
+(the newest one that can be judged) (:mod:`lowalp.normalise.timing`), and free text read into
+knowledge concepts with their assertions (:mod:`lowalp.normalise.context`). A result the program
+cannot use is set aside under ``not_understood`` with its reason and the assessment goes on; only
+a case without any ALP result, or with a patient problem (a birth date after the ALP), raises
+:class:`~lowalp.errors.InputError`, with every problem listed.
 """
 
 from __future__ import annotations
@@ -16,13 +17,8 @@ from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case, Measurement, NotUnderstood, Sex, TextMapping
 from lowalp.normalise.context import EventOccurrence, read_context
-from lowalp.normalise.labs import (
-    deduplicate,
-    patient_age,
-    pick_index,
-    read_lab,
-    to_measurement,
-)
+from lowalp.normalise.labs import read_lab
+from lowalp.normalise.timing import deduplicate, patient_age, pick_index, to_measurement
 
 __all__ = ["EventOccurrence", "Normalised", "normalise"]
 
@@ -63,22 +59,18 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
     warnings: list[str] = []
 
     drafts = [
-        d
-        for i, lab in enumerate(case.labs)
-        if (d := read_lab(i, lab, kb, problems, not_understood, warnings))
+        d for i, lab in enumerate(case.labs) for d in read_lab(i, lab, kb, not_understood, warnings)
     ]
-    drafts = deduplicate(drafts, problems, warnings)
+    drafts = deduplicate(drafts, warnings)
     alps = [d for d in drafts if d.analyte == "alp"]
-    if not alps and not any(p.pointer.startswith("labs[") and "alp" in p.message for p in problems):
+    if not alps:
         alp_elsewhere = [n for n in not_understood if "alp" in n.value.lower()]
         hint = (
-            "the ALP result itself could not be used (see not understood)"
+            "the ALP result itself could not be read (see not understood)"
             if alp_elsewhere
             else "add a lab with analyte 'alp' (LOINC 6768-6), a value and a unit"
         )
-        problems.append(
-            Problem("labs", "no usable ALP result: lowalp explains a low ALP", hint=hint)
-        )
+        problems.append(Problem("labs", "no ALP result: lowalp explains a low ALP", hint=hint))
 
     index = pick_index(alps, warnings) if alps else None
     age = patient_age(case, index, warnings, problems)

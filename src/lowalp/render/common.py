@@ -52,6 +52,12 @@ def likelihood_word(p: float) -> str:
 def alp_line(alp: AlpStatus) -> str:
     limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
     where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
+    if alp.value is None:
+        said = alp.reported or "no number"
+        why = f" — {alp.status_reason}" if alp.status_reason else ""
+        if alp.status == "unknown":
+            return f"ALP {said} — could not be judged{why}"
+        return f"ALP {said} — {alp.status.upper()} (from the lab's words{why})"
     as_given = (
         f"; reported as {alp.reported}"
         if alp.reported
@@ -72,7 +78,12 @@ def persistence_line(alp: AlpStatus) -> str:
 def summary_line(a: Assessment) -> str:
     """One line for a note or a card (under 140 characters)."""
     alp = a.alp
-    head = f"ALP {num(alp.value)} U/L {alp.status}"
+    head = (
+        f"ALP {num(alp.value)} U/L {alp.status}"
+        if alp.value is not None
+        else f"ALP {alp.reported or 'result'} "
+        + ("(status unknown)" if alp.status == "unknown" else alp.status)
+    )
     if alp.low_for_age_only:
         head += " for age"
     if alp.persistent:

@@ -136,7 +136,8 @@ def _who(a: Assessment) -> str:
 def _summary(a: Assessment) -> str:
     if a.causes or a.artifacts:
         return summary_line(a)
-    return f"ALP {num(a.alp.value)} U/L {a.alp.status}; no explanation could be ranked"
+    shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported
+    return f"ALP {shown} {a.alp.status}; no explanation could be ranked"
 
 
 def _limit_source(alp: AlpStatus | AlpMeasurement) -> str:

@@ -77,7 +77,10 @@ def _clinician(a: Assessment, st: _Style) -> str:
         )
     out.append(persistence_line(alp))
     if len(alp.measurements) > 1:
-        series = "   ".join(f"{day(m.t)}: {num(m.value)} {m.status}" for m in alp.measurements)
+        series = "   ".join(
+            f"{day(m.t)}: {num(m.value) if m.value is not None else m.reported} {m.status}"
+            for m in alp.measurements
+        )
         out += _wrap(series, "  ")
     out.append("")
 
@@ -203,10 +206,23 @@ def _patient(a: Assessment, st: _Style) -> str:
         "high": "higher than usual",
         "unknown": "hard to judge",
     }[alp.status]
-    out += _wrap(
-        f"ALP is an enzyme made mostly by your bones and liver. Your result was {num(alp.value)} U/L, "
-        f"which is {state} for someone of your age and sex (usual range {num(alp.lower_limit)}–{num(alp.upper_limit)} U/L)."
-    )
+    if alp.value is None and alp.status == "unknown":
+        out += _wrap(
+            "ALP is an enzyme made mostly by your bones and liver. The program could not tell "
+            "from the report whether your result is low, normal or high"
+            + (f" ({alp.status_reason})" if alp.status_reason else "")
+            + ". Please ask your doctor about it."
+        )
+    elif alp.value is None:
+        out += _wrap(
+            "ALP is an enzyme made mostly by your bones and liver. The laboratory described your "
+            f"result in words rather than as a number; it is {state}."
+        )
+    else:
+        out += _wrap(
+            f"ALP is an enzyme made mostly by your bones and liver. Your result was {num(alp.value)} U/L, "
+            f"which is {state} for someone of your age and sex (usual range {num(alp.lower_limit)}–{num(alp.upper_limit)} U/L)."
+        )
     if alp.low_for_age_only:
         out += _wrap(
             "Children and teenagers normally have much higher ALP than adults. Your result was inside the adult range printed on the report, but it is low for your age."

@@ -19,6 +19,9 @@ QUALIFIERS: tuple[Qualifier | None, ...] = (
     "negative",
     "<",
     ">",
+    "undetectable",
+    "abnormal",
+    "indeterminate",
 )
 _QUAL_INDEX = {q: i for i, q in enumerate(QUALIFIERS) if q is not None}
 _SEX: dict[str, Sex] = {"f": "F", "female": "F", "m": "M", "male": "M"}

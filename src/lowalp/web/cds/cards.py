@@ -213,7 +213,8 @@ def antiresorptive_card(
     )
     cited = _cited_sources(kb, advice or "", cause.sources)
     hpp = next((c for c in a.causes if c.id == HPP), None)
-    head = f"Low ALP ({num(a.alp.value)} U/L): exclude hypophosphatasia before starting "
+    shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported or "low"
+    head = f"Low ALP ({shown}): exclude hypophosphatasia before starting "
     summary = (head + drug[: SUMMARY_MAX - len(head)]).strip()
     lines = [
         f"**{md(alp_line(a.alp))}**",

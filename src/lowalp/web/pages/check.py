@@ -14,6 +14,8 @@ from typing import Any
 from lowalp.errors import Problem
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Analyte
+from lowalp.normalise.plausibility import check_value
+from lowalp.normalise.qualitative import MEANING_QUALIFIER, read_text
 from lowalp.web.pages.choices import menu_units
 from lowalp.web.pages.form import CaseForm
 
@@ -98,7 +100,11 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
             lab["qualifier"] = row.value.lower()
         elif row.value:
             parsed = _number(row.value)
-            if parsed is None:
+            words = read_text(kb, row.value) if parsed is None else None
+            if words is not None and words.meaning in MEANING_QUALIFIER:
+                # the lab's words ("undetectable", "WNL", "1:160 positive"), as the engine reads them
+                lab["qualifier"] = MEANING_QUALIFIER[words.meaning]
+            elif parsed is None:
                 problems.append(
                     f"“{row.value}” is not a number (write e.g. 23, 0.55, <5, or low/normal/high)"
                 )
@@ -131,24 +137,46 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
                 lab["day"] = -days[1]
         if row.flag:
             lab["flag"] = row.flag
+        if "ref_low" in lab and "ref_high" in lab and lab["ref_low"] > lab["ref_high"]:
+            problems.append(
+                f"the lab's lower limit {lab['ref_low']:g} is above its upper limit {lab['ref_high']:g}"
+            )
         if problems:
             row.message = "; ".join(problems)
             errors.append(f"{where} ({analyte.name}): {row.message}.")
             continue
         if "value" in lab and "unit" in lab:
-            canonical = lab["value"] * analyte.units[lab["unit"]]
-            lo, hi = analyte.plausible
-            if not lo <= canonical <= hi:
-                text = (
-                    f"{where}: {lab['value']:g} {lab['unit']} is outside what is possible for "
-                    f"{analyte.name} ({_range_in(analyte, lab['unit'])}). Check the value and its unit."
-                )
+            # the same rule the engine applies (lowalp.normalise.plausibility)
+            check = check_value(
+                kb, analyte.id, lab["value"], lab["unit"], lab.get("ref_low"), lab.get("ref_high")
+            )
+            if check.verdict in ("impossible", "doubtful"):
+                likely = f" (it may be in {' or '.join(check.likely)})" if check.likely else ""
+                if check.verdict == "impossible":
+                    text = (
+                        f"{where}: {lab['value']:g} {lab['unit']} is outside what is possible for "
+                        f"{analyte.name} ({_range_in(analyte, lab['unit'])}){likely}. "
+                        "Check the value and its unit."
+                    )
+                else:
+                    text = f"{where}: {check.message}."
                 if not f.confirm:
-                    row.message = "outside the possible range: check value and unit"
+                    row.message = (
+                        "outside the possible range: check value and unit"
+                        if check.verdict == "impossible"
+                        else "implausible in this unit: check value and unit"
+                    )
                     questions.append(text)
                 else:
-                    left_out.append(text.replace("Check the value and its unit.", "Left out."))
+                    left_out.append(
+                        text.replace("Check the value and its unit.", "Left out.").replace(
+                            ": check the value and its unit.", ". Left out."
+                        )
+                    )
                 continue
+            if check.verdict != "ok" and not f.confirm:
+                row.message = "the unit looks wrong: check it"
+                questions.append(f"{where}: {check.message}.")
         labs.append(lab)
         rows.append(n)
 
