@@ -119,7 +119,8 @@ def main() -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("suite", ROOT / "tests" / "text" / "suite.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     suite = importlib.util.module_from_spec(spec)
     sys.modules["suite"] = suite
     spec.loader.exec_module(suite)
