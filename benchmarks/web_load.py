@@ -38,6 +38,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from assess import CASE
 
+TEXT_CASE = {
+    **CASE,
+    "context": {
+        **CASE.get("context", {}),  # type: ignore[dict-item]
+        "notes": (
+            "54F referred with persistently low ALP. h/o bilateral AFF 2023 on Fosamax x9y, "
+            "stopped after the fractures. Stress # R 2nd metatarsal 2017. Lost several adult "
+            "teeth in her 40s. No FHx of bone disease. Denies diarrhoea or weight loss."
+        ),
+        "findings": ["ALPL sequencing: no pathogenic variant found", "LFTs normal"],
+    },
+}
+"""The 30-result case with a clinician's note and findings in free text."""
+
 HOST = "127.0.0.1"  # loopback only
 WARMUP_S = 1.0
 
@@ -296,6 +310,11 @@ def main() -> None:
         "--workers", type=int, nargs="+", default=[1, 2], help="uvicorn worker counts to try"
     )
     ap.add_argument("--no-cds", action="store_true", help="skip the CDS Hooks service")
+    ap.add_argument(
+        "--free-text",
+        action="store_true",
+        help="also POST the same case with a clinical note, medicines and findings as free text",
+    )
     args = ap.parse_args()
 
     print(f"web load over loopback: {os.cpu_count()} CPUs, {args.duration:g} s per run")
@@ -309,6 +328,10 @@ def main() -> None:
         try:
             wait_ready(port, server)
             targets = [Target("POST /api/assess", "/api/assess", json.dumps(CASE).encode())]
+            if args.free_text:
+                targets.append(
+                    Target("POST assess+text", "/api/assess", json.dumps(TEXT_CASE).encode())
+                )
             status, data = post(port, targets[0])
             if status != 200:
                 print(f"  /api/assess answered {status}: {data[:200]!r}")

@@ -18,10 +18,10 @@ from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
 from lowalp.model import (
     Assertion,
     Case,
-    Measurement,
     EventRecord,
     FindingRecord,
     LabResult,
+    Measurement,
     MedicationRecord,
     NotUnderstood,
     TextMapping,
@@ -510,7 +510,7 @@ def _apply_event(
 
 
 def _notes(st: _State, notes: str) -> None:
-    reading = read_text(notes, st.kb)
+    reading = read_text(notes, st.kb, sentences=True)
     pointer = "context.notes"
     for m in reading.mentions:
         if m.kind == "MEDICATION":

@@ -10,6 +10,7 @@ uncertain, hypothetical, historical or about a relative. The pipeline is built o
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,8 @@ from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
 from lowalp.text.words import fold, is_dictionary_word
 
+_SEVERAL = re.compile(r"[.!?]\s+\S|\n\s*\S")
+"""An entry holding more than one sentence (then it is split like a note)."""
 ALL_KINDS = frozenset({"FINDING", "MEDICATION", "EVENT", "RELATIVE", "PANEL"})
 
 
@@ -99,16 +102,23 @@ def read_text(
     *,
     kinds: Iterable[str] = ALL_KINDS,
     medication_field: bool = False,
+    sentences: bool = False,
 ) -> Reading:
-    """Every concept of the allowed kinds in ``text``, with its assertion."""
+    """Every concept of the allowed kinds in ``text``, with its assertion.
+
+    ``sentences``: split the text into sentences first (a note); otherwise the text is one
+    entry of a list and is read as one sentence.
+    """
     allowed = frozenset(kinds)
     lex = build_lexicon(kb)
     nlp = _nlp(kb)
     doc = nlp.make_doc(text)
-    for name, proc in nlp.pipeline:
-        if name == "medspacy_context":
-            break
-        doc = proc(doc)
+    if (sentences or _SEVERAL.search(text)) and len(doc) > 1:
+        doc = nlp.get_pipe("medspacy_pyrush")(doc)
+    else:
+        # One entry of a list is one idea: read it as one sentence (no sentence splitter).
+        for i, token in enumerate(doc):
+            token.is_sent_start = i == 0
     spans: list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]] = []
     unread: list[str] = []
     for sent in doc.sents:
