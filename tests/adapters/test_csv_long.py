@@ -22,7 +22,7 @@ from lowalp.adapters.csv_long import (
 )
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
-from lowalp.model import Assessment, Case
+from lowalp.model import Assessment, Case, FindingRecord, MedicationRecord
 
 DATA = Path(__file__).parents[1] / "data" / "csv"
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
@@ -127,7 +127,9 @@ def test_custom_column_names_through_the_mapping() -> None:
     assert first.labs[0].unit == "IU/L"
     assert first.labs[0].date == dt.date(2024, 2, 12)  # datetime with offset: the date as written
     assert cases[1].labs[0].date == dt.date(2024, 2, 13)
-    assert "column(s) not used: Comment" in result.warnings
+    assert not any("not used" in w for w in result.warnings)  # `Comment` is the note's alias
+    assert [lab.note for lab in cases[1].labs] == ["borderline"]
+    assert {lab.note for lab in first.labs} == {None}
 
 
 def test_custom_columns_without_mapping_lists_every_missing_column() -> None:
@@ -226,6 +228,118 @@ def test_dirty_rows_are_each_rejected_with_row_column_and_reason(kb: Knowledge) 
     assert [(n.pointer, n.value) for n in a.not_understood] == [("labs[2].unit", "U/dL")]
     assert d2.patient.sex == "M"
     assert len(d2.labs) == 1
+
+
+@pytest.fixture(scope="module")
+def clinical() -> tuple[ReadResult, list[Case]]:
+    return read("clinical.csv")
+
+
+def test_clinical_columns_under_their_common_names(clinical: tuple[ReadResult, list[Case]]) -> None:
+    result, _ = clinical
+    assert result.warnings[0] == (
+        "comma-separated; columns: patient_id, sex, birth_date, date, loinc, analyte, value, "
+        "unit, ref_low, ref_high, flag, text, note, medication, medication_status, "
+        "medication_start, medication_end, medication_days_since_stopped, "
+        "medication_duration_days, finding, finding_assertion, event, notes"
+    )  # abnormal_flag, result_text, comment and clinical_notes by their aliases
+    assert result.stats.summary() == "27 rows read = 22 used + 5 rejected; 2 cases"
+    assert {r.pointer: (r.reason, r.value) for r in result.rejected} == {
+        "row 6 (column text)": (
+            "a result given only as text that is not a number or a qualifier, and no flag "
+            "that gives one",
+            "Haemolysed, not reported",
+        ),
+        "row 13 (column medication_status)": (
+            "not a medication status (active, stopped, not-taken, intended, unknown)",
+            "paused",
+        ),
+        "row 14 (column medication_status)": (
+            "a medicine's status or dates but no medication in the row",
+            "stopped",
+        ),
+        "row 20 (column finding_assertion)": (
+            "not an assertion (present, absent, historical, family, hypothetical, uncertain)",
+            "maybe",
+        ),
+        "row 21 (column note)": (
+            "a result but no analyte, loinc or code in the row",
+            "Lab comment without a result",
+        ),
+    }
+
+
+def test_clinical_results_keep_flag_text_and_note(clinical: tuple[ReadResult, list[Case]]) -> None:
+    _, (c01, _) = clinical
+    by = {(lab.analyte, lab.date): lab for lab in c01.labs}
+    alp = by["alp", dt.date(2025, 11, 3)]
+    assert (alp.value, alp.flag, alp.note) == (24, "L", "Confirmed on repeat analysis")
+    plp = by["plp", dt.date(2025, 11, 3)]
+    assert (plp.value, plp.qualifier, plp.flag) == (300, ">", "HH")
+    cerulo = by["ceruloplasmin", dt.date(2025, 11, 3)]  # text only: the flag N gives the qualifier
+    assert (cerulo.qualifier, cerulo.text, cerulo.flag) == ("normal", "Within normal limits", "N")
+    pea = by["urine_pea", dt.date(2025, 11, 4)]  # words in `value`: kept as text, flag H
+    assert (pea.value, pea.qualifier, pea.text, pea.flag) == (None, "high", "see report", "H")
+    assert pea.note == "Sent to the reference laboratory"
+    ttg = by["ttg_iga", dt.date(2025, 11, 3)]  # a qualifier word in `text`
+    assert (ttg.qualifier, ttg.text) == ("negative", "Negative")
+    assert by["zinc", dt.date(2025, 11, 3)].flag == "low"  # a flag as a word, kept as given
+    assert len(c01.labs) == 7
+
+
+def test_clinical_context_records(clinical: tuple[ReadResult, list[Case]]) -> None:
+    _, (c01, c02) = clinical
+    assert c01.context.medications == (
+        MedicationRecord(
+            name="Alendronic acid 70 mg weekly",
+            status="stopped",  # "discontinued"
+            start=dt.date(2019, 2, 1),
+            end=dt.date(2024, 8, 15),
+        ),
+        MedicationRecord(
+            name="Colecalciferol 1000 units daily", status="active", start=dt.date(2024, 9, 1)
+        ),
+        MedicationRecord(name="Denosumab", status="not-taken"),  # "not taken"
+        "Omeprazole 20 mg",  # no status or dates: free text, as before
+    )
+    assert c01.context.findings == (
+        FindingRecord(
+            text="Metatarsal stress fracture", assertion="historical", date=dt.date(2023, 4, 1)
+        ),  # "resolved", dated by the row's date
+        FindingRecord(text="Chondrocalcinosis", assertion="uncertain"),  # "possible"
+        FindingRecord(text="Coeliac disease", assertion="absent"),  # "ruled out"
+        FindingRecord(text="Hypophosphatasia", assertion="family"),  # "family history"
+        "Bone pain",
+    )
+    assert c01.context.events == ("cardiac_surgery",)  # no date or day: text
+    assert c01.context.notes == (
+        "Seen in rheumatology clinic; stopped alendronate in August 2024.\n"
+        "Mother had early loss of her teeth."
+    )  # a quoted line break inside the cell
+    assert c02.context.medications == (
+        MedicationRecord(
+            name="alendronate", status="stopped", days_since_stopped=90, duration_days=1825
+        ),
+    )
+    assert c02.context.notes == "Retired builder.\n\nNo falls."  # two rows, in order
+
+
+def test_clinical_parquet_gives_the_same_cases(tmp_path: Path) -> None:
+    _, from_csv = read("clinical.csv")
+    _, from_parquet = read(csv_to_parquet(DATA / "clinical.csv", tmp_path / "c.parquet", ","))
+    assert from_parquet == from_csv
+
+
+def test_round_trip_keeps_every_new_field(tmp_path: Path) -> None:
+    """case -> rows -> case, exactly, with flags, texts, notes and context records."""
+    _, cases = read("clinical.csv")
+    path = tmp_path / "again.csv"
+    write_csv(cases, path)
+    result, back = read(path)
+    assert result.rejected == []
+    assert back == cases
+    _, from_parquet = read(csv_to_parquet(path, tmp_path / "again.parquet", ","))
+    assert from_parquet == cases
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,15 @@ from lowalp.adapters.code_map import CodeMap
 from lowalp.adapters.fhir import ADAPTER, Range, _choose_range, _parse_date
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
-from lowalp.model import Case
+from lowalp.model import (
+    Case,
+    Context,
+    EventRecord,
+    FindingRecord,
+    LabResult,
+    MedicationRecord,
+    Patient,
+)
 from lowalp.render.fhir import case_to_bundle
 
 DATA = Path(__file__).parent.parent / "data" / "fhir"
@@ -74,16 +82,21 @@ def test_bundle_sample() -> None:
     assert amended.value == 21
     mg = labs["magnesium", dt.date(2024, 3, 1)]
     assert (mg.qualifier, mg.value, mg.unit) == ("<", 1.0, "mg/dL")  # comparator <=
+    assert mg.text == "<=1"  # the '=' kept
     assert labs["plp", dt.date(2024, 3, 5)].value == 310  # corrected, Z
     assert labs["potassium", dt.date(2024, 3, 1)].value == 4.2  # no time zone
     assert labs["ceruloplasmin", dt.date(2024, 3, 5)].qualifier == "normal"  # interpretation N
     assert len(case.labs) == 7
     ctx = case.context
     assert ctx.medications == (
-        "levonorgestrel/ethinylestradiol 150/30 microgram",
-        "alendronate",  # contained Medication
+        MedicationRecord(name="levonorgestrel/ethinylestradiol 150/30 microgram", status="active"),
+        MedicationRecord(name="alendronate", status="active"),  # contained Medication
+        MedicationRecord(name="omeprazole 20 mg", status="stopped"),  # a stopped request
     )
-    assert ctx.findings == ("metatarsal stress fracture",)
+    assert ctx.findings == (
+        FindingRecord(text="metatarsal stress fracture", assertion="present"),
+        FindingRecord(text="Urinary tract infection", assertion="historical"),  # resolved
+    )
     assert ctx.events is not None
     assert [(e.event, e.date) for e in ctx.events] == [
         ("transfusion", dt.date(2024, 2, 27)),  # SNOMED 116859006
@@ -91,8 +104,6 @@ def test_bundle_sample() -> None:
     ]
     assert by_pointer(result) == {
         "entry[5].resource.status": "status 'cancelled': only final, amended and corrected results are used",
-        "entry[11].resource.status": "status 'stopped': only active and completed medicines are used",
-        "entry[13].resource.clinicalStatus": "condition not active (only active, recurrence and relapse are used)",
         "entry[16].resource.code": "procedure not one lowalp reasons about (surgery, bypass, transfusion, plasma exchange …)",
         "entry[17].resource": "resource type not used",
     }
@@ -115,6 +126,195 @@ def test_searchset_child_range_and_outcome() -> None:
     assert case.id == "p9"  # subject is an absolute URL
     assert by_pointer(result) == {"entry[2].resource": "resource type not used"}
     assert any("Observations before 2020 were not searched" in w for w in result.warnings)
+
+
+# ----------------------------------------------------------------------------- clinical facts
+
+
+@pytest.fixture(scope="module")
+def clinical() -> tuple[ReadResult, Case]:
+    result, (case,) = read(DATA / "clinical.json")
+    return result, case
+
+
+def test_clinical_results_keep_text_flag_and_note(clinical: tuple[ReadResult, Case]) -> None:
+    _, case = clinical
+    labs = {(lab.analyte, lab.date): lab for lab in case.labs}
+    alp = labs["alp", dt.date(2025, 11, 3)]
+    assert (alp.value, alp.flag, alp.note) == (24, "L", "Result confirmed on repeat analysis.")
+    assert alp.qualifier is None  # a number: the flag is kept, not turned into a qualifier
+    assert labs["alp", dt.date(2025, 5, 12)].flag == "L"  # v2-0078 system, same code
+    assert labs["plp", dt.date(2025, 11, 3)].flag == "HH"
+    vitd = labs["vitamin_d_25oh", dt.date(2025, 11, 3)]
+    assert (vitd.value, vitd.qualifier, vitd.text, vitd.flag) == (4, "<", None, "LL")
+    ttg = labs["ttg_iga", dt.date(2025, 11, 3)]
+    assert (ttg.qualifier, ttg.text, ttg.flag) == ("negative", "Negative", "N")  # SNOMED display
+    pea = labs["urine_pea", dt.date(2025, 11, 4)]
+    assert (pea.qualifier, pea.text, pea.flag) == ("positive", "Detected", "A")
+    cerulo = labs["ceruloplasmin", dt.date(2025, 11, 3)]
+    # the words are not a qualifier lowalp reads; the flag N gives one, the words are kept
+    assert (cerulo.qualifier, cerulo.text, cerulo.flag) == ("normal", "Within normal limits", "N")
+    calcium = labs["calcium", dt.date(2025, 11, 3)]
+    assert calcium.note == (
+        "Albumin-adjusted calcium not calculated.\n\nSample received 4 hours after collection."
+    )
+    assert len(case.labs) == 8
+
+
+def test_clinical_rejections(clinical: tuple[ReadResult, Case]) -> None:
+    result, _ = clinical
+    assert result.stats.read == 26
+    assert by_pointer(result) == {
+        "entry[8].resource.valueString": "text value not understood (expected e.g. '<5', 'positive', 'low')",
+        "entry[14].resource.verificationStatus": "entered in error",
+        "entry[16].resource.status": "the relative's health is not known (status health-unknown)",
+        "entry[22].resource.status": "entered in error",
+        "entry[24].resource.content": "no plain-text attachment given inline (only text/plain data is read)",
+    }
+    shown = {r.pointer: r.value for r in result.rejected}
+    assert shown["entry[8].resource.valueString"] == "Haemolysed sample, unable to report"
+    assert shown["entry[24].resource.content"] == "application/pdf, linked only"
+    assert any("condition onset partial date '2023-04'" in w for w in result.warnings)
+
+
+def test_clinical_conditions_and_family_history(clinical: tuple[ReadResult, Case]) -> None:
+    _, case = clinical
+    assert case.context.findings == (
+        FindingRecord(
+            text="Metatarsal stress fracture", assertion="historical", date=dt.date(2023, 4, 1)
+        ),  # resolved (confirmed), partial onset
+        FindingRecord(
+            text="Chondrocalcinosis of the knee", assertion="uncertain", date=dt.date(2025, 9, 18)
+        ),  # active but provisional: the verification status decides
+        FindingRecord(text="Coeliac disease", assertion="absent"),  # refuted
+        "Chronic low back pain",  # no status, no onset: plain text
+        FindingRecord(
+            text="family history of Hypophosphatasia", assertion="family", date=dt.date(2025, 10, 1)
+        ),
+        FindingRecord(
+            text="family history of Hypertension", assertion="family", date=dt.date(2025, 10, 1)
+        ),  # a coding's display when there is no text
+    )
+
+
+def test_clinical_medications(clinical: tuple[ReadResult, Case]) -> None:
+    _, case = clinical
+    assert case.context.medications == (
+        MedicationRecord(
+            name="Alendronic acid 70 mg weekly",
+            status="stopped",  # completed
+            start=dt.date(2019, 2, 1),
+            end=dt.date(2024, 8, 15),
+        ),
+        MedicationRecord(
+            name="Colecalciferol 1000 units daily", status="active", start=dt.date(2024, 9, 1)
+        ),
+        MedicationRecord(name="Denosumab 60 mg every 6 months", status="not-taken"),
+        MedicationRecord(
+            name="Prednisolone 5 mg tablets",
+            status="active",
+            start=dt.date(2025, 10, 28),  # authoredOn
+            duration_days=14,  # boundsDuration
+        ),
+        MedicationRecord(
+            name="Omeprazole 20 mg capsules",
+            status="stopped",  # on-hold
+            start=dt.date(2025, 1, 10),
+            end=dt.date(2025, 7, 10),  # dispenseRequest.validityPeriod
+        ),
+    )
+
+
+def test_clinical_notes(clinical: tuple[ReadResult, Case]) -> None:
+    _, case = clinical
+    notes = case.context.notes or ""
+    letter, *sections = notes.split("\n\n")
+    assert letter.startswith("Rheumatology clinic letter.\n57-year-old woman")
+    assert "stopped it in August 2024" in letter
+    assert sections == [
+        "Reason for referral: Persistently low ALP (24 and 27 U/L).",
+        "History: Premature loss of adult teeth in her forties\nNo diarrhoea, no weight loss",
+        "Family history: Mother: hypophosphatasia & early tooth loss.",  # entity decoded
+    ]
+
+
+@pytest.mark.parametrize(
+    ("resource", "pointer", "reason"),
+    [
+        (
+            {"resourceType": "MedicationStatement", "status": "entered-in-error"},
+            "status",
+            "entered in error",
+        ),
+        (
+            {
+                "resourceType": "DocumentReference",
+                "status": "superseded",
+                "content": [{"attachment": {"contentType": "text/plain", "data": "aGk="}}],
+            },
+            "status",
+            "status 'superseded': only current documents, final or amended, are read",
+        ),
+        (
+            {
+                "resourceType": "DocumentReference",
+                "status": "current",
+                "docStatus": "preliminary",
+                "content": [{"attachment": {"contentType": "text/plain", "data": "aGk="}}],
+            },
+            "docStatus",
+            "docStatus 'preliminary': only current documents, final or amended, are read",
+        ),
+        (
+            {
+                "resourceType": "DocumentReference",
+                "status": "current",
+                "content": [
+                    {"attachment": {"contentType": "text/plain; charset=utf-8", "data": "/w=="}}
+                ],
+            },
+            "content[0].attachment.data",
+            "attachment text is not utf-8",
+        ),
+        (
+            {
+                "resourceType": "Composition",
+                "status": "preliminary",
+                "type": {"text": "note"},
+                "date": "2025-01-01",
+                "author": [{"display": "x"}],
+                "title": "t",
+            },
+            "status",
+            "status 'preliminary': only final and amended compositions are read",
+        ),
+        (
+            {
+                "resourceType": "FamilyMemberHistory",
+                "status": "completed",
+                "patient": {"reference": "Patient/p"},
+                "relationship": {"text": "sister"},
+            },
+            "condition",
+            "family history without a named condition",
+        ),
+    ],
+)
+def test_clinical_records_rejected(
+    resource: dict[str, object], pointer: str, reason: str, tmp_path: Path
+) -> None:
+    alp = json.loads((DATA / "clinical.json").read_text())["entry"][1]["resource"]
+    if resource["resourceType"] == "MedicationStatement":
+        resource = {**resource, "medicationCodeableConcept": {"text": "x"}}
+    resource = {"subject": {"reference": "Patient/pat-2"}, **resource}
+    if resource["resourceType"] == "FamilyMemberHistory":
+        del resource["subject"]
+    path = tmp_path / "b.json"
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": alp}]}
+    bundle["entry"].append({"resource": resource})  # type: ignore[attr-defined]
+    path.write_text(json.dumps(bundle))
+    result, _ = read(path)
+    assert by_pointer(result) == {f"entry[1].resource.{pointer}": reason}
 
 
 @pytest.mark.parametrize(
@@ -302,6 +502,108 @@ def test_round_trip(path: Path, tmp_path: Path, kb: Knowledge) -> None:
     assert after.alp.status == before.alp.status
     assert after.alp.persistent == before.alp.persistent
     assert abs((after.age_years or 0) - (before.age_years or 0)) < 1 / 365
+
+
+def write_and_read(case: Case, tmp_path: Path, kb: Knowledge) -> tuple[ReadResult, Case]:
+    out = tmp_path / "bundle.json"
+    bundle = case_to_bundle(case, knowledge=kb)
+    out.write_text(json.dumps(bundle))
+    result, (back,) = read(out)
+    return result, back
+
+
+def test_round_trip_of_the_clinical_sample(
+    clinical: tuple[ReadResult, Case], tmp_path: Path, kb: Knowledge
+) -> None:
+    """FHIR -> case -> FHIR -> case: every flag, text, note, record and note comes back."""
+    _, case = clinical
+    result, back = write_and_read(case, tmp_path, kb)
+    assert not result.rejected
+    assert back == case
+
+
+def test_round_trip_of_structured_context(tmp_path: Path, kb: Knowledge) -> None:
+    """case -> FHIR -> case with every new form, and what is said to change on the way."""
+    index = dt.date(2025, 6, 1)
+    case = Case(
+        id="rt",
+        patient=Patient(birth_date=dt.date(1970, 1, 1), sex="M"),
+        labs=(
+            LabResult(
+                analyte="alp", value=21, unit="U/L", date=index, flag="L", note="Repeat sent."
+            ),
+            LabResult(analyte="magnesium", value=1, unit="mg/dL", qualifier="<", text="<=1"),
+            LabResult(analyte="plp", value=300, unit="nmol/L", text="300 (re-run)", flag="H"),
+            LabResult(analyte="zinc", qualifier="low", text="below detection", flag="LL"),
+            LabResult(analyte="urine_pea", qualifier="positive", text="Detected", flag="A"),
+            LabResult(analyte="ceruloplasmin", qualifier="normal", flag="see report"),
+            LabResult(analyte="ttg_iga", qualifier="negative"),
+        ),
+        context=Context(
+            medications=(
+                MedicationRecord(
+                    name="alendronate 70 mg weekly",
+                    status="stopped",
+                    start=dt.date(2018, 1, 1),
+                    end=dt.date(2024, 1, 1),
+                    duration_days=2191,
+                ),
+                MedicationRecord(name="denosumab", status="not-taken"),
+                MedicationRecord(name="teriparatide", status="intended"),
+                MedicationRecord(name="omeprazole", status="unknown"),
+            ),
+            findings=(
+                "no bone pain",
+                FindingRecord(text="metatarsal stress fracture", assertion="historical"),
+                FindingRecord(text="chondrocalcinosis", assertion="uncertain"),
+                FindingRecord(text="coeliac disease", assertion="absent"),
+                FindingRecord(
+                    text="premature tooth loss", assertion="present", date=dt.date(2020, 5, 1)
+                ),
+                FindingRecord(text="tooth loss", date=dt.date(2021, 1, 1)),
+                FindingRecord(text="family history of hypophosphatasia", assertion="family"),
+            ),
+            events=(EventRecord(event="transfusion", date=dt.date(2025, 5, 20)),),
+            notes="Seen in clinic.\n\nStopped alendronate in January 2024; no fractures since.",
+        ),
+    )
+    result, back = write_and_read(case, tmp_path, kb)
+    assert not result.rejected
+    assert back.labs == case.labs
+    assert back.context == case.context
+    assert back.patient == case.patient
+    changed = Case(
+        labs=(
+            LabResult(analyte="alp", value=21, unit="U/L", date=index),
+            LabResult(analyte="zinc", qualifier="low"),
+        ),
+        context=Context(
+            medications=("warfarin", MedicationRecord(name="levothyroxine")),
+            findings=(FindingRecord(text="rickets", assertion="hypothetical"),),
+        ),
+    )
+    _, back = write_and_read(changed, tmp_path, kb)
+    assert back.labs[1] == LabResult(analyte="zinc", qualifier="low", flag="L")
+    assert back.context.medications == (
+        MedicationRecord(name="warfarin", status="active"),
+        MedicationRecord(name="levothyroxine", status="active"),
+    )
+    assert back.context.findings == (FindingRecord(text="rickets", assertion="uncertain"),)
+
+
+def test_days_since_stopped_is_written_as_an_end_date(tmp_path: Path, kb: Knowledge) -> None:
+    case = Case(
+        labs=(LabResult(analyte="alp", value=21, unit="U/L", date=dt.date(2025, 6, 1)),),
+        context=Context(
+            medications=(
+                MedicationRecord(name="alendronate", status="stopped", days_since_stopped=31),
+            )
+        ),
+    )
+    _, back = write_and_read(case, tmp_path, kb)
+    assert back.context.medications == (
+        MedicationRecord(name="alendronate", status="stopped", end=dt.date(2025, 5, 1)),
+    )
 
 
 def test_ndjson_of_bundles_reads_every_patient(tmp_path: Path, kb: Knowledge) -> None:

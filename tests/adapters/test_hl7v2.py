@@ -76,7 +76,11 @@ def test_clean_v251_chemistry_panel() -> None:
         ref_low=35,
         ref_high=104,
         date=dt.date(2026, 3, 15),
+        flag="L",  # OBX-8
+        note="Low alkaline phosphatase; consider repeat and bone-specific ALP.",  # the NTE after it
     )
+    assert {lab.flag for lab in case.labs[1:]} == {"N"}
+    assert {lab.note for lab in case.labs[1:]} == {None}
     by = labs_by_analyte(case)
     assert set(by) == {"alp", "calcium", "magnesium", "potassium", "albumin"}
     assert (by["magnesium"][0].ref_low, by["magnesium"][0].ref_high) == (1.6, 2.6)  # `1.6 - 2.6`
@@ -137,8 +141,10 @@ def test_quirks_with_a_code_map(code_map: CodeMap) -> None:
     first_alp, second_alp = by["alp"]
     # `\n` separators, MLLP framing, IU/L passed through, OBX-14 empty -> OBR-7 with +0100
     assert (first_alp.value, first_alp.unit, first_alp.date) == (98, "IU/L", dt.date(2026, 2, 10))
-    # repeated OBX-8 (`L~A`) does not disturb a numeric value
-    assert first_alp.qualifier is None
+    # repeated OBX-8 (`L~A`) does not disturb a numeric value; the flag that says low is kept
+    assert (first_alp.qualifier, first_alp.flag) == (None, "L")
+    assert first_alp.note == "Below the paediatric reference interval."  # the NTE after it
+    assert by["tsh"][0].text == "2.4"  # ST: the text as written, and its number
     # LOINC in the alternate triplet of a local code; `>40` is a lower limit only
     assert (second_alp.ref_low, second_alp.ref_high) == (40, None)
     # the time zone is not applied: 23:00 -0500 stays on the lab's local day
@@ -152,6 +158,56 @@ def test_quirks_with_a_code_map(code_map: CodeMap) -> None:
     assert (by["hemoglobin"][0].value, by["hemoglobin"][0].qualifier) == (None, "low")  # LL
     assert by["calcium"][0].value == 2.41  # a short segment (no OBX-12..14)
     assert not {"potassium", "magnesium", "sodium"} & set(by)
+
+
+def test_text_results_flags_and_comments() -> None:
+    result, [case] = read("oru_r01_text_results.hl7")
+    assert result.stats.summary() == "9 OBX segments read = 7 used + 2 rejected; 1 case"
+    # NTE after PID (two repetitions of NTE-3) is the patient's note; after PV1 it is skipped
+    assert case.context == Context(
+        notes="Alendronate 2019-2024, stopped August 2024.\nQuery hypophosphatasia."
+    )
+    by = {lab.analyte: lab for lab in case.labs}
+    order_note = "Specimen slightly haemolysed."  # NTE after OBR[1]: on each of its results
+    alp = by["alp"]
+    assert (alp.value, alp.text, alp.flag) == (24, None, "L")
+    assert alp.note == (
+        f"{order_note}\n\nConfirmed on repeat analysis.\n\nBone-specific ALP and PLP suggested."
+    )
+    assert (by["potassium"].flag, by["potassium"].note) == ("H", order_note)  # CWE flag H^High
+    cerulo = by["ceruloplasmin"]
+    assert (cerulo.qualifier, cerulo.text, cerulo.flag) == ("normal", "Within normal limits", "N")
+    mg = by["magnesium"]
+    assert (mg.value, mg.qualifier, mg.text, mg.flag) == (1.0, "<", "<=1.0", "LL")  # SN <=^1.0
+    plp = by["plp"]  # OBR[2]: the first order's note does not reach it
+    assert (plp.value, plp.qualifier, plp.text, plp.flag) == (300, ">", ">300", "HH")
+    assert plp.note == "Above the upper limit of measurement."
+    ttg = by["ttg_iga"]
+    assert (ttg.qualifier, ttg.text, ttg.flag, ttg.note) == ("negative", "Negative", None, None)
+    pea = by["urine_pea"]  # TX with two repetitions; flags A~H: H says the direction
+    assert (pea.qualifier, pea.text, pea.flag) == (
+        "high",
+        "Increased\nSee interpretive report",
+        "H",
+    )
+    assert [(r.pointer, r.value) for r in result.rejected] == [
+        # FT with a line break (\.br\) and no flag
+        ("message 1, OBX[8]-5", "Result to follow.\nSample sent to the reference laboratory."),
+        ("message 1, OBX[9]-5", "See comment"),  # highlighting (\H\ … \N\) removed
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("a\\F\\b\\S\\c", "a|b^c"),
+        ("one\\.br\\two\\.sp2\\three", "one\ntwo\nthree"),
+        ("\\H\\bold\\N\\ and \\.in+4\\indented", "bold and indented"),
+        ("a\\E\\N\\b", "a\\N\\b"),  # an escaped escape starts no sequence
+    ],
+)
+def test_escape_sequences(raw: str, text: str) -> None:
+    assert ENC.unescape(raw) == text
 
 
 def test_local_code_without_a_code_map_is_rejected_with_a_hint() -> None:
@@ -305,27 +361,36 @@ ENC = hl7v2._Enc()
 @pytest.mark.parametrize(
     ("vtype", "raw", "flags", "expected"),
     [
-        ("NM", "22", "", (22.0, None)),
-        ("NM", "-1.5", "", (-1.5, None)),
-        ("NM", "<5", "", (5.0, "<")),
-        ("NM", "", "L", (None, "low")),
-        ("NM", "", "LL~A", (None, "low")),
-        ("NM", "", "H", (None, "high")),
-        ("NM", "", "N", (None, "normal")),
-        ("NM", "22", "L", (22.0, None)),
-        ("SN", "<^5", "", (5.0, "<")),
-        ("SN", ">^100", "", (100.0, ">")),
-        ("SN", "^45", "", (45.0, None)),
-        ("SN", "=^45", "", (45.0, None)),
-        ("SN", "<=^5", "", (5.0, "<")),
-        ("ST", "45", "", (45.0, None)),
-        ("ST", "< 5", "", (5.0, "<")),
-        ("ST", "Negative", "", (None, "negative")),
-        ("ST", "Not detected", "", (None, "negative")),
-        ("CWE", "260385009^Negative^SCT", "", (None, "negative")),
+        ("NM", "22", "", (22.0, None, None)),
+        ("NM", "-1.5", "", (-1.5, None, None)),
+        ("NM", "<5", "", (5.0, "<", "<5")),
+        ("NM", "", "L", (None, "low", None)),
+        ("NM", "", "LL~A", (None, "low", None)),
+        ("NM", "", "H", (None, "high", None)),
+        ("NM", "", "N", (None, "normal", None)),
+        ("NM", "", "ND", (None, "negative", None)),  # v2.7 table 0078 detection codes
+        ("NM", "22", "L", (22.0, None, None)),
+        ("SN", "<^5", "", (5.0, "<", "<5")),
+        ("SN", ">^100", "", (100.0, ">", ">100")),
+        ("SN", "^45", "", (45.0, None, None)),
+        ("SN", "=^45", "", (45.0, None, None)),
+        ("SN", "<=^5", "", (5.0, "<", "<=5")),
+        ("ST", "45", "", (45.0, None, "45")),
+        ("ST", "< 5", "", (5.0, "<", "< 5")),
+        ("ST", "Negative", "", (None, "negative", "Negative")),
+        ("ST", "Not detected", "", (None, "negative", "Not detected")),
+        ("ST", "Within normal limits", "", (None, "normal", "Within normal limits")),
+        # words lowalp does not read: the flag gives the qualifier, the words are kept
+        ("ST", "Trace", "A~H", (None, "high", "Trace")),
+        ("ST", "See comment", "L", (None, "low", "See comment")),
+        ("TX", "Increased~see report", "H", (None, "high", "Increased\nsee report")),
+        ("FT", "Raised\\.br\\refer", "H", (None, "high", "Raised\nrefer")),
+        ("CWE", "260385009^Negative^SCT", "", (None, "negative", "Negative")),
+        ("CWE", "LA11882-0^Detected^LN", "", (None, "positive", "Detected")),
+        ("CE", "Q1^Equivocal^L", "A~L", (None, "low", "Equivocal")),
     ],
 )
-def test_values(vtype: str, raw: str, flags: str, expected: tuple[object, object]) -> None:
+def test_values(vtype: str, raw: str, flags: str, expected: tuple[object, ...]) -> None:
     fields = ["OBX", "1", vtype, "code", "", raw, "", "", flags]
     assert hl7v2._value(vtype, raw, fields, ENC) == expected
 
@@ -334,14 +399,17 @@ def test_values(vtype: str, raw: str, flags: str, expected: tuple[object, object
     ("vtype", "raw", "flags", "reason"),
     [
         ("ST", "Hemolyzed", "", "text result"),
+        ("ST", "Hemolyzed", "A", "no flag (OBX-8) that gives one"),
         ("ST", "4,1", "", "text result"),
         ("ST", "45 U/L", "", "text result"),
         ("NM", "abc", "", "not a number"),
+        ("NM", "abc", "L", "not a number"),
         ("SN", "^60^-^80", "", "a range"),
         ("SN", "^1^:^128", "", "a ratio"),
         ("SN", "<>^5", "", "comparator"),
         ("NM", "", "A", "flags (A)"),
         ("NM", "", "", "no flag"),
+        ("CWE", "Q2^Indeterminate^L", "", "coded result"),
         ("ED", "x", "", "value type 'ED'"),
     ],
 )

@@ -84,9 +84,15 @@ def test_every_finding_is_used(kb: Knowledge):
     used = {r.finding for c in kb.causes.values() for r in c.evidence}
     used |= {c.artifact.finding for c in kb.causes.values() if c.artifact}
     used |= {i.finding for s in kb.scores for i in s.items if i.finding}
-    for f in kb.findings.values():
-        if f.kind == "pattern":
-            used |= {*f.all_of, *f.any_of} if f.id in used else set()
+    grown = True
+    while grown:  # the parts of a used pattern and the gates of a used finding are used too
+        before = len(used)
+        for f in kb.findings.values():
+            if f.id in used:
+                used |= {g.finding for g in f.uninformative_when}
+                if f.kind == "pattern":
+                    used |= {*f.all_of, *f.any_of}
+        grown = len(used) > before
     unused = set(kb.findings) - used
     assert not unused, sorted(unused)
 

@@ -130,3 +130,21 @@ def test_fhir_resources_is_not_imported_by_the_renderer() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_case_with_flags_records_and_notes_is_valid_r4(kb: Knowledge) -> None:
+    """The clinical sample read from FHIR, written again: a valid Bundle, every part in it."""
+    from lowalp.adapters import load
+
+    sample = Path(__file__).parents[1] / "data" / "fhir" / "clinical.json"
+    (case,) = list(load(sample, format="fhir").cases)
+    out = case_to_bundle(case, knowledge=kb)
+    Bundle.model_validate(out)
+    kinds = [e["resource"]["resourceType"] for e in out["entry"]]
+    assert kinds.count("MedicationStatement") == 5
+    assert kinds.count("Condition") == 4
+    assert kinds.count("FamilyMemberHistory") == 2
+    assert kinds.count("DocumentReference") == 1
+    obs = [e["resource"] for e in out["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert obs[0]["interpretation"][0]["coding"][0]["code"] == "L"
+    assert obs[0]["note"] == [{"text": "Result confirmed on repeat analysis."}]

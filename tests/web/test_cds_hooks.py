@@ -29,6 +29,7 @@ from lowalp.knowledge import Knowledge
 from lowalp.render.fhir import case_to_bundle
 from lowalp.web import CdsIssuer, WebSettings, create_app
 from lowalp.web.cds import auth
+from lowalp.web.cds.discovery import prefetch_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "cds"
@@ -126,7 +127,8 @@ class Record:
                 self.patient = res
                 continue
             res["id"] = f"r{n}"
-            res["subject"] = {"reference": f"Patient/{pid}"}
+            who = "patient" if res["resourceType"] == "FamilyMemberHistory" else "subject"
+            res[who] = {"reference": f"Patient/{pid}"}
             self.by_type.setdefault(res["resourceType"], []).append(res)
         alp_codes = set(kb.analytes["alp"].loinc)
         obs = self.by_type.get("Observation", [])
@@ -141,6 +143,7 @@ class Record:
             "medicationRequests": searchset(self.by_type.get("MedicationRequest", [])),
             "medicationStatements": searchset(self.by_type.get("MedicationStatement", [])),
             "conditions": searchset(self.by_type.get("Condition", [])),
+            "familyHistory": searchset(self.by_type.get("FamilyMemberHistory", [])),
             "procedures": searchset(self.by_type.get("Procedure", [])),
         }
 
@@ -284,7 +287,43 @@ def test_discovery_lists_both_services_with_prefetch_templates(
         assert pre["medicationRequests"].startswith("MedicationRequest?patient=")
         assert pre["medicationStatements"].startswith("MedicationStatement?patient=")
         assert pre["conditions"].startswith("Condition?patient=")
+        assert pre["familyHistory"].startswith("FamilyMemberHistory?patient=")
         assert pre["procedures"].startswith("Procedure?patient=")
+
+
+def test_prefetch_is_read_like_a_fhir_file(kb: Knowledge) -> None:
+    """Flags, texts and notes of results, medicine statuses, condition assertions and family
+    history reach the case through the prefetch exactly as through ``--input-format fhir``."""
+    from lowalp.adapters import load
+    from lowalp.web.cds.prefetch import gather, resources, to_case
+
+    sample = ROOT / "tests" / "data" / "fhir" / "clinical.json"
+    (expected,) = list(load(sample, format="fhir").cases)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for entry in json.loads(sample.read_text())["entry"]:
+        res = entry["resource"]
+        by_type.setdefault(res["resourceType"], []).append(res)
+    prefetch = {
+        "patient": by_type["Patient"][0],
+        "alp": searchset(by_type["Observation"][:2]),
+        "labs": searchset(by_type["Observation"][2:]),
+        "medicationRequests": searchset(by_type["MedicationRequest"]),
+        "medicationStatements": searchset(by_type["MedicationStatement"]),
+        "conditions": searchset(by_type["Condition"]),
+        "familyHistory": searchset(by_type["FamilyMemberHistory"]),
+        "procedures": None,
+    }
+    keys = prefetch_templates(kb)
+    got = gather(prefetch, keys)
+    assert got.missing == []
+    entries, _ = resources(got.data.values())
+    case = to_case(entries, "pat-2", knowledge=kb)
+    assert case is not None
+    assert case.labs == expected.labs
+    # the order is that of the keys (requests first), not of the file
+    assert set(case.context.medications or ()) == set(expected.context.medications or ())
+    assert case.context.findings == expected.context.findings
+    assert case.context.notes is None  # documents are not asked for in the prefetch
 
 
 # ----------------------------------------------------------------------------- patient-view
@@ -323,7 +362,7 @@ def test_patient_view_fetches_missing_prefetch_from_fhir_server(
     fetched = request_body()
     r = client.post(PV, json=fetched, headers=bearer(keys.token()))
     assert r.status_code == 200, r.text
-    assert len(stub.calls) == 7  # every key, one request each
+    assert len(stub.calls) == 8  # every key, one request each
     [card] = r.json()["cards"]
     check_card(card)
 

@@ -219,6 +219,8 @@ def test_script_in_every_free_text_field_is_escaped(client: TestClient) -> None:
             "findings": PAYLOAD,
             "event-0-text": PAYLOAD,
             "event-0-days": "3",
+            "notes": PAYLOAD,
+            "lab-0-flag": PAYLOAD,
         }
     )
     report = client.post("/assess", data=form)
@@ -226,7 +228,7 @@ def test_script_in_every_free_text_field_is_escaped(client: TestClient) -> None:
     assert PAYLOAD not in report.text
     assert "&lt;script&gt;" in report.text
     # the same on the form when it is shown again, and on the patient version
-    again = client.post("/assess", data={**form, "lab-0-value": PAYLOAD})
+    again = client.post("/assess", data={**form, "lab-0-value": PAYLOAD, "lab-1-flag": PAYLOAD})
     assert again.status_code == 422
     assert PAYLOAD not in again.text
     case = json.dumps(hidden_case(report.text))
@@ -234,6 +236,73 @@ def test_script_in_every_free_text_field_is_escaped(client: TestClient) -> None:
         r = client.post(path, data={"case": case, "audience": "patient"})
         assert r.status_code == 200
         assert PAYLOAD not in r.text
+
+
+def test_clinical_notes_and_flags_reach_the_case(client: TestClient) -> None:
+    notes = "Stopped alendronate a year ago.\nMother had early tooth loss."
+    form = hpp_form(**{"notes": notes, "lab-0-flag": "L", "lab-2-flag": "HH"})
+    r = client.post("/assess", data=form)
+    assert r.status_code == 200, r.text[:2000]
+    case = hidden_case(r.text)
+    assert case["context"]["notes"] == notes
+    assert [lab.get("flag") for lab in case["labs"]] == ["L", None, "HH"]
+    edit = client.post("/edit", data={"case": json.dumps(case)})
+    assert edit.status_code == 200
+    assert f'name="notes" rows="6" aria-describedby="notes-hint">{notes}</textarea>' in edit.text
+    flag = re.search(r'<select id="lab-2-flag".*?</select>', edit.text, re.S)
+    assert flag
+    assert '<option value="HH" selected>' in flag[0]
+
+
+def test_a_flag_without_a_result_is_an_error_on_its_row(client: TestClient) -> None:
+    r = client.post("/assess", data=hpp_form(**{"lab-3-analyte": "zinc", "lab-3-flag": "L"}))
+    assert r.status_code == 422
+    assert "Row 4 (Zinc (serum)): the result is missing." in r.text
+
+
+def test_an_uploaded_record_opens_in_the_form_with_its_statuses_in_words(
+    client: TestClient,
+) -> None:
+    """Medicine and finding records (here from FHIR) become lines the form can hold."""
+    file = DATA / "fhir" / "clinical.json"
+    report = client.post("/upload", files={"file": (file.name, file.read_bytes())})
+    assert report.status_code == 200, report.text[:2000]
+    case = hidden_case(report.text)
+    edit = client.post("/edit", data={"case": json.dumps(case)})
+    assert edit.status_code == 200
+    meds = re.search(r'<textarea id="medications"[^>]*>(.*?)</textarea>', edit.text, re.S)
+    findings = re.search(r'<textarea id="findings"[^>]*>(.*?)</textarea>', edit.text, re.S)
+    notes = re.search(r'<textarea id="notes"[^>]*>(.*?)</textarea>', edit.text, re.S)
+    assert meds
+    assert findings
+    assert notes
+    assert unescape(meds[1]).splitlines() == [
+        "Alendronic acid 70 mg weekly (stopped 2024-08-15)",
+        "Colecalciferol 1000 units daily",
+        "Denosumab 60 mg every 6 months (not taken)",
+        "Prednisolone 5 mg tablets",
+        "Omeprazole 20 mg capsules (stopped 2025-07-10)",
+    ]
+    assert unescape(findings[1]).splitlines() == [
+        "history of Metatarsal stress fracture (2023-04-01)",
+        "possible Chondrocalcinosis of the knee (2025-09-18)",
+        "no Coeliac disease",
+        "Chronic low back pain",
+        "family history of Hypophosphatasia (2025-10-01)",
+        "family history of Hypertension (2025-10-01)",
+    ]
+    assert unescape(notes[1]).startswith("Rheumatology clinic letter.")
+    flag = re.search(r'<select id="lab-2-flag".*?</select>', edit.text, re.S)
+    assert flag
+    assert '<option value="HH" selected>' in flag[0]
+
+
+def test_a_flag_the_menu_does_not_list_is_kept(client: TestClient) -> None:
+    case = {"labs": [{"analyte": "alp", "value": 20, "unit": "U/L", "flag": "POS"}]}
+    edit = client.post("/edit", data={"case": json.dumps(case)})
+    flag = re.search(r'<select id="lab-0-flag".*?</select>', edit.text, re.S)
+    assert flag
+    assert '<option value="POS" selected>POS</option>' in flag[0]
 
 
 # ----------------------------------------------------------------------------- uploads

@@ -34,11 +34,20 @@ def xss_case() -> dict[str, Any]:
             {"analyte": XSS, "value": 3, "unit": "U/L", "day": 0},
             {"analyte": "zinc", "value": 70, "unit": XSS, "day": 0},
             {"analyte": "magnesium", "value": 0.8, "unit": "mmol/L", "day": 0, "specimen": XSS},
+            {
+                "analyte": "calcium",
+                "value": 9,
+                "unit": "mg/dL",
+                "flag": XSS,
+                "text": XSS,
+                "note": XSS,
+            },
         ],
         "context": {
-            "medications": [XSS, f"omeprazole {XSS}"],
-            "findings": [XSS],
+            "medications": [XSS, f"omeprazole {XSS}", {"name": XSS, "status": "stopped"}],
+            "findings": [XSS, {"text": XSS, "assertion": "family"}],
             "events": [{"event": XSS, "days_before": 3}, XSS],
+            "notes": XSS,
         },
     }
 

@@ -62,35 +62,55 @@ def case_from_dict(data: Any, *, source: str | None = None) -> Case:
             source=source,
         )
     try:
-        return Case.model_validate(_tidy(data))
+        return Case.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(
-                p
-                for p in err["loc"]
-                if not (isinstance(p, str) and p.startswith(("function-", "tagged")))
-            )
-            value = err.get("input") if err["type"] != "missing" else None
-            if isinstance(value, dict | list):
-                value = None
-            problems.append(
-                Problem(pointer(loc), err["msg"], value=value, hint=_HINTS.get(err["type"]))
-            )
-        raise InputError(problems, source=source) from None
+        raise InputError(_problems(exc), source=source) from None
 
 
-def _tidy(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Accept a few harmless spellings: numbers given as strings of digits stay errors."""
-    out = dict(data)
-    ctx = out.get("context")
-    if isinstance(ctx, Mapping):
-        ctx = dict(ctx)
-        events = ctx.get("events")
-        if isinstance(events, list):
-            ctx["events"] = [{"event": e} if isinstance(e, str) else e for e in events]
-        out["context"] = ctx
-    return out
+_UNION_TAGS = frozenset({"str", "MedicationRecord", "FindingRecord", "EventRecord"})
+"""The names pydantic puts in an error's location for each form a context entry may take."""
+_ENTRY_FORMS = {
+    "medications": 'text, or an object with "name" (and "status", "start", "end" …)',
+    "findings": 'text, or an object with "text" (and "assertion", "date")',
+    "events": 'text, or an object with "event" (and "days_before", "day" or "date")',
+}
+
+
+def _problems(exc: ValidationError) -> list[Problem]:
+    """Every error as a problem with a pointer; a context entry that may be text or an object
+    is named by the form it was given in (an object's errors, not "should be a string")."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and p.startswith(("function-", "tagged")))
+        )
+        value = err.get("input") if err["type"] != "missing" else None
+        tag = next((i for i, p in enumerate(loc) if isinstance(p, str) and p in _UNION_TAGS), None)
+        if tag is not None:
+            given = err.get("input")
+            if loc[tag] == "str" and isinstance(given, Mapping):
+                continue  # an object: what is wrong in it is said by the object's errors
+            if loc[tag] != "str" and tag == len(loc) - 1:
+                continue  # neither text nor an object: said once, below
+            if loc[tag] == "str":
+                kind = str(loc[tag - 2]) if tag >= 2 else ""
+                problems.append(
+                    Problem(
+                        pointer(loc[:tag]),
+                        f"must be {_ENTRY_FORMS.get(kind, 'text or an object')}",
+                        value=None if isinstance(given, dict | list) else given,
+                    )
+                )
+                continue
+            loc = loc[:tag] + loc[tag + 1 :]
+        if isinstance(value, dict | list):
+            value = None
+        problems.append(
+            Problem(pointer(loc), err["msg"], value=value, hint=_HINTS.get(err["type"]))
+        )
+    return problems
 
 
 def loads(text: str, *, source: str | None = None) -> Case:

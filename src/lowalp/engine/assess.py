@@ -54,7 +54,14 @@ def assess_case(
         if s in kb.sources
     )
     unknown = tuple(
-        sorted({e.label for c in work.causes[:5] for e in c.evidence if e.state == "unknown"})
+        sorted(
+            {
+                e.label
+                for c in work.causes[:5]
+                for e in c.evidence
+                if e.state == "unknown" and not work.findings[e.finding].set_aside
+            }
+        )
     )
     return Assessment(
         case_id=norm.case_id,

@@ -75,8 +75,25 @@ class _Evaluator:
     def state(self, fid: str, specimen_only: bool = False) -> FindingState:
         key = (fid, specimen_only)
         if key not in self.memo:
-            self.memo[key] = self._evaluate(self.kb.findings[fid], specimen_only)
+            f = self.kb.findings[fid]
+            self.memo[key] = self._gated(f, self._evaluate(f, specimen_only))
         return self.memo[key]
+
+    def _gated(self, f: Finding, result: FindingState) -> FindingState:
+        """Set a result aside while a gate of the finding holds (``uninformative_when``)."""
+        for gate in f.uninformative_when:
+            if result.state not in gate.hides:
+                continue
+            holds = self.state(gate.finding)
+            if holds.state == "present":
+                label = self.kb.findings[gate.finding].label
+                return FindingState(
+                    f.id,
+                    "unknown",
+                    f"{result.detail}; not used: {label} ({holds.detail})",
+                    set_aside=True,
+                )
+        return result
 
     # ------------------------------------------------------------------ by kind
     def _evaluate(self, f: Finding, specimen_only: bool) -> FindingState:
@@ -93,15 +110,49 @@ class _Evaluator:
                 return FindingState(f.id, "absent", "reported as absent")
             return FindingState(f.id, "unknown", "not reported")
         if isinstance(f, MedicationFinding):
-            if f.id in self.case.medications:
-                return FindingState(f.id, "present", "in the medication list")
-            if self.case.medications_given:
-                return FindingState(f.id, "absent", "not in the medication list")
-            return FindingState(f.id, "unknown", "no medication list given")
+            return self._medication(f)
         if isinstance(f, EventFinding):
             return self._event(f)
         assert isinstance(f, AlpFinding)
         return self._alp(f)
+
+    def _medication(self, f: MedicationFinding) -> FindingState:
+        case = self.case
+        if f.id in case.medications:
+            return FindingState(f.id, "present", "taken now")
+        if f.id in case.medications_past:
+            days = case.medications_past[f.id]
+            lasts = f.after_stopping
+            if lasts is None:
+                return FindingState(
+                    f.id, "absent", "stopped (its effect on ALP does not outlast it)"
+                )
+            if days is None:
+                return FindingState(
+                    f.id,
+                    "unknown",
+                    f"stopped, when is not known; its effect lasts about {lasts.days:g} days",
+                )
+            if days <= lasts.days:
+                return FindingState(
+                    f.id,
+                    "present",
+                    f"stopped {days:g} days before the ALP; its effect lasts about {lasts.days:g} days",
+                )
+            return FindingState(
+                f.id,
+                "absent",
+                f"stopped {days:g} days before the ALP, longer than its effect lasts",
+            )
+        if f.id in case.medications_absent:
+            return FindingState(f.id, "absent", "reported as not taken")
+        if f.id in case.medications_uncertain:
+            return FindingState(
+                f.id, "unknown", "the medication list has entries lowalp could not read"
+            )
+        if case.medications_given:
+            return FindingState(f.id, "absent", "not in the medication list")
+        return FindingState(f.id, "unknown", "no medication list given")
 
     def _applies(self, applies: Applies | None) -> str | None:
         if applies is None:

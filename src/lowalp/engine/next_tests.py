@@ -13,7 +13,7 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import rule_weights
-from lowalp.engine.work import Work
+from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge.schema import PatternFinding
 from lowalp.model import NextTest
 
@@ -42,9 +42,7 @@ def next_tests(work: Work) -> Work:
         for fid, rw in rule_weights(kb, cause).items():
             used.add(fid)
             p_given.setdefault(fid, [kb.base_rate(fid)] * len(causes))[j] = rw.p_present
-    unknown = {
-        f for f in used if work.findings[f].state == "unknown" and work.findings[f].applicable
-    }
+    unknown = {f for f in used if _open(work.findings[f])}
 
     # which unknown findings each test decides (a pattern through its parts)
     decides: dict[str, set[str]] = {}
@@ -54,7 +52,9 @@ def next_tests(work: Work) -> Work:
         if isinstance(finding, PatternFinding):
             # only the parts still unknown can be settled by a test
             parts += [
-                p for p in (*finding.all_of, *finding.any_of) if work.findings[p].state == "unknown"
+                p
+                for p in (*finding.all_of, *finding.any_of)
+                if work.findings[p].state == "unknown" and not work.findings[p].set_aside
             ]
         for part in parts:
             for tid in kb.tests_for_finding(part):
@@ -90,6 +90,11 @@ def next_tests(work: Work) -> Work:
         )
     results.sort(key=lambda t: (-t.expected_information_gain, t.relative_cost, t.test))
     return replace(work, next_tests=tuple(results))
+
+
+def _open(fs: FindingState) -> bool:
+    """Unknown, and a test could settle it (it applies and no gate has set a result aside)."""
+    return fs.state == "unknown" and fs.applicable and not fs.set_aside
 
 
 def _spread(p: list[float]) -> float:

@@ -25,6 +25,9 @@ class FindingState:
     applicable: bool = True
     """False when the finding does not apply to this person (an adult-only threshold for a
     child …): then it is neither evidence nor a reason to suggest a test."""
+    set_aside: bool = False
+    """True when a result exists but a gate of the finding (``uninformative_when``) makes it
+    unreadable: the state is unknown, and no test is suggested to settle it."""
 
 
 @dataclass(frozen=True)

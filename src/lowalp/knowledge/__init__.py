@@ -40,6 +40,15 @@ from lowalp.knowledge.schema import (
     TestEntry,
     TestsFile,
 )
+from lowalp.knowledge.text_schema import (
+    AbbreviationsFile,
+    ContextRulesFile,
+    DrugNamesFile,
+    EquivalentsFile,
+    HpoFile,
+    MatchingSettings,
+    TextKnowledge,
+)
 from lowalp.matching import tokens
 from lowalp.units import factor
 
@@ -63,6 +72,8 @@ class Knowledge:
     """Panels as notes name them (panels.yaml), by id."""
     qualitative: QualitativeFile | None = None
     """How results and flags are written in words (qualitative.yaml)."""
+    text: TextKnowledge = field(default_factory=TextKnowledge)
+    """How free text is read: ConText rules, abbreviations, equivalent words, HPO synonyms."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Lab and ratio finding thresholds converted to canonical units, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -178,9 +189,31 @@ def _load(root: Traversable | Path) -> Knowledge:
         scores=scores,
         panels=panels,
         qualitative=qualitative,
+        text=_text(root),
     )
     _check_references(kb, finding_files)
     return kb
+
+
+def _text(root: Traversable | Path) -> TextKnowledge:
+    rules = loader.load_yaml_file(root, "text/context_rules.yaml", ContextRulesFile)
+    abbreviations = loader.load_yaml_file(root, "text/abbreviations.yaml", AbbreviationsFile)
+    equivalents = loader.load_yaml_file(root, "text/equivalents.yaml", EquivalentsFile)
+    hpo = loader.load_yaml_file(root, "text/hpo.yaml", HpoFile)
+    matching = loader.load_yaml_file(root, "text/matching.yaml", MatchingSettings)
+    drug_names = loader.load_yaml_file(root, "text/drug_names.yaml", DrugNamesFile)
+    return TextKnowledge(
+        rules=tuple(rules.rules),
+        rule_sources=tuple(rules.sources),
+        abbreviations=tuple(abbreviations.abbreviations),
+        equivalents=tuple(tuple(g) for g in equivalents.groups),
+        hpo={t.id: t for t in hpo.terms},
+        hpo_release=hpo.release,
+        hpo_source=hpo.source,
+        matching=matching,
+        drug_names={k: tuple(v) for k, v in drug_names.medicines.items()},
+        drug_names_source=drug_names.source,
+    )
 
 
 def _intervals(rows: list[dict[str, str]], sources: dict[str, SourceEntry]) -> tuple[Interval, ...]:
@@ -256,6 +289,11 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         file = finding_files[fid]
         if f.base_rate_provenance is not None:
             need_source(file, f"{fid}.base_rate_provenance", f.base_rate_provenance.source)
+        for i, gate in enumerate(f.uninformative_when):
+            where = f"{fid}.uninformative_when.{i}"
+            need_source(file, where, gate.source)
+            if gate.finding not in kb.findings:
+                bad(file, f"{where}.finding: unknown finding {gate.finding!r}")
         if isinstance(f, LabFinding):
             lab_analyte = kb.analytes.get(f.analyte)
             if lab_analyte is None:
@@ -288,6 +326,32 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             for piece in (*f.all_of, *f.any_of):
                 if piece not in kb.findings:
                     bad(file, f"{fid}: unknown finding {piece!r} in the pattern")
+
+    for fid, f in kb.findings.items():
+        if isinstance(f, ClinicalFinding):
+            for hp in f.hpo:
+                if hp not in kb.text.hpo:
+                    bad(
+                        finding_files[fid],
+                        f"{fid}.hpo: {hp} is not in text/hpo.yaml (regenerate it with scripts/hpo_synonyms.py)",
+                    )
+        if isinstance(f, MedicationFinding) and f.after_stopping is not None:
+            need_source(
+                finding_files[fid], f"{fid}.after_stopping", f.after_stopping.provenance.source
+            )
+    for sid in kb.text.rule_sources:
+        need_source("text/context_rules.yaml", "sources", sid)
+    need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
+    need_source("text/drug_names.yaml", "source", kb.text.drug_names_source or None)
+    for fid in kb.text.drug_names:
+        if not isinstance(kb.findings.get(fid), MedicationFinding):
+            bad("text/drug_names.yaml", f"{fid}: not a medication finding")
+    cycle = _reference_cycle(kb)
+    if cycle:
+        bad(
+            finding_files[cycle[0]],
+            "findings refer to each other in a circle: " + " -> ".join(cycle),
+        )
 
     phrase_owner: dict[tuple[str, str], str] = {}
     for fid, f in kb.findings.items():
@@ -394,3 +458,43 @@ def panel_key(name: str) -> str:
     if len(text) > 2 and text.endswith("s") and not text.endswith("ss"):
         text = text[:-1]
     return text
+
+
+def _reference_cycle(kb: Knowledge) -> list[str]:
+    """A chain of findings that leads back to its start through pattern parts and gates, if any.
+
+    Such a chain could never be evaluated, so the loader refuses it.
+    """
+
+    def refs(fid: str) -> list[str]:
+        f = kb.findings[fid]
+        out = [g.finding for g in f.uninformative_when]
+        if isinstance(f, PatternFinding):
+            out += [*f.all_of, *f.any_of]
+        return [r for r in out if r in kb.findings]
+
+    done: set[str] = set()
+    for start in kb.findings:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            fid, i = stack.pop()
+            if i == 0:
+                path.append(fid)
+                on_path.add(fid)
+            nexts = refs(fid)
+            if i < len(nexts):
+                stack.append((fid, i + 1))
+                nxt = nexts[i]
+                if nxt in on_path:
+                    return [*path[path.index(nxt) :], nxt]
+                if nxt not in done:
+                    stack.append((nxt, 0))
+            else:
+                path.pop()
+                on_path.discard(fid)
+                done.add(fid)
+    return []

@@ -152,6 +152,18 @@ class Applies(Strict):
     sex: Literal["F", "M"] | None = None
 
 
+class Gate(Cited):
+    """A condition under which a finding's result cannot be read as evidence.
+
+    While the finding `finding` is present, a result of this finding in one of the `hides`
+    states is set aside: it becomes unknown, weighs nothing and suggests no test (a negative
+    tTG-IgA while total IgA is low, for example).
+    """
+
+    finding: Id
+    hides: list[Literal["present", "absent"]] = Field(min_length=1)
+
+
 class FindingBase(Strict):
     id: Id
     label: str
@@ -159,17 +171,51 @@ class FindingBase(Strict):
     base_rate: float | None = Field(default=None, gt=0, lt=1)
     """P(present) in people with a low ALP whose cause is not linked to this finding."""
     base_rate_provenance: Cited | None = None
+    uninformative_when: list[Gate] = Field(default_factory=list)
+    """Gates that set this finding's result aside (see :class:`Gate`)."""
+
+
+HpoId = Annotated[str, Field(pattern=r"^HP:\d{7}$")]
 
 
 class ClinicalFinding(FindingBase):
     kind: Literal["clinical"]
     synonyms: list[str] = Field(default_factory=list)
+    hpo: list[HpoId] = Field(default_factory=list)
+    """Human Phenotype Ontology terms whose names and synonyms also name this finding."""
+    hpo_exclude: list[str] = Field(default_factory=list)
+    """HPO synonyms of those terms that do not fit this finding (reviewed), left out."""
+    timing: Literal["lifetime", "current"] = "lifetime"
+    """``current``: a state that counts only while it lasts (liver failure, an infection), so a
+    past mention is not evidence; ``lifetime``: a fact that stays true (a fracture, tooth loss)."""
+    relatives: list[str] = Field(default_factory=list)
+    """For a family-history finding: the condition as named when it is in a relative
+    ("hypophosphatasia", "low ALP"), read as this finding only when the text puts it in a
+    relative."""
+
+
+class AfterStopping(Strict):
+    """How long a medicine's effect on ALP outlasts its last dose."""
+
+    days: float = Field(gt=0)
+    provenance: Cited
+
+
+class LocalForms(Strict):
+    """Forms of a medicine that act where applied (a cream, an inhaler): not the finding."""
+
+    words: list[str] = Field(min_length=1)
+    provenance: Cited
 
 
 class MedicationFinding(FindingBase):
     kind: Literal["medication"]
     drugs: list[str] = Field(min_length=1)
     """Generic names, brand names and common spellings, matched in free text."""
+    after_stopping: AfterStopping | None = None
+    """When set, a medicine stopped within this many days still counts as taken."""
+    local_forms: LocalForms | None = None
+    """Words that mark a local form; a mention written with one of them is not this finding."""
 
 
 class EventFinding(FindingBase):

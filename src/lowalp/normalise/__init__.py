@@ -46,6 +46,8 @@ class Normalised:
     """Medicines taken in the past and stopped: finding id → days since stopped (None: unknown)."""
     medications_uncertain: frozenset[str] = frozenset()
     """Medication findings that cannot be called absent (an entry was not understood)."""
+    medications_absent: frozenset[str] = frozenset()
+    """Medicines reported as not taken ("no steroids")."""
 
     def series(self, analyte: str) -> list[Measurement]:
         return [m for m in self.measurements if m.analyte == analyte]
@@ -111,6 +113,7 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
         mappings=ctx.mappings,
         medications_past=ctx.medications_past,
         medications_uncertain=ctx.medications_uncertain,
+        medications_absent=ctx.medications_absent,
     )
 
 

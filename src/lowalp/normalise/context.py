@@ -1,19 +1,42 @@
 """What else is known: medicines, events and clinical findings, read from the case's context.
 
-Structured entries (a :class:`~lowalp.model.MedicationRecord`, :class:`~lowalp.model.FindingRecord`
-or :class:`~lowalp.model.EventRecord`) are taken as given; free text is read through the reviewed
-synonym lists.
+Free text (each entry of ``context.medications``, ``findings`` and ``events``, and the
+``notes`` paragraph) is read by :func:`lowalp.text.reader.read_text` into concepts with their
+assertions; structured entries (:class:`~lowalp.model.MedicationRecord`,
+:class:`~lowalp.model.FindingRecord`, :class:`~lowalp.model.EventRecord`) keep the status they
+were given. Every phrase read is kept as a :class:`~lowalp.model.TextMapping` saying what the
+engine takes from it; every entry not understood is listed and changes no finding.
 """
 
 from __future__ import annotations
 
-import difflib
+import datetime as dt
 from dataclasses import dataclass, field
 
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
-from lowalp.matching import PhraseIndex
-from lowalp.model import Case, EventRecord, LabResult, NotUnderstood, TextMapping, text_of
+from lowalp.model import (
+    Assertion,
+    Case,
+    EventRecord,
+    FindingRecord,
+    LabResult,
+    MedicationRecord,
+    NotUnderstood,
+    TextMapping,
+    text_of,
+)
+from lowalp.text.lexicon import raw_tokens
+from lowalp.text.reader import Mention, read_text
+from lowalp.text.words import fold
+
+_MED_STATUS: dict[str, Assertion] = {
+    "active": "present",
+    "stopped": "historical",
+    "not-taken": "absent",
+    "intended": "hypothetical",
+    "unknown": "uncertain",
+}
 
 
 @dataclass(frozen=True)
@@ -29,6 +52,7 @@ class ContextReading:
     medications_given: bool = False
     medications: frozenset[str] = frozenset()
     medications_past: dict[str, float | None] = field(default_factory=dict)
+    medications_absent: frozenset[str] = frozenset()
     medications_uncertain: frozenset[str] = frozenset()
     events_given: bool = False
     events: tuple[EventOccurrence, ...] = ()
@@ -40,104 +64,432 @@ class ContextReading:
     warnings: list[str] = field(default_factory=list)
 
 
-def _indexes(kb: Knowledge) -> tuple[PhraseIndex, PhraseIndex, PhraseIndex]:
-    cache = kb.cache
-    if "phrases" not in cache:
-        clinical = {
-            f.id: f.synonyms for f in kb.findings.values() if isinstance(f, ClinicalFinding)
-        }
-        drugs = {f.id: f.drugs for f in kb.findings.values() if isinstance(f, MedicationFinding)}
-        events = {e.id: e.synonyms for e in kb.events.values()}
-        cache["phrases"] = (PhraseIndex(clinical), PhraseIndex(drugs), PhraseIndex(events))
-    out: tuple[PhraseIndex, PhraseIndex, PhraseIndex] = cache["phrases"]
-    return out
+@dataclass
+class _State:
+    kb: Knowledge
+    index: LabResult
+    meds: set[str] = field(default_factory=set)
+    meds_past: dict[str, float | None] = field(default_factory=dict)
+    meds_absent: set[str] = field(default_factory=set)
+    present: set[str] = field(default_factory=set)
+    absent: set[str] = field(default_factory=set)
+    events: list[EventOccurrence] = field(default_factory=list)
+    mappings: list[TextMapping] = field(default_factory=list)
+    not_understood: list[NotUnderstood] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    unreadable_medications: bool = False
+    entry_text: str | None = None
+    """The whole entry being read (a list item), shown instead of the matched words."""
+
+    def label(self, concept: str, kind: str) -> str:
+        if kind == "EVENT":
+            ev = self.kb.events.get(concept)
+            return ev.label if ev else concept
+        f = self.kb.findings.get(concept)
+        return f.label if f else concept
+
+    def map(
+        self, pointer: str, m: Mention, assertion: Assertion, used_as: str, extra: str = ""
+    ) -> None:
+        kind = {"MEDICATION": "medication", "EVENT": "event"}.get(m.kind, "finding")
+        detail = [extra] if extra else []
+        if m.cues:
+            detail.append(f"{', '.join(repr(c) for c in m.cues)} → {assertion}")
+        for wrote, read in m.corrections:
+            detail.append(f"read {wrote!r} as {read!r}")
+        self.mappings.append(
+            TextMapping(
+                pointer=pointer,
+                text=self.entry_text or m.text,
+                concept=m.concept,
+                label=self.label(m.concept, m.kind),
+                kind=kind,
+                assertion=assertion,
+                used_as=used_as,
+                detail="; ".join(detail),
+            )
+        )
 
 
 def read_context(case: Case, kb: Knowledge, index: LabResult) -> ContextReading:
-    out = ContextReading()
-    understood: list[str] = []
-    clinical_idx, drug_idx, event_idx = _indexes(kb)
+    st = _State(kb, index)
     ctx = case.context
-    meds: set[str] = set()
-    for i, item in enumerate(ctx.medications or ()):
-        text = text_of(item)
-        m = drug_idx.find(text)
-        if m.ids and not m.negated:
-            meds.update(m.ids)
-            understood.append(f"medication '{text}' → {', '.join(_label(kb, x) for x in m.ids)}")
-        elif m.ids:
-            understood.append(f"medication '{text}' → not taken now ({', '.join(m.ids)})")
-        else:
-            out.not_understood.append(
-                NotUnderstood(
-                    pointer=f"context.medications[{i}]",
-                    value=text,
-                    reason="not a medicine the knowledge base links to a low ALP; not used",
-                )
-            )
-
-    present: set[str] = set()
-    absent: set[str] = set()
+    for i, med in enumerate(ctx.medications or ()):
+        st.entry_text = text_of(med)
+        _medication_entry(st, f"context.medications[{i}]", med)
     for i, finding in enumerate(ctx.findings or ()):
-        text = text_of(finding)
-        m = clinical_idx.find(text)
-        if not m.ids:
-            close = difflib.get_close_matches(
-                text.lower(), clinical_idx.phrases(), n=3, cutoff=0.75
-            )
-            out.not_understood.append(
-                NotUnderstood(
-                    pointer=f"context.findings[{i}]",
-                    value=text,
-                    reason="not a finding the knowledge base knows; not used",
-                    suggestions=tuple(close),
-                )
-            )
-            continue
-        (absent if m.negated else present).update(m.ids)
-        verb = "absent" if m.negated else "present"
-        understood.append(f"finding '{text}' → {', '.join(_label(kb, x) for x in m.ids)} ({verb})")
-    absent -= present
-
-    events: list[EventOccurrence] = []
+        st.entry_text = text_of(finding)
+        _finding_entry(st, f"context.findings[{i}]", finding)
     for i, raw in enumerate(ctx.events or ()):
-        ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
-        pointer = f"context.events[{i}]"
-        eid = ev.event if ev.event in kb.events else None
-        if eid is None:
-            match = event_idx.find(ev.event)
-            eid = match.ids[0] if match.ids and not match.negated else None
-        if eid is None:
-            out.not_understood.append(
-                NotUnderstood(
-                    pointer=f"{pointer}.event",
-                    value=ev.event,
-                    reason="not an event the knowledge base knows; not used",
-                    suggestions=tuple(difflib.get_close_matches(ev.event, list(kb.events), n=3)),
-                )
-            )
-            continue
-        days = days_before(ev, index)
-        if days is None:
-            out.warnings.append(f"{pointer}: no days_before, day or date; its timing is unknown.")
-        events.append(EventOccurrence(eid, days, pointer, ev.event))
-        understood.append(
-            f"event '{ev.event}' → {kb.events[eid].label}"
-            + (f", {days:g} days before" if days is not None else "")
+        st.entry_text = text_of(raw)
+        _event_entry(st, f"context.events[{i}]", raw)
+    st.entry_text = None
+    if ctx.notes and ctx.notes.strip():
+        _notes(st, ctx.notes)
+
+    conflicting = st.present & st.absent
+    for fid in sorted(conflicting):
+        st.warnings.append(
+            f"{kb.findings[fid].label}: reported both present and absent; taken as present."
         )
-    out.medications_given = ctx.medications is not None
-    out.medications = frozenset(meds)
-    out.events_given = ctx.events is not None
-    out.events = tuple(events)
-    out.present = frozenset(present)
-    out.absent = frozenset(absent)
-    out.understood = tuple(understood)
+    med_ids = {f.id for f in kb.findings.values() if f.kind == "medication"}
+    uncertain: frozenset[str] = frozenset()
+    if st.unreadable_medications:
+        uncertain = frozenset(med_ids - st.meds - set(st.meds_past) - st.meds_absent)
+    out = ContextReading(
+        medications_given=ctx.medications is not None,
+        medications=frozenset(st.meds),
+        medications_past=dict(st.meds_past),
+        medications_absent=frozenset(st.meds_absent - st.meds),
+        medications_uncertain=uncertain,
+        events_given=ctx.events is not None,
+        events=tuple(st.events),
+        present=frozenset(st.present),
+        absent=frozenset(st.absent - st.present),
+        understood=tuple(_understood(m) for m in st.mappings),
+        mappings=tuple(st.mappings),
+        not_understood=st.not_understood,
+        warnings=st.warnings,
+    )
     return out
 
 
-def _label(kb: Knowledge, fid: str) -> str:
-    f = kb.findings.get(fid)
-    return f.label if f else fid
+def _understood(m: TextMapping) -> str:
+    return f"{m.kind} '{m.text}' ({m.pointer}) → {m.label}: {m.used_as}" + (
+        f" ({m.detail})" if m.detail else ""
+    )
+
+
+# ----------------------------------------------------------------------------- medicines
+
+
+def _medication_entry(st: _State, pointer: str, med: str | MedicationRecord) -> None:
+    record = med if isinstance(med, MedicationRecord) else None
+    text = med.name if isinstance(med, MedicationRecord) else med
+    reading = read_text(text, st.kb, kinds={"MEDICATION"}, medication_field=True)
+    mentions = list(reading.mentions)
+    via = ""
+    if not mentions:
+        from lowalp.text.drugs import generic_names
+
+        generics = generic_names(text)
+        for g in generics:
+            mentions.extend(read_text(g, st.kb, kinds={"MEDICATION"}).mentions)
+        if generics and not mentions:
+            st.mappings.append(
+                TextMapping(
+                    pointer=pointer,
+                    text=text,
+                    concept="",
+                    label=", ".join(generics),
+                    kind="medication",
+                    assertion="present",
+                    used_as="a medicine lowalp's knowledge does not link to a low ALP; not evidence",
+                )
+            )
+            return
+        if generics:
+            via = f"read as {', '.join(generics)}"
+            status_text = read_text(
+                text.replace(text.split()[0], generics[0], 1),
+                st.kb,
+                kinds={"MEDICATION"},
+                medication_field=True,
+            ).mentions
+            if status_text:
+                mentions = list(status_text)
+    if not mentions:
+        st.unreadable_medications = True
+        st.not_understood.append(
+            NotUnderstood(
+                pointer=pointer,
+                value=text,
+                reason="not a medicine lowalp recognises; not used, and the medicines lowalp "
+                "looks for cannot be called absent while this entry is unread",
+            )
+        )
+        return
+    for m in mentions:
+        assertion = m.assertion
+        if record is not None and record.status is not None:
+            assertion = _MED_STATUS[record.status]
+        _apply_medication(st, pointer, m, assertion, record, via)
+
+
+def _local_form(st: _State, m: Mention) -> str | None:
+    f = st.kb.findings.get(m.concept)
+    if not isinstance(f, MedicationFinding) or f.local_forms is None:
+        return None
+    words = set(raw_tokens(fold(m.sentence)))
+    text = f" {fold(m.sentence)} "
+    for w in f.local_forms.words:
+        if (" " in w and f" {w} " in text) or w in words:
+            return w
+    return None
+
+
+def _ended(st: _State, m: Mention) -> tuple[float, str] | None:
+    """A course written with an end in the past ("2012-2021", "until 2019", "x1 in 2019")."""
+    ref = st.index.date
+    if ref is None:
+        return None
+    low = fold(m.sentence)
+    at = low.find(fold(m.text))
+    after = at + len(m.text) if at >= 0 else 0
+    for t in m.times:
+        if t.date is None or not after <= t.start <= after + 40:
+            continue
+        before = low[max(0, t.start - 12) : t.start]
+        is_range = "-" in t.text or "–" in t.text or " to " in t.text
+        ends = any(w in before.split() for w in ("until", "till", "ended", "stopped"))
+        starts = any(
+            w in before.split() for w in ("since", "from", "started", "began", "commenced")
+        )
+        if (is_range or ends) and not starts:
+            days = float((ref - t.date).days)
+            if days > 90:
+                return days, f"course ended {t.text!r}"
+    return None
+
+
+def _apply_medication(
+    st: _State,
+    pointer: str,
+    m: Mention,
+    assertion: Assertion,
+    record: MedicationRecord | None,
+    via: str = "",
+) -> None:
+    local = _local_form(st, m)
+    if local is not None:
+        st.map(pointer, m, assertion, f"not used (a local form: {local!r})", via)
+        return
+    if assertion == "present" and record is None and (ended := _ended(st, m)) is not None:
+        ended_days, ended_how = ended
+        earlier = st.meds_past.get(m.concept, ended_days)
+        st.meds_past[m.concept] = None if earlier is None else min(ended_days, earlier)
+        st.map(
+            pointer, m, "historical", f"stopped about {_ago(ended_days)} before the ALP", ended_how
+        )
+        return
+    if assertion == "present":
+        st.meds.add(m.concept)
+        st.map(pointer, m, assertion, "taken now", via)
+    elif assertion == "absent":
+        st.meds_absent.add(m.concept)
+        st.map(pointer, m, assertion, "not taken", via)
+    elif assertion == "historical":
+        days, how = _days_since_stopped(st, m, record)
+        prev = st.meds_past.get(m.concept, days)
+        st.meds_past[m.concept] = None if days is None or prev is None else min(days, prev)
+        when = (
+            f"stopped about {_ago(days)} before the ALP"
+            if days is not None
+            else "stopped; when is not known"
+        )
+        st.map(pointer, m, assertion, when, "; ".join(x for x in (via, how) if x))
+    else:
+        st.map(pointer, m, assertion, f"not used ({_why(assertion)})", via)
+
+
+def _days_since_stopped(
+    st: _State, m: Mention, record: MedicationRecord | None
+) -> tuple[float | None, str]:
+    ref = st.index.date
+    if record is not None:
+        if record.days_since_stopped is not None:
+            return record.days_since_stopped, ""
+        if record.end is not None:
+            return (
+                (float((ref - record.end).days), f"stopped {record.end}")
+                if ref
+                else (None, f"stopped {record.end}; the ALP has no date")
+            )
+    for t in m.times:
+        if t.duration_days is not None and t.days_ago is None and t.date is None:
+            continue
+        days = t.days_before(ref)
+        if days is not None:
+            return max(days, 0.0), f"time read from {t.text!r}" + (
+                " (approximate)" if t.approximate else ""
+            )
+        if t.date is not None:
+            return None, f"{t.text!r} needs the ALP's date to count the days"
+    return None, ""
+
+
+def _ago(days: float) -> str:
+    if days < 60:
+        return f"{days:.0f} days"
+    if days < 730:
+        return f"{days / 30.44:.0f} months"
+    return f"{days / 365.25:.1f} years"
+
+
+def _why(assertion: Assertion) -> str:
+    return {
+        "family": "in a relative, not the patient",
+        "hypothetical": "hypothetical or planned, not a fact",
+        "uncertain": "uncertain",
+        "historical": "in the past",
+        "absent": "negated",
+        "present": "",
+    }[assertion]
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def _finding_entry(st: _State, pointer: str, finding: str | FindingRecord) -> None:
+    record = finding if isinstance(finding, FindingRecord) else None
+    text = finding.text if isinstance(finding, FindingRecord) else finding
+    reading = read_text(text, st.kb, kinds={"FINDING", "RELATIVE"})
+    if not reading.mentions:
+        st.not_understood.append(
+            NotUnderstood(
+                pointer=pointer,
+                value=text,
+                reason="not a finding lowalp knows; not used",
+                suggestions=_suggest(st.kb, text),
+            )
+        )
+        return
+    for m in reading.mentions:
+        assertion = record.assertion if record is not None and record.assertion else m.assertion
+        _apply_finding(st, pointer, m, assertion)
+
+
+def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -> None:
+    f = st.kb.findings.get(m.concept)
+    assert isinstance(f, ClinicalFinding)
+    family_kind = bool(f.relatives)
+    if m.kind == "RELATIVE":
+        if assertion == "family":
+            st.present.add(f.id)
+            st.map(pointer, m, assertion, "present (in a relative)")
+        else:
+            st.map(
+                pointer, m, assertion, "not used (names the condition, not a relative's history)"
+            )
+        return
+    if assertion == "absent":
+        st.absent.add(f.id)
+        st.map(pointer, m, assertion, "absent")
+    elif assertion == "present" or (assertion == "family" and family_kind):
+        st.present.add(f.id)
+        st.map(pointer, m, assertion, "present")
+    elif assertion == "historical":
+        if f.timing == "current":
+            st.map(pointer, m, assertion, "not used (in the past; it counts only while it lasts)")
+        else:
+            st.present.add(f.id)
+            st.map(pointer, m, assertion, "present (in the past)")
+    else:
+        st.map(pointer, m, assertion, f"not used ({_why(assertion)})")
+
+
+def _suggest(kb: Knowledge, text: str) -> tuple[str, ...]:
+    from rapidfuzz import fuzz, process
+
+    phrases = [e.phrase for e in _lexicon(kb).entries if e.kind == "FINDING"]
+    hits = process.extract(text.lower(), phrases, scorer=fuzz.WRatio, limit=3, score_cutoff=75)
+    return tuple(dict.fromkeys(str(h[0]) for h in hits))
+
+
+def _lexicon(kb: Knowledge):  # type: ignore[no-untyped-def]
+    from lowalp.text.lexicon import build_lexicon
+
+    return build_lexicon(kb)
+
+
+# ----------------------------------------------------------------------------- events
+
+
+def _event_entry(st: _State, pointer: str, raw: EventRecord | str) -> None:
+    ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
+    if ev.event in st.kb.events:
+        days = days_before(ev, st.index)
+        if days is None:
+            st.warnings.append(f"{pointer}: no days_before, day or date; its timing is unknown.")
+        st.events.append(EventOccurrence(ev.event, days, pointer, ev.event))
+        st.mappings.append(
+            TextMapping(
+                pointer=pointer,
+                text=ev.event,
+                concept=ev.event,
+                label=st.kb.events[ev.event].label,
+                kind="event",
+                assertion="present",
+                used_as="happened"
+                + (
+                    f", {days:g} days before the ALP" if days is not None else ", when is not known"
+                ),
+            )
+        )
+        return
+    reading = read_text(ev.event, st.kb, kinds={"EVENT"})
+    if not reading.mentions:
+        from difflib import get_close_matches
+
+        st.not_understood.append(
+            NotUnderstood(
+                pointer=f"{pointer}.event" if isinstance(raw, EventRecord) else pointer,
+                value=ev.event,
+                reason="not an event lowalp knows; not used",
+                suggestions=tuple(get_close_matches(ev.event, list(st.kb.events), n=3)),
+            )
+        )
+        return
+    given = days_before(ev, st.index)
+    for m in reading.mentions:
+        _apply_event(st, pointer, m, m.assertion, given)
+
+
+def _apply_event(
+    st: _State, pointer: str, m: Mention, assertion: Assertion, given: float | None
+) -> None:
+    if assertion not in ("present", "historical"):
+        st.map(pointer, m, assertion, f"not used ({_why(assertion)})")
+        return
+    days, how = given, ""
+    if days is None:
+        for t in m.times:
+            d = t.days_before(st.index.date)
+            if d is not None:
+                days, how = max(d, 0.0), f"time read from {t.text!r}"
+                break
+    if days is None:
+        st.warnings.append(
+            f"{pointer}: '{m.text}' has no time lowalp could read; its timing is unknown."
+        )
+    st.events.append(EventOccurrence(m.concept, days, pointer, m.text))
+    used = "happened" + (
+        f", {days:g} days before the ALP" if days is not None else ", when is not known"
+    )
+    st.map(pointer, m, assertion, used, how)
+
+
+# ----------------------------------------------------------------------------- notes
+
+
+def _notes(st: _State, notes: str) -> None:
+    reading = read_text(notes, st.kb)
+    pointer = "context.notes"
+    for m in reading.mentions:
+        if m.kind == "MEDICATION":
+            _apply_medication(st, pointer, m, m.assertion, None)
+        elif m.kind == "EVENT":
+            _apply_event(st, pointer, m, m.assertion, None)
+        else:
+            _apply_finding(st, pointer, m, m.assertion)
+    for sentence in reading.unread:
+        st.not_understood.append(
+            NotUnderstood(
+                pointer=pointer,
+                value=sentence,
+                reason="no finding, medicine or event lowalp knows in this sentence; not used",
+            )
+        )
 
 
 def days_before(ev: EventRecord, index: LabResult) -> float | None:
@@ -148,3 +500,6 @@ def days_before(ev: EventRecord, index: LabResult) -> float | None:
     if ev.day is not None and index.day is not None:
         return float(index.day - ev.day)
     return None
+
+
+_ = dt  # dates arrive through the model

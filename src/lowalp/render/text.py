@@ -139,6 +139,14 @@ def _clinician(a: Assessment, st: _Style) -> str:
         out.append(st.bold("Not known (unknown is not normal)"))
         out += _wrap(", ".join(a.unknown_findings), "  ")
         out.append("")
+    if a.mappings:
+        out.append(st.bold("How the words given were read"))
+        for mp in a.mappings:
+            line = f"'{mp.text}' → {mp.label}: {mp.assertion} — {mp.used_as}"
+            if mp.detail:
+                line += f" ({mp.detail})"
+            out += _wrap(line, "    ", "  - ")
+        out.append("")
     if a.not_understood:
         out.append(st.warn("Not understood — left out of the reasoning"))
         for n in a.not_understood:

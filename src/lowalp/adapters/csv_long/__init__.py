@@ -2,7 +2,10 @@
 
 A "long" (tidy) table has one laboratory result a row, keyed by ``patient_id``; patient
 columns (``sex``, ``birth_date`` or ``age``) repeat on every row, and rows with a
-``medication``, ``finding`` or ``event`` text instead of a result add to the patient's context.
+``medication``, ``finding``, ``event`` or ``notes`` text instead of a result add to the
+patient's context. A result keeps the lab's ``flag``, ``text`` and ``note``; a medication row
+with ``medication_*`` columns is a medicine record, a finding row with ``finding_assertion`` (or
+a date) a finding record.
 The columns are described in ``docs/input-formats.md``; names are matched case-insensitively,
 and ``ReadOptions.columns`` renames them (our name -> the file's name).
 
@@ -11,16 +14,17 @@ module; the delimiter (``,`` ``;`` tab or ``|``) is detected from the header lin
 comma (``4,1``) is accepted only in semicolon files, the convention of spreadsheet exports in
 locales that write decimal commas. Parquet files are read with pyarrow in record batches.
 
-Both read the file once, keep a compact packed record per result (about 60 bytes) grouped by
+Both read the file once, keep a compact packed record per result (about 70 bytes) grouped by
 patient, and build the :class:`~lowalp.model.Case` objects one at a time while ``cases`` is
 iterated, in the order patients first appear. Every data row is used or listed in ``rejected``
 with ``row N (column c)``: N counts data rows from 1 (the header and blank lines are not rows).
 
 The package: ``columns`` (our column names and the header matched to them), ``values`` (a
 cell read as a number, qualifier or date), ``codes`` (a row's code resolved to an analyte),
-``records`` (the packed result and the cases built from them), ``rows`` (one read's table:
-rows checked and patients accumulated), ``csv_reader`` and ``parquet_reader`` (the two
-adapters) and ``writer`` (cases written back as a long CSV).
+``context`` (a row's medicine and finding records), ``records`` (the packed result and the
+cases built from them), ``rows`` (one read's table: rows checked and patients accumulated),
+``csv_reader`` and ``parquet_reader`` (the two adapters) and ``writer`` (cases written back as
+a long CSV).
 """
 
 from __future__ import annotations

@@ -27,14 +27,39 @@ COLUMNS: tuple[str, ...] = (
     "ref_low",
     "ref_high",
     "qualifier",
+    "flag",
+    "text",
+    "note",
     "specimen",
     "medication",
+    "medication_status",
+    "medication_start",
+    "medication_end",
+    "medication_days_since_stopped",
+    "medication_duration_days",
     "finding",
+    "finding_assertion",
     "event",
+    "notes",
 )
 """Our column names, in the order the writer uses."""
 
-ALIASES = {"age_years": "age"}
+ALIASES = {
+    "age_years": "age",
+    "abnormal_flag": "flag",
+    "abnormal_flags": "flag",
+    "result_flag": "flag",
+    "interpretation": "flag",
+    "result_text": "text",
+    "value_text": "text",
+    "comment": "note",
+    "comments": "note",
+    "result_comment": "note",
+    "lab_comment": "note",
+    "med_status": "medication_status",
+    "assertion": "finding_assertion",
+    "clinical_notes": "notes",
+}
 """Other header names accepted for one of ours."""
 
 REQUIRED = ("patient_id", "value", "unit")

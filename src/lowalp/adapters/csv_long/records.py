@@ -1,4 +1,4 @@
-"""The packed record of one result (about 60 bytes), the patient the records are grouped
+"""The packed record of one result (about 70 bytes), the patient the records are grouped
 under, and the cases built from them one at a time, duplicated results rejected then.
 """
 
@@ -11,11 +11,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lowalp.adapters.csv_long.values import QUALIFIERS
-from lowalp.model import Case, Context, EventRecord, LabResult, Patient, Sex
+from lowalp.model import (
+    Case,
+    Context,
+    EventRecord,
+    FindingRecord,
+    LabResult,
+    MedicationRecord,
+    Patient,
+    Sex,
+)
 
 # one result: row, analyte, loinc, value, ref_low, ref_high, time kind, time, qualifier,
-# unit, specimen (strings are indexes into an interned table; NaN is "not given")
-_PACK = struct.Struct("<IIIdddBdBII")
+# unit, specimen, flag, text, note (strings are indexes into an interned table, 0 the empty
+# string; NaN is "not given")
+_PACK = struct.Struct("<IIIdddBdBIIIII")
 _NO_TIME, _DATE, _DAY = 0, 1, 2
 _NAN = float("nan")
 
@@ -30,9 +40,10 @@ class _Patient:
     age: float | None = None
     ages_differ: bool = False
     labs: bytearray = field(default_factory=bytearray)
-    medications: list[str] | None = None
-    findings: list[str] | None = None
-    events: list[EventRecord] | None = None
+    medications: list[str | MedicationRecord] | None = None
+    findings: list[str | FindingRecord] | None = None
+    events: list[EventRecord | str] | None = None
+    notes: list[str] | None = None
 
 
 def _cases(
@@ -46,7 +57,22 @@ def _cases(
     for p in patients:
         labs: list[LabResult] = []
         seen: dict[tuple[int, int, float, int], tuple[int, float, int, int]] = {}
-        for row, a, lo, val, rlo, rhi, kind, when, q, unit, spec in _PACK.iter_unpack(p.labs):
+        for (
+            row,
+            a,
+            lo,
+            val,
+            rlo,
+            rhi,
+            kind,
+            when,
+            q,
+            unit,
+            spec,
+            flag,
+            text,
+            note,
+        ) in _PACK.iter_unpack(p.labs):
             if kind != _NO_TIME:
                 key = (a, kind, when, spec)
                 first = seen.get(key)
@@ -77,6 +103,9 @@ def _cases(
                     date=dt.date.fromordinal(int(when)) if kind == _DATE else None,
                     day=when if kind == _DAY else None,
                     specimen=strings[spec] or None,
+                    flag=strings[flag] or None,
+                    text=strings[text] or None,
+                    note=strings[note] or None,
                 )
             )
         yield Case(
@@ -87,6 +116,7 @@ def _cases(
                 medications=None if p.medications is None else tuple(p.medications),
                 findings=None if p.findings is None else tuple(p.findings),
                 events=None if p.events is None else tuple(p.events),
+                notes="\n\n".join(p.notes) if p.notes else None,
             ),
         )
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
 from lowalp.adapters.csv_long.codes import resolve_code
 from lowalp.adapters.csv_long.columns import COLUMNS
+from lowalp.adapters.csv_long.context import finding_entry, medication_entry
 from lowalp.adapters.csv_long.records import _DATE, _DAY, _NAN, _NO_TIME, _PACK, _cases, _Patient
 from lowalp.adapters.csv_long.values import (
     _NONE_WORDS,
@@ -22,8 +24,11 @@ from lowalp.adapters.csv_long.values import (
     parse_number,
     parse_value,
 )
+from lowalp.adapters.flags import flag_qualifier
 from lowalp.knowledge import Knowledge
-from lowalp.model import Case, EventRecord, Qualifier
+from lowalp.model import Case, EventRecord, MedicationRecord, Qualifier
+
+T = TypeVar("T")
 
 
 class _Table:
@@ -117,10 +122,20 @@ class _Table:
             ref_low,
             ref_high,
             qual_text,
+            flag,
+            text,
+            note,
             specimen,
             med,
+            med_status,
+            med_start,
+            med_end,
+            med_stopped,
+            med_duration,
             finding,
+            finding_assertion,
             event,
+            notes,
         ) = [cells[j].strip() for j in self.order]
         if not pid:
             raise RowError("patient_id", "no patient id")
@@ -145,12 +160,45 @@ class _Table:
                 specimen,
                 when_kind,
                 when,
+                (flag, text, note),
             )
-        elif value_text or qual_text:
-            col = "value" if value_text else "qualifier"
-            raise RowError(col, "a result but no analyte, loinc or code in the row")
+        else:
+            for col, cell in (
+                ("value", value_text),
+                ("qualifier", qual_text),
+                ("text", text),
+                ("flag", flag),
+                ("note", note),
+            ):
+                if cell:
+                    raise RowError(col, "a result but no analyte, loinc or code in the row", cell)
+        medication: str | MedicationRecord | None = None
+        if med:
+            medication = medication_entry(
+                med,
+                med_status,
+                med_start,
+                med_end,
+                med_stopped,
+                med_duration,
+                date=self._date,
+                decimal_comma=self.decimal_comma,
+            )
+        else:
+            _none_without(
+                "a medicine's status or dates but no medication in the row",
+                ("medication_status", med_status),
+                ("medication_start", med_start),
+                ("medication_end", med_end),
+                ("medication_days_since_stopped", med_stopped),
+                ("medication_duration_days", med_duration),
+            )
+        if finding_assertion and not finding:
+            raise RowError("finding_assertion", "an assertion but no finding in the row")
 
-        if lab is None and not (med or finding or event or sex_text or birth_text or age_text):
+        if lab is None and not (
+            med or finding or event or notes or sex_text or birth_text or age_text
+        ):
             raise RowError(None, "nothing in the row besides the patient id")
         # a row with only sex, birth date or age is used: it tells about the patient
         demographics = (pid, sex_text, birth_text, age_text)
@@ -163,15 +211,19 @@ class _Table:
             p.labs += lab
             if when_kind == _NO_TIME:
                 self.untimed += 1
-        if med:
-            p.medications = _add_text(p.medications, med)
+        if medication is not None:
+            p.medications = _add(p.medications, med, medication)
         if finding:
-            p.findings = _add_text(p.findings, finding)
+            p.findings = _add(p.findings, finding, finding_entry(finding, finding_assertion, date))
         if event:
             if event.lower() in _NONE_WORDS:
                 p.events = p.events or []
             else:
-                p.events = [*(p.events or []), EventRecord(event=event, date=date, day=day)]
+                timed = date is not None or day is not None
+                entry = EventRecord(event=event, date=date, day=day) if timed else event
+                p.events = [*(p.events or []), entry]
+        if notes:
+            p.notes = [*(p.notes or []), notes]
 
     def _patient(self, n: int, demographics: tuple[str, str, str, str]) -> _Patient:
         """The row's patient, checking and recording sex, birth date and age."""
@@ -219,8 +271,9 @@ class _Table:
         specimen: str,
         when_kind: int,
         when: float,
+        said: tuple[str, str, str] = ("", "", ""),
     ) -> bytes:
-        """One result packed, or :class:`RowError`."""
+        """One result packed, or :class:`RowError`. ``said`` is the row's flag, text and note."""
         key = codes
         resolved = self.codes.get(key)
         if resolved is None:
@@ -231,12 +284,33 @@ class _Table:
             raise resolved
         analyte_i, loinc_i, default_unit = resolved
         dc = self.decimal_comma
+        flag, text, note = said
         value: float | None = None
         qualifier: Qualifier | None = None
         if value_text:
-            value, qualifier = parse_value(value_text, decimal_comma=dc)
+            try:
+                value, qualifier = parse_value(value_text, decimal_comma=dc)
+            except RowError:
+                if flag_qualifier(flag) is None:
+                    raise
+                # words the value column cannot hold as a number: the flag gives the qualifier
+                qualifier, text = flag_qualifier(flag), text or value_text
             if value is not None and value < 0:
                 raise RowError("value", "a result cannot be negative", value_text)
+        elif text and not qual_text:
+            try:
+                value, qualifier = parse_value(text, decimal_comma=dc)
+            except RowError:
+                qualifier = flag_qualifier(flag)
+                if qualifier is None:
+                    raise RowError(
+                        "text",
+                        "a result given only as text that is not a number or a qualifier, "
+                        "and no flag that gives one",
+                        text,
+                    ) from None
+            if value is not None and value < 0:
+                raise RowError("text", "a result cannot be negative", text)
         if qual_text:
             q = qual_text.lower()
             if q not in _QUAL_INDEX:
@@ -247,6 +321,8 @@ class _Table:
                 )
             if qualifier is None:
                 qualifier = QUALIFIERS[_QUAL_INDEX[q]]
+        if value is None and qualifier is None:
+            qualifier = flag_qualifier(flag)
         if value is None and qualifier is None:
             raise RowError("value", "no value and no qualifier")
         if value is None and qualifier in ("<", ">"):
@@ -267,6 +343,9 @@ class _Table:
             _QUAL_INDEX[qualifier] if qualifier else 0,
             self.intern(unit) if unit else default_unit,
             self.intern(specimen),
+            self.intern(flag),
+            self.intern(text),
+            self.intern(note),
         )
 
     def _date(self, text: str, column: str) -> dt.date:
@@ -321,11 +400,18 @@ class _Table:
         )
 
 
-def _add_text(items: list[str] | None, text: str) -> list[str]:
+def _add(items: list[T] | None, text: str, entry: T) -> list[T]:
+    """``entry`` added to a context list; the text ``none`` makes the list given but empty."""
     items = items if items is not None else []
     if text.lower() not in _NONE_WORDS:
-        items.append(text)
+        items.append(entry)
     return items
+
+
+def _none_without(reason: str, *cells: tuple[str, str]) -> None:
+    for column, cell in cells:
+        if cell:
+            raise RowError(column, reason, cell)
 
 
 def _shorten(cells: Sequence[str]) -> str:

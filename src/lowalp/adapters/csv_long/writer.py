@@ -10,16 +10,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from lowalp.adapters.csv_long.columns import COLUMNS
-from lowalp.model import Case, EventRecord, text_of
+from lowalp.model import Case
 
 
 def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
     """Cases as long-table rows (our column names), the inverse of reading.
 
-    Events given as ``days_before`` are written at the day (or date) that many days before the
-    index ALP (the newest one); in a case whose ALPs have neither, they are written untimed.
-    ``context.setting`` and ``diagnosis`` are not carried. An empty medication, finding or
-    event list is written as a row with the text ``none``.
+    A result's flag, text and note go in their columns; a medicine record's status and dates in
+    the ``medication_*`` columns, a finding record's assertion in ``finding_assertion`` and its
+    date in ``date``; the notes in one row's ``notes``. Events given as ``days_before`` are
+    written at the day (or date) that many days before the index ALP (the newest one); in a case
+    whose ALPs have neither, they are written untimed. ``context.setting`` and ``diagnosis`` are
+    not carried. An empty medication, finding or event list is written as a row with the text
+    ``none``.
     """
     for k, case in enumerate(cases, start=1):
         pid = case.id or f"case-{k}"
@@ -37,7 +40,7 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
                 value, qualifier = f"{lab.qualifier}{value}", ""
             yield {
                 **base,
-                "date": lab.date.isoformat() if lab.date else "",
+                "date": _iso(lab.date),
                 "day": _num(lab.day),
                 "analyte": lab.analyte or "",
                 "loinc": lab.loinc or "",
@@ -46,17 +49,43 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
                 "ref_low": _num(lab.ref_low),
                 "ref_high": _num(lab.ref_high),
                 "qualifier": qualifier,
+                "flag": lab.flag or "",
+                "text": lab.text or "",
+                "note": lab.note or "",
                 "specimen": lab.specimen or "",
             }
         ctx = case.context
-        for col, items in (("medication", ctx.medications), ("finding", ctx.findings)):
-            if items is not None:
-                for item in items or ("none",):
-                    yield {**base, col: text_of(item)}
+        if ctx.medications is not None:
+            for med in ctx.medications or ("none",):
+                if isinstance(med, str):
+                    yield {**base, "medication": med}
+                else:
+                    yield {
+                        **base,
+                        "medication": med.name,
+                        "medication_status": med.status or "",
+                        "medication_start": _iso(med.start),
+                        "medication_end": _iso(med.end),
+                        "medication_days_since_stopped": _num(med.days_since_stopped),
+                        "medication_duration_days": _num(med.duration_days),
+                    }
+        if ctx.findings is not None:
+            for finding in ctx.findings or ("none",):
+                if isinstance(finding, str):
+                    yield {**base, "finding": finding}
+                else:
+                    yield {
+                        **base,
+                        "finding": finding.text,
+                        "finding_assertion": finding.assertion or "",
+                        "date": _iso(finding.date),
+                    }
         if ctx.events is not None:
             index_day, index_date = _index_time(case)
-            for raw in ctx.events or (EventRecord(event="none"),):
-                ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
+            for ev in ctx.events or ("none",):
+                if isinstance(ev, str):
+                    yield {**base, "event": ev}
+                    continue
                 row = {**base, "event": ev.event}
                 if ev.date is not None:
                     row["date"] = ev.date.isoformat()
@@ -67,6 +96,8 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
                 elif ev.days_before is not None and index_date is not None:
                     row["date"] = (index_date - dt.timedelta(days=ev.days_before)).isoformat()
                 yield row
+        if ctx.notes:
+            yield {**base, "notes": ctx.notes}
 
 
 def write_csv(cases: Iterable[Case], path: Path, *, delimiter: str = ",") -> int:
@@ -79,6 +110,10 @@ def write_csv(cases: Iterable[Case], path: Path, *, delimiter: str = ",") -> int
             writer.writerow(row)
             n += 1
     return n
+
+
+def _iso(d: dt.date | None) -> str:
+    return d.isoformat() if d else ""
 
 
 def _num(v: float | None) -> str:

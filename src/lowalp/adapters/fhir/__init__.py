@@ -14,13 +14,17 @@ brackets). Each module below says the details of its part.
   the ``fhir.resources.R4B`` models (R4 JSON reads with R4B for every element used here; the
   top-level ``fhir.resources`` classes are R5), then our own checks.
 - **Resources**: ``Observation`` (:mod:`~lowalp.adapters.fhir.observations`: status, LOINC or
-  local code, value, unit, qualifiers), its date (:mod:`~lowalp.adapters.fhir.dates`: the
-  calendar date written in it, in its own offset; partial dates; times without a zone) and its
-  ``referenceRange`` (:mod:`~lowalp.adapters.fhir.ranges`: chosen by ``appliesTo`` and
-  ``age``); ``Patient`` (:mod:`~lowalp.adapters.fhir.patients`); ``MedicationStatement``,
-  ``MedicationRequest``, ``Medication``, ``Condition``, ``Procedure`` and "nil known" ``List``
-  (:mod:`~lowalp.adapters.fhir.context`). Every other resource type is rejected with
-  "resource type not used".
+  local code, value, unit, qualifiers, the text, flag and note of the result), its date
+  (:mod:`~lowalp.adapters.fhir.dates`: the calendar date written in it, in its own offset;
+  partial dates; times without a zone) and its ``referenceRange``
+  (:mod:`~lowalp.adapters.fhir.ranges`: chosen by ``appliesTo`` and ``age``); ``Patient``
+  (:mod:`~lowalp.adapters.fhir.patients`); ``MedicationStatement``, ``MedicationRequest`` and
+  ``Medication`` (:mod:`~lowalp.adapters.fhir.medications`: medicine records with status and
+  dates); ``Condition`` and ``FamilyMemberHistory`` (:mod:`~lowalp.adapters.fhir.conditions`:
+  findings with their assertion); ``Procedure`` and "nil known" ``List``
+  (:mod:`~lowalp.adapters.fhir.context`); plain-text ``DocumentReference`` and ``Composition``
+  sections (:mod:`~lowalp.adapters.fhir.documents`: clinical notes). Every other resource type
+  is rejected with "resource type not used".
 - **Grouping** (:mod:`~lowalp.adapters.fhir.reader`, :mod:`~lowalp.adapters.fhir.cases`):
   observations, and the other resources, are grouped by ``subject`` (``Patient/123``, an
   absolute URL ending so, or a ``urn:uuid:`` that a Patient entry's ``fullUrl`` carries): one
@@ -34,23 +38,24 @@ one) that fails R4B validation (:mod:`~lowalp.adapters.fhir.version`).
 
 Modules: ``files`` (the adapter, file layouts, streaming, manifest), ``reader`` (dispatch per
 resource, Bundles, counting), ``validation``, ``version``, ``observations``, ``dates``,
-``ranges``, ``patients``, ``context``, ``cases`` (records -> cases), ``concepts`` (coding
-systems, CodeableConcept text), ``pointers``, ``warning_groups``.
+``ranges``, ``patients``, ``medications``, ``conditions``, ``context``, ``documents``,
+``cases`` (records -> cases), ``concepts`` (coding systems, CodeableConcept text),
+``pointers``, ``warning_groups``.
 """
 
 from __future__ import annotations
 
 from lowalp.adapters.fhir.cases import CaseIterable
 from lowalp.adapters.fhir.concepts import LOINC, SNOMED, UCUM, V3_INTERPRETATION
-from lowalp.adapters.fhir.context import (
+from lowalp.adapters.fhir.conditions import (
     ACTIVE_CONDITION,
-    LIST_KINDS,
-    PROCEDURE_EVENTS,
-    USED_MEDICATION_STATUS,
-    USED_PROCEDURE_STATUS,
+    PAST_CONDITION,
+    VERIFICATION_ASSERTION,
 )
+from lowalp.adapters.fhir.context import LIST_KINDS, PROCEDURE_EVENTS, USED_PROCEDURE_STATUS
 from lowalp.adapters.fhir.dates import parse_date as _parse_date
 from lowalp.adapters.fhir.files import ADAPTER, FhirAdapter
+from lowalp.adapters.fhir.medications import MEDICATION_STATUS
 from lowalp.adapters.fhir.observations import (
     COMPARATOR,
     INTERPRETATION,
@@ -80,18 +85,20 @@ __all__ = [
     "INTERPRETATION",
     "LIST_KINDS",
     "LOINC",
+    "MEDICATION_STATUS",
     "OLD_ELEMENTS",
     "OLD_TYPES",
     "OLD_VERSION",
+    "PAST_CONDITION",
     "PROCEDURE_EVENTS",
     "SEX_BY_SNOMED",
     "SNOMED",
     "SNOMED_QUALIFIER",
     "UCUM",
-    "USED_MEDICATION_STATUS",
     "USED_OBSERVATION_STATUS",
     "USED_PROCEDURE_STATUS",
     "V3_INTERPRETATION",
+    "VERIFICATION_ASSERTION",
     "WORD_QUALIFIER",
     "CaseIterable",
     "FhirAdapter",

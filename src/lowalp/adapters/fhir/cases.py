@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lowalp.adapters.fhir.patients import PatientData
 from lowalp.adapters.fhir.ranges import choose_range
-from lowalp.model import Case, Context, LabResult, Patient
+from lowalp.model import Case, Context, LabResult, MedicationRecord, Patient
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -27,7 +27,7 @@ def finish(reader: Reader) -> None:
             extra = reader.patients.pop(alias)
             target = reader.patients[key]
             target.labs.extend(extra.labs)
-            for kind in ("medications", "findings", "events"):
+            for kind in ("medications", "findings", "events", "notes"):
                 more = getattr(extra, kind)
                 if more is not None:
                     setattr(target, kind, [*(getattr(target, kind) or []), *more])
@@ -61,12 +61,22 @@ def build_case(p: PatientData, medication_names: dict[str, str]) -> Case:
                 ref_high=high,
                 date=o.date,
                 specimen=o.specimen,
+                text=o.text,
+                flag=o.flag,
+                note=o.note,
             )
         )
     meds = None
     if p.medications is not None:
         meds = tuple(
-            m if isinstance(m, str) else medication_names.get(m[1], m[1]) for m in p.medications
+            MedicationRecord(
+                name=medication_names.get(m.name, m.name) if m.ref else m.name,
+                status=m.status,
+                start=m.start,
+                end=m.end,
+                duration_days=m.duration_days,
+            )
+            for m in p.medications
         )
     return Case(
         id=p.ident,
@@ -76,6 +86,7 @@ def build_case(p: PatientData, medication_names: dict[str, str]) -> Case:
             medications=meds,
             findings=None if p.findings is None else tuple(p.findings),
             events=None if p.events is None else tuple(p.events),
+            notes="\n\n".join(p.notes) if p.notes else None,
         ),
     )
 

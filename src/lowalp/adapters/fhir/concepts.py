@@ -8,6 +8,8 @@ LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+ORIGINAL_TEXT = "http://hl7.org/fhir/StructureDefinition/originalText"
+"""The core extension holding an element's text as the source wrote it."""
 
 
 def codes(concept: Any) -> set[str]:

@@ -1,14 +1,8 @@
-"""The clinical context of a case: medicines, conditions, procedures and "none known" lists.
+"""Events and "none known" lists: ``Procedure`` and ``List``.
 
-- ``MedicationStatement`` (status ``active`` or ``completed``: taken now or recently) and
-  ``MedicationRequest`` (status ``active`` or ``completed``); every other status is rejected
-  with the reason. They give ``context.medications`` as free text:
-  ``medicationCodeableConcept.text``, else its first coding's ``display``, else a referenced
-  or contained ``Medication``'s code. ``Medication`` resources are used as the lookup for
-  those references (resolved when the case is built, so their order does not matter).
-- ``Condition`` -> ``context.findings`` free text (``code.text`` or display). Used when
-  ``clinicalStatus`` is active / recurrence / relapse (or absent); ``verificationStatus``
-  ``refuted`` is read as an absent finding ("no …"), ``entered-in-error`` is rejected.
+Medicines are read in :mod:`~lowalp.adapters.fhir.medications`, conditions and family history
+in :mod:`~lowalp.adapters.fhir.conditions`, notes in :mod:`~lowalp.adapters.fhir.documents`.
+
 - ``Procedure`` (status ``completed`` or ``in-progress``) -> ``context.events`` with its date
   (``performedDateTime`` / ``performedPeriod.start``). SNOMED CT codes known for sure:
   232717009 coronary artery bypass grafting -> cardiac_surgery, 63697000 cardiopulmonary bypass
@@ -32,9 +26,7 @@ from lowalp.model import EventRecord
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
 
-USED_MEDICATION_STATUS = ("active", "completed")
 USED_PROCEDURE_STATUS = ("completed", "in-progress")
-ACTIVE_CONDITION = ("active", "recurrence", "relapse")
 PROCEDURE_EVENTS: dict[str, str] = {
     "232717009": "cardiac_surgery",  # Coronary artery bypass grafting (procedure)
     "63697000": "cardiopulmonary_bypass",  # Cardiopulmonary bypass operation (procedure)
@@ -48,71 +40,6 @@ LIST_KINDS = {
     "problems": "findings",
     "47519-4": "events",
 }
-
-
-def read_medication(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:
-    text = concept_text(res.get("code") or {})
-    if text:
-        for key in (f"Medication/{res.get('id')}", full_url):
-            if key:
-                reader.medication_names[key] = text
-    reader.used()
-
-
-def read_medication_use(
-    reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None
-) -> None:
-    status = res.get("status")
-    if status not in USED_MEDICATION_STATUS:
-        reader.reject(
-            at(prefix, "status"),
-            f"status {status!r}: only active and completed medicines are used",
-            status,
-        )
-        return
-    text: str | tuple[str, str] | None = concept_text(res.get("medicationCodeableConcept") or {})
-    if not text:
-        ref = res.get("medicationReference") or {}
-        target = ref.get("reference") or ""
-        if target.startswith("#"):
-            contained: dict[str, Any] = next(
-                (c for c in res.get("contained") or [] if c.get("id") == target[1:]), {}
-            )
-            text = concept_text(contained.get("code") or {}) or ref.get("display")
-        elif target:
-            text = ("ref", target) if not ref.get("display") else ref["display"]
-        else:
-            text = ref.get("display")
-    if not text:
-        reader.reject(at(prefix, "medication[x]"), "medicine without a name or code text")
-        return
-    data = reader.patient((res.get("subject") or {}).get("reference"), prefix)
-    data.medications = [*(data.medications or []), text]
-    reader.used()
-
-
-def read_condition(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:
-    clinical = codes(res.get("clinicalStatus"))
-    verification = codes(res.get("verificationStatus"))
-    if "entered-in-error" in verification:
-        reader.reject(at(prefix, "verificationStatus"), "entered in error")
-        return
-    if clinical and not clinical & set(ACTIVE_CONDITION):
-        reader.reject(
-            at(prefix, "clinicalStatus"),
-            "condition not active (only active, recurrence and relapse are used)",
-            ", ".join(sorted(clinical)),
-        )
-        return
-    text = concept_text(res.get("code") or {})
-    if not text:
-        reader.reject(at(prefix, "code"), "condition without text or display")
-        return
-    if "refuted" in verification:
-        text = f"no {text}"
-    data = reader.patient((res.get("subject") or {}).get("reference"), prefix)
-    data.findings = [*(data.findings or []), text]
-    reader.used()
 
 
 def read_procedure(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:

@@ -7,12 +7,21 @@
   the core normaliser converts). A unit the knowledge does not accept for the analyte is
   rejected here, with the pointer to ``valueQuantity.unit`` and a "did you mean". Without a
   unit the code map's unit is used, or none when the analyte has a single unit.
-- ``comparator`` ``<``/``<=`` gives the censored qualifier ``<``, ``>``/``>=`` gives ``>``.
-- ``valueCodeableConcept``, ``valueString`` (``<5``, ``positive``, ``low`` …) or, without a
-  value, ``interpretation`` give a qualifier (v3-ObservationInterpretation ``L``/``LL`` low,
-  ``N`` normal, ``H``/``HH`` high, ``POS``/``NEG``, ``DET``/``ND``; SNOMED 10828004 positive /
-  260385009 negative). Other ``value[x]`` types are rejected, and so is a result with neither
-  a value nor an interpretation (``dataAbsentReason`` is shown as the reason).
+- ``comparator`` ``<``/``<=`` gives the censored qualifier ``<``, ``>``/``>=`` gives ``>``;
+  ``<=1`` and ``>=1`` are also kept as ``text`` (the qualifier alone loses the ``=``). The
+  value's ``originalText`` extension, when it carries one, is the ``text``.
+- ``valueString`` is kept as ``text`` as written; ``valueCodeableConcept`` gives ``text`` from
+  its ``text`` or first ``display``. Either gives a qualifier when it reads as one (``<5``,
+  ``positive``, ``low``; SNOMED 10828004 positive / 260385009 negative; a v3 interpretation
+  code).
+- ``interpretation`` is kept as ``flag``: the first coding's code (``L``, ``HH``, ``POS``,
+  ``A`` … as sent; the core maps it), else the concept's text. Where the value gives no
+  qualifier (no value, or a text that is not one), the flag gives it: v3-ObservationInterpretation
+  ``L``/``LL`` low, ``N`` normal, ``H``/``HH`` high, ``POS``/``NEG``, ``DET``/``ND``.
+- ``note[].text`` is kept as ``note`` (several joined by a blank line).
+- Other ``value[x]`` types are rejected, and so is a result whose value, text and flag give no
+  number and no qualifier: a text alone (``see comment``) is rejected with the text shown, a
+  result with nothing at all with its ``dataAbsentReason``.
 - The date is chosen as :mod:`lowalp.adapters.fhir.dates` says; ``referenceRange`` as
   :mod:`lowalp.adapters.fhir.ranges` says; ``specimen.reference`` is kept for the same-sample
   checks.
@@ -27,10 +36,17 @@ import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from lowalp.adapters.base import Rejected
-from lowalp.adapters.fhir.concepts import LOINC, SNOMED, V3_INTERPRETATION, concept_text
+from lowalp.adapters.fhir.concepts import (
+    LOINC,
+    ORIGINAL_TEXT,
+    SNOMED,
+    V3_INTERPRETATION,
+    concept_text,
+)
 from lowalp.adapters.fhir.dates import effective_date
 from lowalp.adapters.fhir.pointers import at
 from lowalp.adapters.fhir.ranges import Range, read_ranges
+from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.model import Qualifier
 from lowalp.units import clean_unit, suggest_unit, unit_can_be_assumed
 
@@ -38,17 +54,8 @@ if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
 
 USED_OBSERVATION_STATUS = ("final", "amended", "corrected")
-INTERPRETATION: dict[str, Qualifier] = {
-    "L": "low",
-    "LL": "low",
-    "N": "normal",
-    "H": "high",
-    "HH": "high",
-    "POS": "positive",
-    "NEG": "negative",
-    "DET": "positive",
-    "ND": "negative",
-}
+INTERPRETATION = FLAG_QUALIFIER
+"""v3-ObservationInterpretation code -> qualifier (the codes shared with HL7 v2 table 0078)."""
 SNOMED_QUALIFIER: dict[str, Qualifier] = {"10828004": "positive", "260385009": "negative"}
 WORD_QUALIFIER: dict[str, Qualifier] = {
     "low": "low",
@@ -75,6 +82,9 @@ class Obs(NamedTuple):
     ranges: tuple[Range, ...]
     date: dt.date | None
     specimen: str | None
+    text: str | None = None
+    flag: str | None = None
+    note: str | None = None
 
 
 def read_observation(
@@ -96,6 +106,8 @@ def read_observation(
     value: float | None = None
     unit: str | None = None
     qualifier: Qualifier | None = None
+    text: str | None = None
+    flag, flag_qualifier = interpretation_flag(res.get("interpretation") or [])
     q = res.get("valueQuantity")
     if q is not None:
         if q.get("value") is None:
@@ -105,18 +117,23 @@ def read_observation(
         comparator = q.get("comparator")
         if comparator:
             qualifier = COMPARATOR[comparator]
+        if comparator in ("<=", ">="):
+            text = f"{comparator}{value:g}"  # the qualifier alone would lose the '='
+        text = original_text(q) or text
         unit_or_reject = quantity_unit(reader, analyte, q, map_unit, prefix)
         if isinstance(unit_or_reject, Rejected):
             reader.reject(unit_or_reject.pointer, unit_or_reject.reason, unit_or_reject.value)
             return
         unit = unit_or_reject
     elif "valueCodeableConcept" in res:
-        qualifier = concept_qualifier(res["valueCodeableConcept"])
+        concept = res["valueCodeableConcept"]
+        text = concept_text(concept)
+        qualifier = concept_qualifier(concept) or flag_qualifier
         if qualifier is None:
             reader.reject(
                 at(prefix, "valueCodeableConcept"),
                 "coded value not understood (expected positive/negative/low/normal/high)",
-                concept_text(res["valueCodeableConcept"]),
+                text,
             )
             return
     elif "valueString" in res:
@@ -127,7 +144,7 @@ def read_observation(
             value = float(m.group(2))
             unit = m.group(3) or map_unit
         else:
-            qualifier = WORD_QUALIFIER.get(text.lower())
+            qualifier = WORD_QUALIFIER.get(text.lower()) or flag_qualifier
         if qualifier is None:
             reader.reject(
                 at(prefix, "valueString"),
@@ -142,10 +159,7 @@ def read_observation(
         )
         return
     else:
-        for concept in res.get("interpretation") or []:
-            qualifier = interpretation(concept)
-            if qualifier:
-                break
+        qualifier = flag_qualifier
         if qualifier is None:
             absent = concept_text(res.get("dataAbsentReason") or {})
             if absent:
@@ -153,14 +167,25 @@ def read_observation(
             else:
                 reader.reject(at(prefix, "value[x]"), "no value and no interpretation")
             return
-    when, note, where = effective_date(res, reader.date)
-    if note:
-        reader.warn.add(note, at(prefix, where))
+    when, date_note, where = effective_date(res, reader.date)
+    if date_note:
+        reader.warn.add(date_note, at(prefix, where))
     ranges = read_ranges(reader, res.get("referenceRange") or [], analyte, unit, prefix)
     specimen = (res.get("specimen") or {}).get("reference")
     subject = (res.get("subject") or {}).get("reference")
     reader.patient(subject, prefix).labs.append(
-        Obs(analyte, value, unit, qualifier, ranges, when, specimen)
+        Obs(
+            analyte,
+            value,
+            unit,
+            qualifier,
+            ranges,
+            when,
+            specimen,
+            text,
+            reader.intern(flag),
+            note_text(res.get("note")),
+        )
     )
     reader.used()
 
@@ -215,12 +240,36 @@ def quantity_unit(
     )
 
 
-def interpretation(concept: dict[str, Any]) -> Qualifier | None:
-    """The qualifier of an ``interpretation`` (any system, by v3 code)."""
-    for c in concept.get("coding") or []:
-        hit = INTERPRETATION.get(str(c.get("code")))
-        if hit:
-            return hit
+def interpretation_flag(concepts: list[Any]) -> tuple[str | None, Qualifier | None]:
+    """The lab's flag (the first coding's code, else the concept's text) and the qualifier
+    the first v3 interpretation code that has one gives (any system, by code)."""
+    flag: str | None = None
+    qualifier: Qualifier | None = None
+    for concept in concepts:
+        if not isinstance(concept, dict):
+            continue
+        for c in concept.get("coding") or []:
+            code = c.get("code")
+            if code and flag is None:
+                flag = str(code)
+            if qualifier is None:
+                qualifier = INTERPRETATION.get(str(code))
+        if flag is None:
+            flag = concept_text(concept)
+    return flag, qualifier
+
+
+def note_text(notes: Any) -> str | None:
+    """``note[].text`` (Annotation), several joined by a blank line."""
+    texts = [str(n["text"]).strip() for n in notes or [] if isinstance(n, dict) and n.get("text")]
+    return "\n\n".join(t for t in texts if t) or None
+
+
+def original_text(element: dict[str, Any]) -> str | None:
+    """The value of a core ``originalText`` extension on an element, if it has one."""
+    for ext in element.get("extension") or []:
+        if ext.get("url") == ORIGINAL_TEXT and ext.get("valueString"):
+            return str(ext["valueString"])
     return None
 
 

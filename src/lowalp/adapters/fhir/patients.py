@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lowalp.adapters.fhir.medications import MedicationUse
 from lowalp.adapters.fhir.observations import Obs
 from lowalp.adapters.fhir.pointers import at
-from lowalp.model import EventRecord, Sex
+from lowalp.model import EventRecord, FindingRecord, Sex
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -32,9 +33,10 @@ class PatientData:
     sex: Sex | None = None
     seen_resource: bool = False
     labs: list[Obs] = field(default_factory=list)
-    medications: list[str | tuple[str, str]] | None = None
-    findings: list[str] | None = None
+    medications: list[MedicationUse] | None = None
+    findings: list[str | FindingRecord] | None = None
     events: list[EventRecord] | None = None
+    notes: list[str] | None = None
 
 
 def read_patient(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:

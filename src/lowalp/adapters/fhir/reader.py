@@ -23,14 +23,11 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
-from lowalp.adapters.fhir.context import (
-    read_condition,
-    read_list,
-    read_medication,
-    read_medication_use,
-    read_procedure,
-)
+from lowalp.adapters.fhir.conditions import read_condition, read_family_history
+from lowalp.adapters.fhir.context import read_list, read_procedure
 from lowalp.adapters.fhir.dates import DateCache, fix_naive_times
+from lowalp.adapters.fhir.documents import read_composition, read_document_reference
+from lowalp.adapters.fhir.medications import read_medication, read_medication_use
 from lowalp.adapters.fhir.observations import read_observation
 from lowalp.adapters.fhir.patients import PATIENT_REF, PatientData, read_patient
 from lowalp.adapters.fhir.pointers import at, pointer
@@ -67,6 +64,7 @@ class Reader:
         self.date = DateCache()
         self.range_cache: dict[tuple[Range, ...], tuple[Range, ...]] = {}
         self.unit_cache: dict[str, str] = {}
+        self.strings: dict[str, str] = {}
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -77,6 +75,12 @@ class Reader:
 
     def used(self) -> None:
         self.result.stats.used += 1
+
+    def intern(self, text: str | None) -> str | None:
+        """One shared copy of a short string that recurs (flags): a bulk export repeats them."""
+        if text is None or len(self.strings) > 10_000:
+            return text
+        return self.strings.setdefault(text, text)
 
     def patient(self, ref: str | None, pointer: str) -> PatientData:
         """The record of the patient a ``subject.reference`` names (made on first sight)."""
@@ -188,6 +192,9 @@ class Reader:
         "MedicationStatement": read_medication_use,
         "MedicationRequest": read_medication_use,
         "Condition": read_condition,
+        "FamilyMemberHistory": read_family_history,
         "Procedure": read_procedure,
         "List": read_list,
+        "DocumentReference": read_document_reference,
+        "Composition": read_composition,
     }

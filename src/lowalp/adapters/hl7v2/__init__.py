@@ -9,10 +9,13 @@ What is read (HL7 v2.5.1 chapter 7, with the field mappings of the HL7 v2-to-FHI
   otherwise the local code (with its coding-system component) through ``options.code_map``;
   otherwise the record is rejected ("unknown code; add it to a --code-map file").
 - OBX-2/OBX-5 value: ``NM`` a number; ``SN`` ``<^5`` / ``>^100`` / ``^45`` (``<=`` and ``>=``
-  are read as ``<`` and ``>``: the model knows only censored values); SN ranges (``^60^-^80``)
-  and ratios are rejected; ``ST``/``TX`` only when the text is a plain number (``45``, ``<5``)
-  or a qualifier word (``Positive``, ``Negative``, ``Low`` …); other text ("Hemolyzed") is
-  rejected with the text shown. A decimal comma is ambiguous and rejected.
+  are read as ``<`` and ``>``, the text keeps ``<=5``); SN ranges (``^60^-^80``) and ratios are
+  rejected; ``ST``/``TX``/``FT`` (repetitions of TX and FT are lines; FT formatting such as
+  ``\\.br\\`` is a line break) and ``CE``/``CWE``/``CNE`` (the text component, else the
+  code) are kept as the result's ``text``, and read as a plain number (``45``, ``<5``) or a
+  qualifier word (``Positive``, ``Negative``, ``Within normal limits`` …) when they are one.
+  Other text ("Hemolyzed") takes its qualifier from the OBX-8 flags; with no flag that gives one
+  it is rejected with the text shown. A decimal comma is ambiguous and rejected.
 - OBX-6 units: the first component as printed (``U/L^^UCUM`` -> ``U/L``; the text component
   when the first is empty). Units are never converted or guessed here: the core normaliser
   does that through the knowledge's synonym table. A code-map entry's unit is used only when
@@ -20,9 +23,13 @@ What is read (HL7 v2.5.1 chapter 7, with the field mappings of the HL7 v2-to-FHI
 - OBX-7 reference range: parsed into ``ref_low``/``ref_high`` only in the unambiguous forms
   ``40-129``, ``40 - 129``, ``40-129 U/L`` (the unit equal to OBX-6), ``>40`` (low only),
   ``<5`` (high only); anything else is kept out and named in ``result.warnings``.
-- OBX-8 flags (table 0078, repeating): when OBX-5 is empty, ``L``/``LL`` -> qualifier
-  ``low``, ``H``/``HH`` -> ``high``, ``N`` -> ``normal``, ``POS``/``NEG``; with a numeric
-  value the value is kept and the flags are not needed.
+- OBX-8 flags (table 0078, repeating) are kept as the result's ``flag``, as sent: the first
+  repetition that says a direction (``L``, ``LL``, ``H``, ``HH``, ``N``, ``POS``, ``NEG``,
+  ``DET``, ``ND``: :mod:`lowalp.adapters.flags`), else the first (``A``); its first component
+  when it is a CWE (v2.7 and later). When OBX-5 gives no qualifier (empty, or text that is not
+  one), ``L``/``LL`` give ``low``, ``H``/``HH`` ``high``, ``N`` ``normal``, ``POS``/``DET``
+  positive, ``NEG``/``ND`` negative; with a numeric value the value is kept and the flag is
+  only carried.
 - OBX-11 status (table 0085, mapped per the IG ConceptMap ObservationResultStatus): ``F``,
   ``C`` (corrected) and ``A`` (amended) are used; ``P`` (preliminary), ``X`` (cancelled),
   ``D``/``W`` (entered in error), every other code and an empty OBX-11 are rejected with the
@@ -35,8 +42,11 @@ What is read (HL7 v2.5.1 chapter 7, with the field mappings of the HL7 v2-to-FHI
   local day). A time without a day (``202603``) or an impossible date rejects the record (the
   pointer names the field used: ``message 1, OBX[3], OBR[1]-7``); no time at all leaves the
   result undated (the normaliser then says so).
-- NTE (comments), Z-segments, PV1, ORC, SPM and every other segment are skipped: they are
-  structure, not records, and are not counted.
+- NTE (notes and comments, NTE-3 with its repetitions as lines) by what it follows: after an
+  OBX, the note of that result; after an OBR, a note on each result of that order (first, then
+  the result's own); after PID or PD1, the patient's notes (``context.notes``). An NTE
+  elsewhere, Z-segments, PV1, ORC, SPM and every other segment are skipped: they are structure,
+  not records, and are not counted.
 
 Records and counts. A *record* is one OBX segment: ``stats.read`` counts OBX segments and
 each is used (a lab of a case) or rejected (listed with a pointer such as
@@ -51,7 +61,7 @@ its message number and line, and a hint.
 
 Cases. One :class:`~lowalp.model.Case` per patient (PID-3) across all messages in the file,
 ``Case.id`` = the identifier. ORU carries results only: medications, events and findings do not
-travel, so ``context`` stays empty. Specimen ids are not read.
+travel, so ``context`` holds at most the patient's notes. Specimen ids are not read.
 
 Streaming. The file is read in binary chunks and split into segments (``\\r``, ``\\r\\n`` and
 ``\\n`` all end a segment; MLLP framing characters ``\\x0b``/``\\x1c`` are removed), messages are
@@ -81,7 +91,7 @@ fails on short segments, reads the delimiters each MSH declares, and is fast eno
 The package, in reading order: ``framing`` (segments and messages out of the bytes),
 ``encoding`` (the delimiters and field access), ``message`` (a message's structure checked),
 ``segments`` (PID and OBX read), ``fields`` (single fields: values, ranges, flags, status,
-dates), ``state`` (what one read keeps) and ``reader`` (:func:`read` and ``ADAPTER``).
+dates, comments), ``state`` (what one read keeps) and ``reader`` (:func:`read` and ``ADAPTER``).
 """
 
 from __future__ import annotations

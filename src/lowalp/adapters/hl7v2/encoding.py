@@ -5,7 +5,19 @@ segment.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
+
+_SEQUENCES = r"[FSTRE]|\.br|\.sp\d*|\.[a-z]{2}[+-]?\d*|H|N"
+"""Delimiter escapes, and the formatting commands of FT text (2.7.6: ``.br`` and ``.sp`` end
+a line; the others, and highlighting ``H``/``N``, are dropped)."""
+
+
+@cache
+def _escapes(esc: str) -> re.Pattern[str]:
+    e = re.escape(esc)
+    return re.compile(f"{e}({_SEQUENCES}){e}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,18 +31,19 @@ class _Enc:
     sub: str = "&"
 
     def unescape(self, text: str) -> str:
+        """Escape sequences replaced in one pass, left to right (``\\E\\`` is the escape
+        character itself, so what follows it starts no sequence)."""
         if not self.esc or self.esc not in text:
             return text
-        e = self.esc
-        for code, char in (
-            ("F", self.field),
-            ("S", self.comp),
-            ("T", self.sub),
-            ("R", self.rep),
-            ("E", self.esc),
-        ):
-            text = text.replace(f"{e}{code}{e}", char)
-        return text
+        chars = {"F": self.field, "S": self.comp, "T": self.sub, "R": self.rep, "E": self.esc}
+
+        def one(m: re.Match[str]) -> str:
+            code = m.group(1)
+            if code in chars:
+                return chars[code]
+            return "\n" if code.startswith((".br", ".sp")) else ""
+
+        return _escapes(self.esc).sub(one, text)
 
     def comps(self, value: str) -> list[str]:
         """Components of the first repetition."""

@@ -1,6 +1,6 @@
 """Readers of single HL7 v2 fields, free of state: OBX-5 values (NM, SN, text and coded),
-OBX-8 flags, OBX-7 reference ranges, OBX-11 status codes and DTM dates (PID-7, OBX-14,
-OBR-7, OBR-22). Each returns the reading, or the reason it cannot be used.
+OBX-8 flags, OBX-7 reference ranges, OBX-11 status codes, DTM dates (PID-7, OBX-14, OBR-7,
+OBR-22) and NTE-3 comments. Each returns the reading, or the reason it cannot be used.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.adapters.hl7v2.encoding import _at, _Enc, _get
 from lowalp.model import Qualifier
 
@@ -26,15 +27,7 @@ _STATUS_REASON = {
     "D": "deleted: entered in error (OBX-11 = D)",
     "W": "wrong: entered in error (OBX-11 = W)",
 }
-_FLAG_QUALIFIER: dict[str, Qualifier] = {
-    "L": "low",
-    "LL": "low",
-    "H": "high",
-    "HH": "high",
-    "N": "normal",
-    "POS": "positive",
-    "NEG": "negative",
-}
+_FLAG_QUALIFIER = FLAG_QUALIFIER
 _WORD_QUALIFIER: dict[str, Qualifier] = {
     "low": "low",
     "high": "high",
@@ -68,10 +61,18 @@ def _date(raw: str) -> dt.date | str:
         return "not a valid calendar date"
 
 
-def _value(
-    vtype: str, raw: str, fields: list[str], enc: _Enc
-) -> tuple[float | None, Qualifier | None] | str:
-    """OBX-5 as (number, qualifier), or the reason it cannot be used."""
+_Reading = tuple[float | None, Qualifier | None, str | None]
+"""OBX-5 read: (number, qualifier, the result as written when it is not a plain number)."""
+
+
+def _value(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Reading | str:
+    """OBX-5 as (number, qualifier, text), or the reason it cannot be used.
+
+    ``text`` is the value as written for text and coded types (``ST``, ``TX``, ``FT``, ``CE``,
+    ``CWE``, ``CNE``; repetitions of ``TX``/``FT`` are lines) and for censored values (``<5``;
+    SN ``<=^5`` as ``<=5``); a plain ``NM`` or ``SN`` number has none. When the text is neither
+    a number nor a qualifier word, the OBX-8 flags give the qualifier and the text is kept; with
+    no flag that says low, normal, high, positive or negative the result cannot be used."""
     if vtype == "SN":
         parts = enc.comps(raw)
         comparator, num1 = _at(parts, 0).strip(), _at(parts, 1).strip()
@@ -84,42 +85,61 @@ def _value(
         if not _NUMBER.fullmatch(num1):
             return "structured numeric value without a number (SN component 2)"
         if comparator in ("", "="):
-            return float(num1), None
+            return float(num1), None, None
         if comparator in ("<", "<="):
-            return float(num1), "<"
+            return float(num1), "<", f"{comparator}{num1}"
         if comparator in (">", ">="):
-            return float(num1), ">"
+            return float(num1), ">", f"{comparator}{num1}"
         return f"SN comparator {comparator!r} cannot be used"
-    text = enc.unescape(raw.split(enc.rep, 1)[0]).strip()
-    if not text:
+    reps = raw.split(enc.rep) if vtype in ("TX", "FT") else raw.split(enc.rep, 1)[:1]
+    lines = [enc.unescape(r).strip() for r in reps]
+    written = "\n".join(line for line in lines if line)
+    text = lines[0] if lines else ""
+    if not written:
         return _flags(fields, enc)
     if vtype in ("NM", *_TEXT_TYPES):
-        if _NUMBER.fullmatch(text):
-            return float(text), None
+        keep = None if vtype == "NM" else written
+        if _NUMBER.fullmatch(text) and "\n" not in written:
+            return float(text), None, keep
         m = _CENSORED.fullmatch(text)
-        if m:
-            return float(m.group(2)), "<" if m.group(1).startswith("<") else ">"
+        if m and "\n" not in written:
+            return float(m.group(2)), "<" if m.group(1).startswith("<") else ">", written
         if vtype == "NM":
             return "not a number (OBX-2 is NM)"
-        word = _WORD_QUALIFIER.get(text.lower())
+        word = _WORD_QUALIFIER.get(written.lower())
         if word:
-            return None, word
-        return "text result, not a number or a qualifier lowalp can use"
+            return None, word, written
+        flagged = _flags(fields, enc)
+        if isinstance(flagged, tuple):
+            return None, flagged[1], written
+        return "text result, not a number or a qualifier lowalp can use, and no flag (OBX-8) that gives one"
     if vtype in _CODED_TYPES:
         comps = text.split(enc.comp)
+        shown = (_at(comps, 1) or _at(comps, 0)).strip()
         for c in comps[:2]:
             word = _WORD_QUALIFIER.get(c.strip().lower()) or _FLAG_QUALIFIER.get(c.strip().upper())
             if word:
-                return None, word
-        return "coded result that is not a qualifier lowalp can use"
+                return None, word, shown or None
+        flagged = _flags(fields, enc)
+        if isinstance(flagged, tuple):
+            return None, flagged[1], shown or None
+        return "coded result that is not a qualifier lowalp can use, and no flag (OBX-8) that gives one"
     return f"value type {vtype!r} (OBX-2) is not a lab value lowalp reads"
 
 
-def _flags(fields: list[str], enc: _Enc) -> tuple[None, Qualifier] | str:
+def _flag(fields: list[str], enc: _Enc) -> str | None:
+    """OBX-8 as sent, one code (its first component: the code of a CWE in v2.7 and later): of
+    repeated flags, the first that says a direction (``A~H`` gives ``H``), else the first."""
+    codes = [enc.unescape(f.split(enc.comp)[0]).strip() for f in _get(fields, 8).split(enc.rep)]
+    codes = [c for c in codes if c]
+    return next((c for c in codes if c.upper() in _FLAG_QUALIFIER), codes[0] if codes else None)
+
+
+def _flags(fields: list[str], enc: _Enc) -> tuple[None, Qualifier, None] | str:
     flags = [f.split(enc.comp)[0].strip().upper() for f in _get(fields, 8).split(enc.rep)]
     for f in flags:
         if f in _FLAG_QUALIFIER:
-            return None, _FLAG_QUALIFIER[f]
+            return None, _FLAG_QUALIFIER[f], None
     shown = enc.rep.join(x for x in flags if x)
     if shown:
         return f"no value (OBX-5 is empty) and the flags ({shown}) do not say low, normal or high"
@@ -141,3 +161,9 @@ def _range(raw: str, unit: str) -> tuple[float | None, float | None]:
             (float(c.group(2)), None) if c.group(1).startswith(">") else (None, float(c.group(2)))
         )
     return None, None
+
+
+def _comment(fields: list[str], enc: _Enc) -> str:
+    """NTE-3 (FT, repeating): the comment's lines as written, formatting removed."""
+    lines = (enc.unescape(r).strip() for r in _get(fields, 3).split(enc.rep))
+    return "\n".join(line for line in lines if line)

@@ -1,5 +1,10 @@
 """One message: its structure checked (MSH first, ORU^R01, every line a segment, PID before
-OBX, at least one OBX) and, when it can be read, its PID and OBX segments read.
+OBX, at least one OBX) and, when it can be read, its PID, OBR, OBX and NTE segments read.
+
+NTE (notes and comments) are read by what they follow, as the ORU^R01 structure places them:
+after an OBX, the note of that result; after an OBR, a note on every result of that order
+(before the result's own); after PID (or PD1), the patient's notes, which become the case's
+``context.notes``. NTE anywhere else is skipped.
 """
 
 from __future__ import annotations
@@ -7,12 +12,18 @@ from __future__ import annotations
 import re
 
 from lowalp.adapters.hl7v2.encoding import _Enc, _get
+from lowalp.adapters.hl7v2.fields import _comment
 from lowalp.adapters.hl7v2.framing import _Message
 from lowalp.adapters.hl7v2.segments import _read_obx, _read_pid
 from lowalp.adapters.hl7v2.state import _Patient, _State
 from lowalp.errors import Problem
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{2}")
+_ANCHOR = {"PID": "patient", "OBR": "order", "OBX": "result"}
+"""What the NTE segments after a segment comment on (ORU^R01 of v2.5.1: PATIENT, ORDER_OBSERVATION
+and OBSERVATION groups); after any other segment an NTE is not read."""
+_KEEP_ANCHOR = frozenset({"PD1", "PRT"})
+"""Segments that may stand between PID and its NTEs."""
 
 
 def _structure(msg: _Message) -> tuple[_Enc, list[Problem]]:
@@ -122,15 +133,34 @@ def _read_message(msg: _Message, state: _State) -> None:
     patient: _Patient | None = None
     obr_no = 0
     obr_fields: list[str] = []
+    order_notes: list[str] = []
+    anchor = ""
     k = 0
-    for _, seg in msg.segments[1:]:
+    segments = [seg for _, seg in msg.segments[1:]]
+    for i, seg in enumerate(segments):
         sid = seg[:3]
+        if sid == "NTE":
+            text = _comment(seg.split(sep), enc)
+            if text and anchor == "patient" and patient is not None:
+                patient.notes.append(text)
+            elif text and anchor == "order":
+                order_notes.append(text)
+            continue  # an OBX reads its own NTEs below
+        if sid not in _KEEP_ANCHOR:
+            anchor = _ANCHOR.get(sid, "")
         if sid == "OBX":
             k += 1
             assert patient is not None
-            _read_obx(seg.split(sep), enc, state, patient, msg.number, k, obr_no, obr_fields)
+            own = []
+            j = i + 1
+            while j < len(segments) and segments[j].startswith("NTE"):
+                own.append(_comment(segments[j].split(sep), enc))
+                j += 1
+            note = "\n\n".join(n for n in (*order_notes, *own) if n) or None
+            _read_obx(seg.split(sep), enc, state, patient, msg.number, k, obr_no, obr_fields, note)
         elif sid == "PID":
             patient = _read_pid(seg.split(sep), enc, state, where)
         elif sid == "OBR":
             obr_no += 1
             obr_fields = seg.split(sep)
+            order_notes = []

@@ -13,7 +13,7 @@ from lowalp.adapters.hl7v2.message import _read_message
 from lowalp.adapters.hl7v2.state import _MAX_RANGE_WARNINGS, _Patient, _State
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.model import Case, LabResult, Patient
+from lowalp.model import Case, Context, LabResult, Patient
 
 
 def _cases(patients: dict[str, _Patient]) -> Iterator[Case]:
@@ -30,10 +30,18 @@ def _cases(patients: dict[str, _Patient]) -> Iterator[Case]:
                 ref_low=lab[5],
                 ref_high=lab[6],
                 date=lab[7],
+                text=lab[11],
+                flag=lab[12],
+                note=lab[13],
             )
             for lab in acc.labs
         )
-        yield Case(id=pid, patient=Patient(birth_date=acc.birth_date, sex=acc.sex), labs=labs)
+        yield Case(
+            id=pid,
+            patient=Patient(birth_date=acc.birth_date, sex=acc.sex),
+            labs=labs,
+            context=Context(notes="\n\n".join(acc.notes)) if acc.notes else Context(),
+        )
 
 
 class _Hl7v2Adapter:

@@ -8,7 +8,7 @@ import datetime as dt
 
 from lowalp.adapters.base import Rejected
 from lowalp.adapters.hl7v2.encoding import _at, _Enc, _get
-from lowalp.adapters.hl7v2.fields import _STATUS_REASON, _USED_STATUS, _date, _value
+from lowalp.adapters.hl7v2.fields import _STATUS_REASON, _USED_STATUS, _date, _flag, _value
 from lowalp.adapters.hl7v2.state import _MAX_RANGE_WARNINGS, _Lab, _Patient, _State
 from lowalp.model import Sex
 
@@ -58,7 +58,9 @@ def _read_obx(
     k: int,
     obr_no: int,
     obr_fields: list[str],
+    note: str | None = None,
 ) -> None:
+    """One OBX; ``note`` is the text of the NTE segments of its order and of its own."""
     where = f"message {msg_no}"
     ptr = f"{where}, OBX[{k}]"
     # OBX-11 result status
@@ -87,7 +89,8 @@ def _read_obx(
     if isinstance(value, str):
         state.reject(f"{ptr}-5", value, enc.unescape(_get(fields, 5)) or None)
         return
-    number, qualifier = value
+    number, qualifier, text = value
+    flag = _flag(fields, enc)
     # OBX-7 reference range
     raw_range = enc.unescape(enc.comps(_get(fields, 7))[0].strip())
     ref_low, ref_high = state.range(raw_range, unit)
@@ -129,6 +132,9 @@ def _read_obx(
         msg_no,
         k,
         key,
+        text,
+        state.intern(flag) if flag else None,
+        note,
     )
     stats = state.result.stats
     if status in ("C", "A"):

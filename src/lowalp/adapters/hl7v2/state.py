@@ -18,7 +18,8 @@ _MAX_RANGE_WARNINGS = 20
 
 # A compact lab: analyte, loinc, value, unit, qualifier, ref_low, ref_high, date,
 # message number, OBX number, supersede key (the hash of analyte, raw time and OBX-4 sub-id:
-# a small int instead of a tuple of strings keeps a million results in a few hundred MB).
+# a small int instead of a tuple of strings keeps a million results in a few hundred MB),
+# text (OBX-5 as written), flag (OBX-8), note (NTE).
 _Lab = tuple[
     str,
     str | None,
@@ -31,6 +32,9 @@ _Lab = tuple[
     int,
     int,
     int,
+    str | None,
+    str | None,
+    str | None,
 ]
 
 
@@ -39,6 +43,8 @@ class _Patient:
     birth_date: dt.date | None = None
     sex: Sex | None = None
     labs: list[_Lab] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """NTE segments of the PATIENT group (after PID): the case's notes."""
 
 
 @dataclass

@@ -1,23 +1,36 @@
 """A case as a FHIR R4 Bundle, for round trips and export.
 
 :func:`case_to_bundle` writes a :class:`~lowalp.model.Case` as a Bundle that the ``fhir`` input
-adapter reads back to the same case (Patient, Observations, MedicationStatements, Conditions,
-Procedures, and empty "nil known" Lists for lists given as empty). It is used by the round-trip
-tests and is meant for the web app's "export as FHIR". Relative days become dates counted from
-``anchor`` (2026-01-01 by default); an age becomes a birth date just over that many years before
-the index ALP, so the age read back is the same to within a day (and never younger). The case's
-``setting`` and ``diagnosis`` have no place in these resources and are not written.
+adapter reads back to the same case: a Patient; an Observation per result (its flag as
+``interpretation``, its text as ``valueString``, the ``text`` of a coded value or the
+``originalText`` extension of a quantity, its note as ``note``); a MedicationStatement per
+medicine (a record's status, ``effectivePeriod`` and ``boundsDuration``); a Condition per
+finding (a record's assertion as ``clinicalStatus``/``verificationStatus``, its date as
+``onsetDateTime``), or a FamilyMemberHistory for a family one; a Procedure per event; a
+plain-text DocumentReference for the notes; and empty "nil known" Lists for lists given as
+empty. It is used by the round-trip tests and is meant for the web app's "export as FHIR".
+
+Relative days become dates counted from ``anchor`` (2026-01-01 by default); an age becomes a
+birth date just over that many years before the index ALP, so the age read back is the same to
+within a day (and never younger); a medicine's ``days_since_stopped`` becomes an end date that
+many days before the index ALP. What does not come back as given: a free-text medicine comes
+back as a record with status active (its status not told: also active); a ``hypothetical``
+finding is written as a ``differential`` diagnosis and comes back ``uncertain``; a result
+qualifier low, normal or high without a flag comes back with the flag of its interpretation
+code (``L``, ``N``, ``H``). The case's ``setting`` and ``diagnosis`` have no place in these
+resources and are not written.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import math
 import uuid
 from typing import Any
 
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.model import Case, EventRecord, LabResult, text_of
+from lowalp.model import Case, EventRecord, FindingRecord, LabResult, MedicationRecord
 from lowalp.render.fhir.codes import (
     LOINC,
     OBSERVATION_CATEGORY,
@@ -29,6 +42,31 @@ from lowalp.render.fhir.codes import (
 )
 
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
+ORIGINAL_TEXT = "http://hl7.org/fhir/StructureDefinition/originalText"
+UCUM_DAY = {"unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+MEDICATION_STATUS = {
+    "active": "active",
+    "stopped": "stopped",
+    "not-taken": "not-taken",
+    "intended": "intended",
+    "unknown": "unknown",
+}
+"""Medicine record status -> MedicationStatement.status (no status given: active)."""
+ASSERTION_STATUS = {
+    "present": ("clinicalStatus", CONDITION_CLINICAL, "active"),
+    "historical": ("clinicalStatus", CONDITION_CLINICAL, "resolved"),
+    "absent": ("verificationStatus", CONDITION_VERIFICATION, "refuted"),
+    "uncertain": ("verificationStatus", CONDITION_VERIFICATION, "provisional"),
+    "hypothetical": ("verificationStatus", CONDITION_VERIFICATION, "differential"),
+}
+"""Finding assertion -> the Condition element and code that say it (family: see below)."""
+V3_FLAGS = frozenset(
+    {"L", "LL", "LU", "H", "HH", "HU", "N", "A", "AA", "POS", "NEG", "DET", "ND", "IND"}
+)
+"""Flags written as v3-ObservationInterpretation codings; any other flag goes as text."""
+FLAG_OF_QUALIFIER = {"low": "L", "normal": "N", "high": "H"}
 LIST_EMPTY = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
 DAYS_PER_YEAR = 365.25
 LIST_CODES = {
@@ -89,25 +127,9 @@ def case_to_bundle(
         add(_observation(lab, kb, subject, date_of(lab.day, lab.date)))
     ctx = case.context
     for med in ctx.medications or ():
-        text = text_of(med)
-        add(
-            {
-                "resourceType": "MedicationStatement",
-                "status": "active",
-                "medicationCodeableConcept": {"text": text},
-                "subject": subject,
-            }
-        )
+        add(_medication(med, subject, index_date))
     for finding in ctx.findings or ():
-        text = text_of(finding)
-        add(
-            {
-                "resourceType": "Condition",
-                "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
-                "code": {"text": text},
-                "subject": subject,
-            }
-        )
+        add(_finding(finding, subject))
     for raw in ctx.events or ():
         ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
         label = kb.events[ev.event].label if ev.event in kb.events else ev.event
@@ -122,6 +144,22 @@ def case_to_bundle(
         elif (when := date_of(ev.day, ev.date)) is not None:
             proc["performedDateTime"] = when.isoformat()
         add(proc)
+    if ctx.notes:
+        add(
+            {
+                "resourceType": "DocumentReference",
+                "status": "current",
+                "subject": subject,
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": "text/plain; charset=utf-8",
+                            "data": base64.b64encode(ctx.notes.encode()).decode("ascii"),
+                        }
+                    }
+                ],
+            }
+        )
     for kind, given in (
         ("medications", ctx.medications),
         ("findings", ctx.findings),
@@ -160,18 +198,36 @@ def _observation(
         obs["effectiveDateTime"] = when.isoformat()
     if lab.value is not None:
         q: dict[str, Any] = quantity(lab.value, lab.unit) if lab.unit else {"value": lab.value}
-        if lab.qualifier in ("<", ">"):
-            q["comparator"] = lab.qualifier
+        comparator = _comparator(lab)
+        if comparator:
+            q["comparator"] = comparator
+        said = f"{comparator}{lab.value:g}" if comparator in ("<=", ">=") else None
+        if lab.text and lab.text != said:
+            q["extension"] = [{"url": ORIGINAL_TEXT, "valueString": lab.text}]
         obs["valueQuantity"] = q
     elif lab.qualifier in ("positive", "negative"):
         code = "10828004" if lab.qualifier == "positive" else "260385009"
-        obs["valueCodeableConcept"] = {
-            "coding": [{"system": SNOMED, "code": code}],
-            "text": lab.qualifier,
-        }
-    elif lab.qualifier in ("low", "normal", "high"):
-        code = {"low": "L", "normal": "N", "high": "H"}[lab.qualifier]
-        obs["interpretation"] = [{"coding": [{"system": V3_INTERPRETATION, "code": code}]}]
+        concept: dict[str, Any] = {"coding": [{"system": SNOMED, "code": code}]}
+        if lab.text:
+            concept["text"] = lab.text
+        obs["valueCodeableConcept"] = concept
+    elif lab.text:
+        obs["valueString"] = lab.text
+    interpretation = []
+    if lab.flag:
+        interpretation.append(
+            {"coding": [{"system": V3_INTERPRETATION, "code": lab.flag}]}
+            if lab.flag in V3_FLAGS
+            else {"text": lab.flag}
+        )
+    qualifier_code = FLAG_OF_QUALIFIER.get(lab.qualifier or "") if lab.value is None else None
+    if qualifier_code and _FLAG_QUALIFIER.get(lab.flag or "") != lab.qualifier:
+        # a qualifier the flag does not say is written as its own interpretation code
+        interpretation.append({"coding": [{"system": V3_INTERPRETATION, "code": qualifier_code}]})
+    if interpretation:
+        obs["interpretation"] = interpretation
+    if lab.note:
+        obs["note"] = [{"text": lab.note}]
     if lab.ref_low is not None or lab.ref_high is not None:
         rr: dict[str, Any] = {}
         for side, v in (("low", lab.ref_low), ("high", lab.ref_high)):
@@ -181,3 +237,74 @@ def _observation(
     if lab.specimen:
         obs["specimen"] = {"reference": lab.specimen}
     return obs
+
+
+_FLAG_QUALIFIER = {"L": "low", "LL": "low", "N": "normal", "H": "high", "HH": "high"}
+"""Flags whose v3 code the reader takes for a qualifier low, normal or high."""
+
+
+def _comparator(lab: LabResult) -> str | None:
+    """``<``/``>`` of a censored result; ``<=``/``>=`` when its text says so."""
+    if lab.qualifier not in ("<", ">"):
+        return None
+    text = (lab.text or "").strip()
+    return f"{lab.qualifier}=" if text.startswith(f"{lab.qualifier}=") else lab.qualifier
+
+
+def _medication(
+    med: str | MedicationRecord, subject: dict[str, str], index_date: dt.date
+) -> dict[str, Any]:
+    record = med if isinstance(med, MedicationRecord) else MedicationRecord(name=med)
+    statement: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "status": MEDICATION_STATUS[record.status or "active"],
+        "medicationCodeableConcept": {"text": record.name},
+        "subject": subject,
+    }
+    end = record.end
+    if end is None and record.days_since_stopped is not None:
+        end = index_date - dt.timedelta(days=record.days_since_stopped)
+    period = {side: day.isoformat() for side, day in (("start", record.start), ("end", end)) if day}
+    if period:
+        statement["effectivePeriod"] = period
+    if record.duration_days is not None:
+        bounds = {"value": record.duration_days, **UCUM_DAY}
+        statement["dosage"] = [{"timing": {"repeat": {"boundsDuration": bounds}}}]
+    return statement
+
+
+def _finding(finding: str | FindingRecord, subject: dict[str, str]) -> dict[str, Any]:
+    if isinstance(finding, str):
+        return {"resourceType": "Condition", "code": {"text": finding}, "subject": subject}
+    if finding.assertion == "family":
+        history: dict[str, Any] = {
+            "resourceType": "FamilyMemberHistory",
+            "status": "partial",
+            "patient": subject,
+            "relationship": {
+                "coding": [{"system": ROLE_CODE, "code": "FAMMEMB", "display": "family member"}]
+            },
+            "condition": [{"code": {"text": _relative_condition(finding.text)}}],
+        }
+        if finding.date is not None:
+            history["date"] = finding.date.isoformat()
+        return history
+    condition: dict[str, Any] = {
+        "resourceType": "Condition",
+        "code": {"text": finding.text},
+        "subject": subject,
+    }
+    if finding.assertion is not None:
+        element, system, code = ASSERTION_STATUS[finding.assertion]
+        condition[element] = {"coding": [{"system": system, "code": code}]}
+    if finding.date is not None:
+        condition["onsetDateTime"] = finding.date.isoformat()
+    return condition
+
+
+def _relative_condition(text: str) -> str:
+    """ "family history of hypophosphatasia" -> "hypophosphatasia" (the reader adds it back)."""
+    prefix = "family history of "
+    return (
+        text[len(prefix) :] if text.lower().startswith(prefix) and len(text) > len(prefix) else text
+    )

@@ -1,9 +1,10 @@
 """The services lowalp offers over CDS Hooks 2.0 and their prefetch templates.
 
 ``GET /cds-services`` lists them. Every service asks for the same data: the Patient (age and
-sex), the ALP history, the other analytes the knowledge reasons with, and the medicines,
-conditions and procedures on record. Each is a separate prefetch key so an EHR can serve the
-ones it can and leave the rest to the service (see :mod:`lowalp.web.cds.prefetch`).
+sex), the ALP history, the other analytes the knowledge reasons with, and the medicines (with
+their status and dates), conditions (with their clinical and verification status), family
+history and procedures on record. Each is a separate prefetch key so an EHR can serve the ones
+it can and leave the rest to the service (see :mod:`lowalp.web.cds.prefetch`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ ALP_COUNT = 50
 LABS_COUNT = 200
 """Newest results of the other analytes, all codes together."""
 RECORD_COUNT = 100
-"""Medicines, conditions and procedures asked for, per resource type."""
+"""Medicines, conditions, family history and procedures asked for, per resource type."""
 
 REQUIRED_KEYS = ("patient", "alp")
 """Without these the service cannot judge the ALP: it answers 412 when it cannot get them."""
@@ -87,6 +88,7 @@ def prefetch_templates(kb: Knowledge) -> dict[str, str]:
         "medicationRequests": f"MedicationRequest?patient={pid}&_count={RECORD_COUNT}",
         "medicationStatements": f"MedicationStatement?patient={pid}&_count={RECORD_COUNT}",
         "conditions": f"Condition?patient={pid}&_count={RECORD_COUNT}",
+        "familyHistory": f"FamilyMemberHistory?patient={pid}&_count={RECORD_COUNT}",
         "procedures": f"Procedure?patient={pid}&_count={RECORD_COUNT}",
     }
 

@@ -8,7 +8,8 @@ The resources become a :class:`~lowalp.model.Case` through the FHIR adapter
 (:mod:`lowalp.adapters.fhir`): they are gathered into one ``collection`` Bundle, written to a
 private temporary file and read with ``lowalp.adapters.load(path, format="fhir")``, so the CDS
 service reads FHIR exactly as ``lowalp assess`` does (status filters, LOINC index, units,
-reference ranges chosen by age and sex, medicines, conditions and procedures as context).
+reference ranges chosen by age and sex; each result's flag, text and note; medicines with their
+status and dates, conditions and family history with their assertion, procedures as context).
 """
 
 from __future__ import annotations

@@ -139,6 +139,8 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
             problems.append(
                 f"the lab's lower limit {lab['ref_low']:g} is above its upper limit {lab['ref_high']:g}"
             )
+        if row.flag:
+            lab["flag"] = row.flag
         if problems:
             row.message = "; ".join(problems)
             errors.append(f"{where} ({analyte.name}): {row.message}.")
@@ -206,6 +208,8 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
         context["events"] = events
     if (findings := _lines(f.findings)) is not None:
         context["findings"] = list(findings)
+    if f.notes:
+        context["notes"] = f.notes
     if f.setting in ("outpatient", "inpatient", "icu"):
         context["setting"] = f.setting
     case: dict[str, Any] = {"patient": patient, "labs": labs, "context": context}

@@ -26,6 +26,16 @@ SETTINGS = (
     ("inpatient", "Inpatient"),
     ("icu", "ICU"),
 )
+FLAGS = (
+    ("", "none"),
+    ("L", "L (low)"),
+    ("LL", "LL (critically low)"),
+    ("N", "N (normal)"),
+    ("H", "H (high)"),
+    ("HH", "HH (critically high)"),
+    ("A", "A (abnormal)"),
+)
+"""The lab's flag on a result, as printed (HL7 table 0078 codes)."""
 
 
 @dataclass
@@ -37,10 +47,11 @@ class LabRow:
     high: str = ""
     date: str = ""
     days: str = ""
+    flag: str = ""
     message: str = ""
 
     def blank(self) -> bool:
-        return not any((self.value, self.low, self.high, self.date, self.days))
+        return not any((self.value, self.low, self.high, self.date, self.days, self.flag))
 
 
 @dataclass
@@ -61,6 +72,7 @@ class CaseForm:
     events: list[EventRow] = field(default_factory=lambda: [EventRow() for _ in range(EVENT_ROWS)])
     medications: str = ""
     findings: str = ""
+    notes: str = ""
     setting: str = ""
     confirm: bool = False
 
@@ -85,6 +97,7 @@ def read_form(form: FormData) -> CaseForm:
             high=_text(form, f"lab-{i}-high", 100),
             date=_text(form, f"lab-{i}-date", 100),
             days=_text(form, f"lab-{i}-days", 100),
+            flag=_text(form, f"lab-{i}-flag", 20),
         )
         for i in range(_count(form, "lab-rows", LAB_ROWS))
     ]
@@ -101,6 +114,7 @@ def read_form(form: FormData) -> CaseForm:
         events=events,
         medications=_text(form, "medications"),
         findings=_text(form, "findings"),
+        notes=_text(form, "notes"),
         setting=_text(form, "setting", 20),
         confirm=_text(form, "confirm", 10) == "yes",
     )
@@ -130,11 +144,14 @@ def form_from_case(case: Mapping[str, Any], kb: Knowledge) -> CaseForm:
                 high=fmt(lab.get("ref_high")),
                 date=lab.get("date") or "",
                 days=fmt(-day) if day is not None and day != 0 else "",
+                flag=lab.get("flag") or "",
             )
         )
     labs += [LabRow() for _ in range(max(2, LAB_ROWS - len(labs)))]
     events = [
-        EventRow(str(e.get("event", "")), fmt(e.get("days_before")))
+        EventRow(e)
+        if isinstance(e, str)
+        else EventRow(str(e.get("event", "")), fmt(e.get("days_before")))
         for e in context.get("events") or []
     ]
     events += [EventRow() for _ in range(max(1, EVENT_ROWS - len(events)))]
@@ -146,10 +163,43 @@ def form_from_case(case: Mapping[str, Any], kb: Knowledge) -> CaseForm:
         sex=patient.get("sex") or "",
         labs=labs,
         events=events,
-        medications="none" if meds == [] else "\n".join(meds or []),
-        findings="none" if findings == [] else "\n".join(findings or []),
+        medications="none" if meds == [] else "\n".join(map(medication_line, meds or [])),
+        findings="none" if findings == [] else "\n".join(map(finding_line, findings or [])),
+        notes=context.get("notes") or "",
         setting=context.get("setting") or "",
     )
+
+
+def medication_line(item: str | Mapping[str, Any]) -> str:
+    """A medicine as a line of the form: a record's status and dates said in words."""
+    if isinstance(item, str):
+        return item
+    name, status = str(item.get("name", "")), item.get("status")
+    end = f" {item['end']}" if item.get("end") else ""
+    said = {
+        "stopped": f" (stopped{end})",
+        "not-taken": " (not taken)",
+        "intended": " (planned)",
+        "unknown": " (status not known)",
+    }
+    return name + said.get(str(status), "")
+
+
+def finding_line(item: str | Mapping[str, Any]) -> str:
+    """A finding as a line of the form: a record's assertion said in words."""
+    if isinstance(item, str):
+        return item
+    text, assertion = str(item.get("text", "")), item.get("assertion")
+    if assertion == "family" and not text.lower().startswith("family history"):
+        text = f"family history of {text}"
+    words = {
+        "absent": "no ",
+        "historical": "history of ",
+        "uncertain": "possible ",
+        "hypothetical": "rule out ",
+    }.get(str(assertion), "")
+    when = f" ({item['date']})" if item.get("date") else ""
+    return f"{words}{text}{when}"
 
 
 def form_page(
@@ -169,6 +219,7 @@ def form_page(
         f=form or CaseForm(),
         analytes=analyte_choices(kb),
         settings=SETTINGS,
+        flags=FLAGS,
         errors=list(errors),
         questions=list(questions),
         upload_errors=list(upload_errors),

@@ -1,0 +1,123 @@
+"""Closed schemas for the text knowledge (``knowledge/text/``): how free text is read.
+
+The ConText trigger rules, the abbreviations, the groups of interchangeable words, the HPO
+synonyms taken from the ontology, and the matcher's settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from lowalp.knowledge.schema import HpoId, Id, Strict
+
+Category = Literal[
+    "NEGATED_EXISTENCE",
+    "POSSIBLE_EXISTENCE",
+    "HISTORICAL",
+    "HYPOTHETICAL",
+    "FAMILY",
+    "TERMINATE",
+    "PSEUDO",
+]
+MentionType = Literal["FINDING", "MEDICATION", "EVENT", "RELATIVE", "PANEL"]
+
+
+class ContextRuleEntry(Strict):
+    literal: str = Field(min_length=1)
+    category: Category
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    pattern: list[dict[str, Any]] | None = None
+    types: list[MentionType] | None = None
+    max_scope: int | None = Field(default=None, ge=1)
+
+    @field_validator("pattern")
+    @classmethod
+    def _words_are_text(cls, pattern: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+        def walk(node: object) -> None:
+            if isinstance(node, bool):
+                raise ValueError(
+                    f"{node!r} in a pattern: YAML reads bare no/on/off/yes as true/false; quote the word"
+                )
+            if isinstance(node, dict):
+                for v in node.values():
+                    walk(v)
+            elif isinstance(node, list):
+                for v in node:
+                    walk(v)
+
+        walk(pattern)
+        return pattern
+
+
+class ContextRulesFile(Strict):
+    sources: list[Id]
+    rules: list[ContextRuleEntry] = Field(min_length=1)
+
+
+class Abbreviation(Strict):
+    abbr: str = Field(min_length=1)
+    expansion: str = Field(min_length=1)
+    case: Literal["any", "exact"] = "any"
+    """``exact``: matched only as written (upper case), for abbreviations that are also words."""
+    when: Literal["any", "medication"] = "any"
+    """``medication``: expanded only in a medication entry ("T4" there is levothyroxine)."""
+
+
+class AbbreviationsFile(Strict):
+    abbreviations: list[Abbreviation]
+
+
+class EquivalentsFile(Strict):
+    groups: list[list[str]]
+
+
+class HpoTerm(Strict):
+    id: HpoId
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class HpoFile(Strict):
+    source: Id
+    release: str
+    """The HPO release the names were taken from (``hp/releases/YYYY-MM-DD``)."""
+    terms: list[HpoTerm]
+
+
+class DrugNamesFile(Strict):
+    source: Id
+    medicines: dict[Id, list[str]]
+    """Other names (brands, INN spellings) of each medication finding's medicines."""
+
+
+class MatchingSettings(Strict):
+    max_inserted_words: int = Field(ge=0, le=6)
+    """Words allowed between the words of a phrase ("bilateral incomplete atypical femoral shaft
+    fractures" meets "atypical femoral fracture")."""
+    fuzzy_min_length: int = Field(ge=4)
+    """Shorter words are never corrected as misspellings."""
+    fuzzy_cutoff: float = Field(gt=50, le=100)
+    """rapidfuzz ratio (0–100) a misspelt word needs to be read as a known word."""
+    stopwords: list[str]
+    """Words left out when phrases are compared ("loss of teeth" ~ "teeth loss")."""
+    clause_breaks: list[str]
+    """Words and signs a phrase never spans (negations, "but", commas …)."""
+    not_concepts: list[str] = Field(default_factory=list)
+    """Phrases read as nothing ("hay fever"), so the finding inside them is not matched."""
+
+
+@dataclass(frozen=True)
+class TextKnowledge:
+    rules: tuple[ContextRuleEntry, ...] = ()
+    rule_sources: tuple[str, ...] = ()
+    abbreviations: tuple[Abbreviation, ...] = ()
+    equivalents: tuple[tuple[str, ...], ...] = ()
+    hpo: dict[str, HpoTerm] = field(default_factory=dict)
+    hpo_release: str = ""
+    hpo_source: str = ""
+    matching: MatchingSettings | None = None
+    drug_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drug_names_source: str = ""

@@ -1,0 +1,1 @@
+"""Reading clinical free text: concepts, their assertions and times."""

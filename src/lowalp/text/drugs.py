@@ -1,0 +1,39 @@
+"""Medicines lowalp's own lexicon does not name, recognised through a drug dictionary.
+
+The drug-named-entity-recognition package ships a dictionary of drug names, brands and
+spellings (loaded on first use, about two seconds). A brand lowalp does not list is read as its
+generic name ("Evista" → raloxifene), which is then looked up again; a recognised medicine that
+the knowledge does not link to a low ALP is understood as such instead of "not understood".
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any
+
+from lowalp.text.lexicon import raw_tokens
+
+
+@functools.lru_cache(maxsize=1)
+def _finder() -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from drug_named_entity_recognition import (  # type: ignore[import-untyped]
+            find_drugs,
+        )
+    return find_drugs
+
+
+def generic_names(text: str) -> list[str]:
+    """The generic names of the medicines named in ``text`` (empty when none is recognised)."""
+    words = [w for w in raw_tokens(text) if w.isalnum()]
+    if not words:
+        return []
+    found = _finder()(words, is_ignore_case=True)
+    names: list[str] = []
+    for data, _start, _end in found:
+        name = str(data.get("name", "")).strip()
+        if name and name not in names:
+            names.append(name)
+    return names

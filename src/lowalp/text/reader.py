@@ -1,0 +1,307 @@
+"""Read free text into knowledge concepts, each with its assertion, cues and time.
+
+The text is split into sentences (PyRuSH, through medspaCy), each sentence's words are keyed
+(:mod:`lowalp.text.words`, abbreviations and equivalents from :mod:`lowalp.text.lexicon`) and
+matched against the lexicon — order-tolerant, with a few inserted words allowed and misspellings
+corrected by rapidfuzz with a conservative cut-off — and medspaCy's ConText, with the trigger
+rules of ``knowledge/text/context_rules.yaml``, decides whether each mention is negated,
+uncertain, hypothetical, historical or about a relative. The pipeline is built on first use.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lowalp.knowledge import Knowledge
+from lowalp.model import Assertion
+from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
+from lowalp.text.timing import TimeNote, find_times
+from lowalp.text.words import fold, is_dictionary_word
+
+ALL_KINDS = frozenset({"FINDING", "MEDICATION", "EVENT", "RELATIVE"})
+
+
+@dataclass(frozen=True)
+class Mention:
+    concept: str
+    kind: str
+    text: str
+    """The words of the mention as written."""
+    start: int
+    end: int
+    """Character offsets in the text read."""
+    assertion: Assertion
+    cues: tuple[str, ...] = ()
+    """The trigger words that set the assertion, as written."""
+    corrections: tuple[tuple[str, str], ...] = ()
+    """Misspelt words read as known ones: (as written, read as)."""
+    sentence: str = ""
+    times: tuple[TimeNote, ...] = ()
+    """Time expressions of the mention's sentence, nearest first."""
+    phrase: str = ""
+    """The knowledge phrase matched."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    mentions: tuple[Mention, ...]
+    unread: tuple[str, ...]
+    """Sentences (or the whole text) in which no concept was found."""
+
+
+def _quiet_imports() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import medspacy  # type: ignore[import-untyped]  # noqa: F401  (registers its components)
+        from loguru import logger
+
+    logger.disable("PyRuSH")
+    logger.disable("medspacy")
+
+
+def _nlp(kb: Knowledge) -> Any:
+    cached = kb.cache.get("nlp")
+    if cached is not None:
+        return cached
+    _quiet_imports()
+    # medspaCy would load its own English trigger rules; lowalp uses only its reviewed ones.
+    import spacy
+    from medspacy.context import ConTextRule  # type: ignore[import-untyped]
+
+    fresh = spacy.blank("en")
+    fresh.add_pipe("medspacy_pyrush")
+    fresh.add_pipe("medspacy_context", config={"rules": None})
+    context: Any = fresh.get_pipe("medspacy_context")
+    context.add(
+        [
+            ConTextRule(
+                r.literal,
+                r.category,
+                direction=r.direction,
+                pattern=r.pattern,
+                allowed_types=set(r.types) if r.types else None,
+                max_scope=r.max_scope,
+            )
+            for r in kb.text.rules
+        ]
+    )
+    kb.cache["nlp"] = fresh
+    return fresh
+
+
+def read_text(
+    text: str,
+    kb: Knowledge,
+    *,
+    kinds: Iterable[str] = ALL_KINDS,
+    medication_field: bool = False,
+) -> Reading:
+    """Every concept of the allowed kinds in ``text``, with its assertion."""
+    allowed = frozenset(kinds)
+    lex = build_lexicon(kb)
+    nlp = _nlp(kb)
+    doc = nlp.make_doc(text)
+    for name, proc in nlp.pipeline:
+        if name == "medspacy_context":
+            break
+        doc = proc(doc)
+    spans: list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]] = []
+    unread: list[str] = []
+    for sent in doc.sents:
+        found = _match_sentence(sent, lex, allowed, kb, medication_field=medication_field)
+        if not found and any(t.is_alpha for t in sent):
+            unread.append(sent.text.strip())
+        spans.extend(found)
+    from spacy.tokens import Span
+
+    ents = []
+    info: dict[tuple[int, int], tuple[Entry, tuple[tuple[str, str], ...]]] = {}
+    used: set[int] = set()
+    for start, end, entry, corr in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if used & set(range(start, end)):
+            continue
+        used.update(range(start, end))
+        if entry.kind == "NONE":
+            continue
+        ents.append(Span(doc, start, end, label=entry.kind))
+        info[(start, end)] = (entry, corr)
+    doc.ents = ents
+    doc = nlp.get_pipe("medspacy_context")(doc)
+    mentions = []
+    for ent in doc.ents:
+        entry, corr = info[(ent.start, ent.end)]
+        sent = ent.sent
+        times = find_times(sent.text)
+        offset = ent.start_char - sent.start_char
+        times_sorted = tuple(sorted(times, key=lambda t: (abs(t.start - offset), t.start < offset)))
+        mentions.append(
+            Mention(
+                concept=entry.concept,
+                kind=entry.kind,
+                text=ent.text,
+                start=ent.start_char,
+                end=ent.end_char,
+                assertion=_assertion(ent),
+                cues=tuple(
+                    dict.fromkeys(
+                        doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent)
+                    )
+                ),
+                corrections=corr,
+                sentence=sent.text.strip(),
+                times=times_sorted,
+                phrase=entry.phrase,
+            )
+        )
+    return Reading(tuple(mentions), tuple(unread))
+
+
+_ORDER: tuple[tuple[str, Assertion], ...] = (
+    ("NEGATED_EXISTENCE", "absent"),
+    ("FAMILY", "family"),
+    ("HYPOTHETICAL", "hypothetical"),
+    ("POSSIBLE_EXISTENCE", "uncertain"),
+    ("HISTORICAL", "historical"),
+)
+
+
+def _outside(ent: Any) -> list[Any]:
+    """The ConText modifiers of a mention, less any trigger inside the mention's own words
+    ("Coombs-negative haemolysis" is not a negated haemolysis)."""
+    return [
+        m
+        for m in ent._.modifiers
+        if m.modifier_span[1] <= ent.start or m.modifier_span[0] >= ent.end
+    ]
+
+
+def _assertion(ent: Any) -> Assertion:
+    categories = {m.category for m in _outside(ent)}
+    for category, assertion in _ORDER:
+        if category in categories:
+            return assertion
+    return "present"
+
+
+def _match_sentence(
+    sent: Any, lex: Lexicon, allowed: frozenset[str], kb: Knowledge, *, medication_field: bool
+) -> list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]]:
+    words = [t.text for t in sent]
+    pairs = lex.expand(words, medication=medication_field)
+    keyed = lex.keys(pairs)
+    settings = kb.text.matching
+    assert settings is not None
+    corrections: dict[int, tuple[str, str]] = {}
+    slots: list[tuple[str, int]] = []
+    for key, src in keyed:
+        if not key.startswith("|") and key not in lex.vocabulary:
+            fixed = _correct(words[src], key, lex, settings.fuzzy_min_length, settings.fuzzy_cutoff)
+            if fixed is not None:
+                corrections[len(slots)] = (words[src], fixed)
+                key = fixed
+        slots.append((key, src))
+    out: list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]] = []
+    # clauses: runs of slots between breaks
+    clause: list[tuple[int, str, int]] = []
+    for i, (key, src) in enumerate([*slots, ("|", -1)]):
+        if key.startswith("|"):
+            out.extend(
+                _match_clause(clause, lex, allowed, settings.max_inserted_words, corrections)
+            )
+            clause = []
+        else:
+            clause.append((i, key, src))
+    if lex.spanning:
+        whole = [(i, key.lstrip("|"), src) for i, (key, src) in enumerate(slots)]
+        for hit in _match_clause(
+            whole, lex, allowed, settings.max_inserted_words, corrections, only=lex.spanning
+        ):
+            if not any(hit[0] < e and s < hit[1] for s, e, _, _ in out):
+                out.append(hit)
+    base = sent.start
+    return [(base + s, base + e, entry, corr) for s, e, entry, corr in out]
+
+
+def _match_clause(
+    clause: Sequence[tuple[int, str, int]],
+    lex: Lexicon,
+    allowed: frozenset[str],
+    gap: int,
+    corrections: dict[int, tuple[str, str]],
+    only: Sequence[int] | None = None,
+) -> list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]]:
+    if not clause:
+        return []
+    keys = [k for _, k, _ in clause]
+    have = Counter(keys)
+    candidates: set[int] = set()
+    if only is not None:
+        candidates.update(only)
+    else:
+        for k in have:
+            candidates.update(lex.by_key.get(k, ()))
+    scored: list[tuple[tuple[int, int, int], int, int, Entry]] = []
+    for n in candidates:
+        entry = lex.entries[n]
+        if entry.kind not in allowed and entry.kind != "NONE":
+            continue
+        need = Counter(entry.keys)
+        if any(have[k] < c for k, c in need.items()):
+            continue
+        window = _window(keys, need, len(entry.keys) + (gap if len(entry.keys) > 1 else 0))
+        if window is None:
+            continue
+        s, e = window
+        scored.append(((-len(entry.keys), e - s, s), s, e, entry))
+    scored.sort(key=lambda x: x[0])
+    taken: set[int] = set()
+    out = []
+    for _, s, e, entry in scored:
+        if taken & set(range(s, e)):
+            continue
+        taken.update(range(s, e))
+        srcs = [clause[i][2] for i in range(s, e)]
+        corr = tuple(corrections[clause[i][0]] for i in range(s, e) if clause[i][0] in corrections)
+        out.append((min(srcs), max(srcs) + 1, entry, corr))
+    return out
+
+
+def _window(keys: Sequence[str], need: Counter[str], limit: int) -> tuple[int, int] | None:
+    """The shortest run of ``keys`` (at most ``limit`` long) that holds every needed key."""
+    best: tuple[int, int] | None = None
+    n = len(keys)
+    for s in range(n):
+        if keys[s] not in need:
+            continue
+        got: Counter[str] = Counter()
+        for e in range(s, min(n, s + limit)):
+            if keys[e] in need:
+                got[keys[e]] += 1
+            if all(got[k] >= c for k, c in need.items()):
+                if best is None or (e + 1 - s) < (best[1] - best[0]):
+                    best = (s, e + 1)
+                break
+    return best
+
+
+def _correct(word: str, key: str, lex: Lexicon, min_length: int, cutoff: float) -> str | None:
+    if len(word) < min_length or not word.isalpha() or is_dictionary_word(word):
+        return None
+    vocab = _vocab_list(id(lex), lex)
+    from rapidfuzz import fuzz, process
+
+    hit = process.extractOne(fold(word), vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return None if hit is None else str(hit[0])
+
+
+_VOCAB: dict[int, list[str]] = {}
+
+
+def _vocab_list(key: int, lex: Lexicon) -> list[str]:
+    if key not in _VOCAB:
+        _VOCAB[key] = sorted(w for w in lex.vocabulary if len(w) >= 5 and w.isalpha())
+    return _VOCAB[key]
