@@ -8,6 +8,8 @@ introduced, so a change that reads real phrasing worse fails here. Misses are li
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -85,3 +87,40 @@ def test_a_phrase_not_understood_changes_no_finding(kb: Knowledge, phrase: str, 
     alone = _read(kb, [phrase])
     with_noise = _read(kb, [phrase, noise])
     assert alone == with_noise
+
+
+def _assess(kb: Knowledge, findings: list[str]) -> dict[str, float]:
+    from lowalp import assess
+
+    case = Case(
+        patient=Patient(age_years=45, sex="F"),
+        labs=(
+            LabResult(analyte="alp", value=28, unit="U/L", date=REFERENCE),
+            LabResult(analyte="alp", value=27, unit="U/L", date=dt.date(2026, 1, 10)),
+        ),
+        context=Context(findings=tuple(findings)),
+    )
+    return {c.id: c.probability for c in assess(case, knowledge=kb).causes}
+
+
+@settings(max_examples=40, deadline=None)
+@given(phrase=st.sampled_from(PHRASES), cue=st.sampled_from(NEGATIONS))
+def test_a_negated_finding_never_raises_its_cause(kb: Knowledge, phrase: str, cue: str) -> None:
+    from lowalp import assess
+
+    baseline = _assess(kb, [])
+    case = Case(
+        patient=Patient(age_years=45, sex="F"),
+        labs=(LabResult(analyte="alp", value=28, unit="U/L", date=REFERENCE),),
+        context=Context(findings=(phrase,)),
+    )
+    supported = {
+        c.id
+        for c in assess(case, knowledge=kb).causes
+        for e in c.evidence
+        if e.state == "present" and e.effect == "supports" and e.detail.startswith("reported")
+    }
+    assert supported, phrase
+    negated = _assess(kb, [cue.format(phrase)])
+    for cause in supported:
+        assert negated[cause] <= baseline[cause] + 1e-9, (cause, cue.format(phrase))

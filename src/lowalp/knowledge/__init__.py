@@ -68,12 +68,12 @@ class Knowledge:
     tests: dict[str, TestEntry]
     causes: dict[str, Cause]
     scores: tuple[Score, ...]
+    text: TextKnowledge = field(default_factory=TextKnowledge)
+    """How free text is read: ConText rules, abbreviations, equivalent words, HPO synonyms."""
     panels: dict[str, Panel] = field(default_factory=dict)
     """Panels as notes name them (panels.yaml), by id."""
     qualitative: QualitativeFile | None = None
     """How results and flags are written in words (qualitative.yaml)."""
-    text: TextKnowledge = field(default_factory=TextKnowledge)
-    """How free text is read: ConText rules, abbreviations, equivalent words, HPO synonyms."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Lab and ratio finding thresholds converted to canonical units, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -187,9 +187,9 @@ def _load(root: Traversable | Path) -> Knowledge:
         tests=tests,
         causes=causes,
         scores=scores,
+        text=_text(root),
         panels=panels,
         qualitative=qualitative,
-        text=_text(root),
     )
     _check_references(kb, finding_files)
     return kb
@@ -404,6 +404,46 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         raise KnowledgeError(file, msgs + extra)
 
 
+def _reference_cycle(kb: Knowledge) -> list[str]:
+    """A chain of findings that leads back to its start through pattern parts and gates, if any.
+
+    Such a chain could never be evaluated, so the loader refuses it.
+    """
+
+    def refs(fid: str) -> list[str]:
+        f = kb.findings[fid]
+        out = [g.finding for g in f.uninformative_when]
+        if isinstance(f, PatternFinding):
+            out += [*f.all_of, *f.any_of]
+        return [r for r in out if r in kb.findings]
+
+    done: set[str] = set()
+    for start in kb.findings:
+        if start in done:
+            continue
+        path: list[str] = []
+        on_path: set[str] = set()
+        stack: list[tuple[str, int]] = [(start, 0)]
+        while stack:
+            fid, i = stack.pop()
+            if i == 0:
+                path.append(fid)
+                on_path.add(fid)
+            nexts = refs(fid)
+            if i < len(nexts):
+                stack.append((fid, i + 1))
+                nxt = nexts[i]
+                if nxt in on_path:
+                    return [*path[path.index(nxt) :], nxt]
+                if nxt not in done:
+                    stack.append((nxt, 0))
+            else:
+                path.pop()
+                on_path.discard(fid)
+                done.add(fid)
+    return []
+
+
 def _check_lab_reading(
     kb: Knowledge,
     bad: Callable[[str, str], None],
@@ -458,43 +498,3 @@ def panel_key(name: str) -> str:
     if len(text) > 2 and text.endswith("s") and not text.endswith("ss"):
         text = text[:-1]
     return text
-
-
-def _reference_cycle(kb: Knowledge) -> list[str]:
-    """A chain of findings that leads back to its start through pattern parts and gates, if any.
-
-    Such a chain could never be evaluated, so the loader refuses it.
-    """
-
-    def refs(fid: str) -> list[str]:
-        f = kb.findings[fid]
-        out = [g.finding for g in f.uninformative_when]
-        if isinstance(f, PatternFinding):
-            out += [*f.all_of, *f.any_of]
-        return [r for r in out if r in kb.findings]
-
-    done: set[str] = set()
-    for start in kb.findings:
-        if start in done:
-            continue
-        path: list[str] = []
-        on_path: set[str] = set()
-        stack: list[tuple[str, int]] = [(start, 0)]
-        while stack:
-            fid, i = stack.pop()
-            if i == 0:
-                path.append(fid)
-                on_path.add(fid)
-            nexts = refs(fid)
-            if i < len(nexts):
-                stack.append((fid, i + 1))
-                nxt = nexts[i]
-                if nxt in on_path:
-                    return [*path[path.index(nxt) :], nxt]
-                if nxt not in done:
-                    stack.append((nxt, 0))
-            else:
-                path.pop()
-                on_path.discard(fid)
-                done.add(fid)
-    return []

@@ -89,6 +89,7 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
     ctx = read_context(case, kb, index.lab)
     not_understood.extend(ctx.not_understood)
     warnings.extend(ctx.warnings)
+    measurements = measurements + ctx.panel_results
     if strict and not_understood:
         raise InputError(
             Problem(n.pointer, n.reason, value=n.value, hint=_did_you_mean(n.suggestions))

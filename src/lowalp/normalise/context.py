@@ -18,6 +18,7 @@ from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
 from lowalp.model import (
     Assertion,
     Case,
+    Measurement,
     EventRecord,
     FindingRecord,
     LabResult,
@@ -62,6 +63,8 @@ class ContextReading:
     mappings: tuple[TextMapping, ...] = ()
     not_understood: list[NotUnderstood] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    panel_results: tuple[Measurement, ...] = ()
+    """Results vouched for by a panel reported normal in words ("LFTs normal")."""
 
 
 @dataclass
@@ -78,10 +81,13 @@ class _State:
     not_understood: list[NotUnderstood] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     unreadable_medications: bool = False
+    panel_results: list[Measurement] = field(default_factory=list)
     entry_text: str | None = None
     """The whole entry being read (a list item), shown instead of the matched words."""
 
     def label(self, concept: str, kind: str) -> str:
+        if kind == "PANEL":
+            return self.kb.panels[concept].label
         if kind == "EVENT":
             ev = self.kb.events.get(concept)
             return ev.label if ev else concept
@@ -91,7 +97,9 @@ class _State:
     def map(
         self, pointer: str, m: Mention, assertion: Assertion, used_as: str, extra: str = ""
     ) -> None:
-        kind = {"MEDICATION": "medication", "EVENT": "event"}.get(m.kind, "finding")
+        kind = {"MEDICATION": "medication", "EVENT": "event", "PANEL": "panel"}.get(
+            m.kind, "finding"
+        )
         detail = [extra] if extra else []
         if m.cues:
             detail.append(f"{', '.join(repr(c) for c in m.cues)} → {assertion}")
@@ -150,6 +158,7 @@ def read_context(case: Case, kb: Knowledge, index: LabResult) -> ContextReading:
         mappings=tuple(st.mappings),
         not_understood=st.not_understood,
         warnings=st.warnings,
+        panel_results=tuple(st.panel_results),
     )
     return out
 
@@ -343,7 +352,7 @@ def _why(assertion: Assertion) -> str:
 def _finding_entry(st: _State, pointer: str, finding: str | FindingRecord) -> None:
     record = finding if isinstance(finding, FindingRecord) else None
     text = finding.text if isinstance(finding, FindingRecord) else finding
-    reading = read_text(text, st.kb, kinds={"FINDING", "RELATIVE"})
+    reading = read_text(text, st.kb, kinds={"FINDING", "RELATIVE", "PANEL"})
     if not reading.mentions:
         st.not_understood.append(
             NotUnderstood(
@@ -359,7 +368,35 @@ def _finding_entry(st: _State, pointer: str, finding: str | FindingRecord) -> No
         _apply_finding(st, pointer, m, assertion)
 
 
+def _apply_panel(st: _State, pointer: str, m: Mention) -> None:
+    from lowalp.normalise.panels import panel_results, verdict_of
+
+    panel = st.kb.panels[m.concept]
+    verdict = next((c for c in m.cues if verdict_of(st.kb, c) is not None), None)
+    if verdict is None:
+        st.map(
+            pointer,
+            m,
+            m.assertion,
+            "not used (a panel named without a verdict that vouches for each result)",
+        )
+        return
+    words = f"{m.text} {verdict}"
+    results = panel_results(st.kb, panel.id, verdict, pointer, words=words)
+    st.panel_results.extend(results)
+    names = ", ".join(st.kb.analytes[r.analyte].name for r in results)
+    st.map(
+        pointer,
+        m,
+        "absent",
+        f"reported {verdict}: each of {names} taken as {results[0].qualifier if results else verdict}",
+    )
+
+
 def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -> None:
+    if m.kind == "PANEL":
+        _apply_panel(st, pointer, m)
+        return
     f = st.kb.findings.get(m.concept)
     assert isinstance(f, ClinicalFinding)
     family_kind = bool(f.relatives)

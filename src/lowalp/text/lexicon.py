@@ -166,6 +166,8 @@ def build_lexicon(kb: Knowledge) -> Lexicon:
             lex.add(f.id, "MEDICATION", [*f.drugs, *text.drug_names.get(f.id, ())])
     for e in kb.events.values():
         lex.add(e.id, "EVENT", [e.id.replace("_", " "), *e.synonyms])
+    for panel in kb.panels.values():
+        lex.add(panel.id, "PANEL", panel.names)
     lex.add("", "NONE", text.matching.not_concepts)
     kb.cache["lexicon"] = lex
     return lex

@@ -22,7 +22,7 @@ from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
 from lowalp.text.words import fold, is_dictionary_word
 
-ALL_KINDS = frozenset({"FINDING", "MEDICATION", "EVENT", "RELATIVE"})
+ALL_KINDS = frozenset({"FINDING", "MEDICATION", "EVENT", "RELATIVE", "PANEL"})
 
 
 @dataclass(frozen=True)

@@ -135,12 +135,12 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
                 problems.append(f"“{row.days}” is not a number of days before")
             else:
                 lab["day"] = -days[1]
+        if row.flag:
+            lab["flag"] = row.flag
         if "ref_low" in lab and "ref_high" in lab and lab["ref_low"] > lab["ref_high"]:
             problems.append(
                 f"the lab's lower limit {lab['ref_low']:g} is above its upper limit {lab['ref_high']:g}"
             )
-        if row.flag:
-            lab["flag"] = row.flag
         if problems:
             row.message = "; ".join(problems)
             errors.append(f"{where} ({analyte.name}): {row.message}.")
