@@ -18,10 +18,10 @@ from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
 from lowalp.model import (
     Assertion,
     Case,
-    Measurement,
     EventRecord,
     FindingRecord,
     LabResult,
+    Measurement,
     MedicationRecord,
     NotUnderstood,
     TextMapping,
