@@ -294,7 +294,8 @@ class _Evaluator:
         assert f.value is not None
         analyte = self.kb.analytes[f.analyte]
         scale = factor(analyte, f.unit, self.kb.unit_synonyms)
-        threshold = f"{_OP_WORDS[f.op]} {f.value:g} {f.unit}"
+        shown_unit = "" if f.unit == "1" else f" {f.unit}"
+        threshold = f"{_OP_WORDS[f.op]} {f.value:g}{shown_unit}"
         limits = self._verdict_limits(f, m, scale)
         if limits is None:
             return FindingState(
@@ -313,10 +314,10 @@ class _Evaluator:
                 "place the value on one side of it",
             )
         state = decide(bounds, f.op, self.kb.thresholds[f.id])
-        means = describe(bounds, scale, f.unit)
+        means = describe(bounds, scale, shown_unit.strip()).replace("  ", " ").strip()
         verdict = {
-            "present": f"always {_OP_WORDS[f.op]} {f.value:g} {f.unit}: counted as present",
-            "absent": f"never {_OP_WORDS[f.op]} {f.value:g} {f.unit}: counted as absent",
+            "present": f"always {threshold}: counted as present",
+            "absent": f"never {threshold}: counted as absent",
             "unknown": f"which may or may not be {threshold}: cannot tell",
         }[state]
         return FindingState(f.id, state, f"{shown}; against {where} that is {means}, {verdict}")

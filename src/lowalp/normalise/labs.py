@@ -239,16 +239,22 @@ class _Reader:
             # a verdict given beside a number is the lab's flag on it
             flag_q = flag_q or qualifier
             qualifier = None
+        from_flag = False
         if value is None and qualifier is None:
             if flag_q is None:
                 return self.aside(f"{name}: no value, qualifier, text or flag")
-            qualifier = flag_q
+            qualifier, from_flag = flag_q, True
         if value is None:
             if qualifier in ("<", ">"):
                 return self.aside(
                     f"qualifier {qualifier!r} needs a value (as in '<5')", "value", str(qualifier)
                 )
-            return [self.qualitative(qualifier, unit, text_reading)]
+            if flag_q in DIRECTIONAL and qualifier in DIRECTIONAL and flag_q != qualifier:
+                self.warnings.append(
+                    f"{self.pointer}: reported {qualifier!r} but flagged {lab.flag!r}; "
+                    f"{qualifier!r} was used."
+                )
+            return [self.qualitative(qualifier, unit, text_reading, from_flag)]
         if value < 0:
             return self.aside(
                 "a concentration or activity cannot be negative", "value", f"{value:g}"
@@ -273,20 +279,36 @@ class _Reader:
         return MEANING_QUALIFIER[r.meaning], False
 
     def qualitative(
-        self, qualifier: Qualifier | None, unit: str | None, reading: Reading | None
+        self,
+        qualifier: Qualifier | None,
+        unit: str | None,
+        reading: Reading | None,
+        from_flag: bool = False,
     ) -> Draft:
         """A verdict without a number; the lab's range is kept when its unit is known."""
         lab = self.lab
         ref: tuple[float | None, float | None] = (None, None)
         note = None
-        if lab.ref_low is not None or lab.ref_high is not None:
+        low, high = self.sane_range(lab.ref_low, lab.ref_high)
+        if low is not None or high is not None:
             f = self.known_factor(unit)
             if f is None:
                 note = "the lab's range is in a unit lowalp does not know, so it was not used"
             else:
-                ref = (_mul(lab.ref_low, f), _mul(lab.ref_high, f))
-        words = lab.text.strip() if lab.text and lab.text.strip() else str(qualifier)
-        read_as = reading.label if reading is not None and reading.meaning else None
+                ref = (_mul(low, f), _mul(high, f))
+        if lab.text and lab.text.strip():
+            words = lab.text.strip()
+        elif from_flag:
+            words = f"flag {lab.flag}"
+        else:
+            words = str(qualifier)
+        read_as = (
+            reading.label
+            if reading is not None
+            and reading.meaning
+            and reading.meaning != " ".join(words.casefold().split())
+            else None
+        )
         if note:
             read_as = f"{read_as}; {note}" if read_as else note
         return self.draft(
