@@ -4,7 +4,7 @@
 
 - a **GuidanceResponse** (https://hl7.org/fhir/R4/guidanceresponse.html): ``status``
   ``success``, or ``data-required`` when next tests are suggested; ``moduleCanonical`` names
-  the lowalp rule set with the knowledge version (``urn:lowalp:knowledge|2026.11.0``);
+  the lowalp rule set with the knowledge version (``urn:lowalp:knowledge|2026.12.0``);
   ``occurrenceDateTime``; ``reasonCode`` and ``reasonReference`` (the ALP Observation);
   ``outputParameters`` pointing at a contained **Parameters** resource with every cause (id,
   name, probability), every next test (id, name, expected information gain, why), artifacts
