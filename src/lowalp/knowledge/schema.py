@@ -188,6 +188,11 @@ class ClinicalFinding(FindingBase):
     timing: Literal["lifetime", "current"] = "lifetime"
     """``current``: a state that counts only while it lasts (liver failure, an infection), so a
     past mention is not evidence; ``lifetime``: a fact that stays true (a fracture, tooth loss)."""
+    absent_synonyms: list[str] = Field(default_factory=list)
+    """Phrases that themselves say the finding is absent ("anicteric", "teetotal")."""
+    negated_broader: list[str] = Field(default_factory=list)
+    """Broader phrases that count only when negated: "no fractures" rules out low-trauma
+    fractures, but "fractures" alone does not mean they were low-trauma."""
     relatives: list[str] = Field(default_factory=list)
     """For a family-history finding: the condition as named when it is in a relative
     ("hypophosphatasia", "low ALP"), read as this finding only when the text puts it in a

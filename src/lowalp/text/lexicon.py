@@ -36,6 +36,9 @@ class Entry:
     phrase: str
     keys: tuple[str, ...]
     """Content word keys, in the phrase's order."""
+    polarity: str = "plain"
+    """``plain``; ``negative``: the phrase itself says the concept is absent ("anicteric");
+    ``negated_only``: a broader phrase that counts only when negated ("no fractures")."""
 
 
 @dataclass
@@ -108,14 +111,16 @@ class Lexicon:
         return tuple(k.lstrip("|") for k, _ in self.keys(pairs) if k.lstrip("|"))
 
     # ------------------------------------------------------------------ building
-    def add(self, concept: str, kind: Kind, phrases: Iterable[str]) -> None:
+    def add(
+        self, concept: str, kind: Kind, phrases: Iterable[str], polarity: str = "plain"
+    ) -> None:
         for phrase in phrases:
             keys = self.phrase_keys(phrase, medication=kind == "MEDICATION")
             if not keys:
                 continue
             if any(e.keys == keys and e.kind == kind for e in self._same_first(keys)):
                 continue
-            self.entries.append(Entry(concept, kind, phrase, keys))
+            self.entries.append(Entry(concept, kind, phrase, keys, polarity))
             n = len(self.entries) - 1
             for k in set(keys):
                 self.by_key.setdefault(k, []).append(n)
@@ -161,6 +166,8 @@ def build_lexicon(kb: Knowledge) -> Lexicon:
                         p for p in (term.name, *term.synonyms) if fold(p) not in excluded
                     )
             lex.add(f.id, "FINDING", phrases)
+            lex.add(f.id, "FINDING", f.absent_synonyms, "negative")
+            lex.add(f.id, "FINDING", f.negated_broader, "negated_only")
             lex.add(f.id, "RELATIVE", f.relatives)
         elif isinstance(f, MedicationFinding):
             lex.add(f.id, "MEDICATION", [*f.drugs, *text.drug_names.get(f.id, ())])

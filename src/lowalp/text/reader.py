@@ -23,6 +23,14 @@ from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
 from lowalp.text.words import fold, is_dictionary_word
 
+_FLIPPED: dict[Assertion, Assertion] = {
+    "present": "absent",
+    "historical": "absent",
+    "absent": "present",
+}
+"""A phrase that itself says "absent" ("anicteric"): affirmed it is absent, negated present."""
+_KIND_ORDER = {"FINDING": 0, "MEDICATION": 0, "EVENT": 0, "PANEL": 1, "RELATIVE": 2, "NONE": 3}
+"""On a tie between phrases of the same length, the patient's own finding wins."""
 _SEVERAL = re.compile(r"[.!?]\s+\S|\n\s*\S")
 """An entry holding more than one sentence (then it is split like a note)."""
 ALL_KINDS = frozenset({"FINDING", "MEDICATION", "EVENT", "RELATIVE", "PANEL"})
@@ -144,6 +152,11 @@ def read_text(
     mentions = []
     for ent in doc.ents:
         entry, corr = info[(ent.start, ent.end)]
+        assertion = _assertion(ent)
+        if entry.polarity == "negated_only" and assertion != "absent":
+            continue
+        if entry.polarity == "negative":
+            assertion = _FLIPPED.get(assertion, assertion)
         sent = ent.sent
         times = find_times(sent.text)
         offset = ent.start_char - sent.start_char
@@ -155,7 +168,7 @@ def read_text(
                 text=ent.text,
                 start=ent.start_char,
                 end=ent.end_char,
-                assertion=_assertion(ent),
+                assertion=assertion,
                 cues=tuple(
                     dict.fromkeys(
                         doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent)
@@ -254,7 +267,7 @@ def _match_clause(
     else:
         for k in have:
             candidates.update(lex.by_key.get(k, ()))
-    scored: list[tuple[tuple[int, int, int], int, int, Entry]] = []
+    scored: list[tuple[tuple[int, int, int, int], int, int, Entry]] = []
     for n in candidates:
         entry = lex.entries[n]
         if entry.kind not in allowed and entry.kind != "NONE":
@@ -266,7 +279,7 @@ def _match_clause(
         if window is None:
             continue
         s, e = window
-        scored.append(((-len(entry.keys), e - s, s), s, e, entry))
+        scored.append(((-len(entry.keys), e - s, _KIND_ORDER.get(entry.kind, 9), s), s, e, entry))
     scored.sort(key=lambda x: x[0])
     taken: set[int] = set()
     out = []
