@@ -194,12 +194,26 @@ _ORDER: tuple[tuple[str, Assertion], ...] = (
 
 def _outside(ent: Any) -> list[Any]:
     """The ConText modifiers of a mention, less any trigger inside the mention's own words
-    ("Coombs-negative haemolysis" is not a negated haemolysis)."""
-    return [
-        m
-        for m in ent._.modifiers
-        if m.modifier_span[1] <= ent.start or m.modifier_span[0] >= ent.end
-    ]
+    ("Coombs-negative haemolysis" is not a negated haemolysis) and any trigger separated from
+    the mention by a scope-ending word ("drug holiday; now on Prolia").
+
+    The second check repeats ConText's termination rule: medspaCy 1.3 skips it for a trigger
+    whose scope was cut short by ``max_scope`` (its span-overlap test misses a scope that lies
+    inside the terminating word's).
+    """
+    graph = ent.doc._.context_graph
+    stops = [m.modifier_span for m in graph.modifiers if m.category == "TERMINATE"]
+    out = []
+    for m in ent._.modifiers:
+        start, end = m.modifier_span
+        if end > ent.start and start < ent.end:
+            continue
+        if end <= ent.start and any(end <= s and e <= ent.start for s, e in stops):
+            continue
+        if start >= ent.end and any(ent.end <= s and e <= start for s, e in stops):
+            continue
+        out.append(m)
+    return out
 
 
 def _assertion(ent: Any) -> Assertion:
