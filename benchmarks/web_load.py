@@ -347,6 +347,9 @@ def main() -> None:
             elif not args.no_cds:
                 print("  (no /cds-services on this server: CDS not measured)")
             for target in targets:
+                # Warm every worker (the text reader builds its pipeline on first use).
+                for _ in range(20 * workers):
+                    post(port, target)
                 for clients in args.clients:
                     r = run_load(port, target, clients, args.duration)
                     print(

@@ -11,8 +11,9 @@ uncertain, hypothetical, historical or about a relative. The pipeline is built o
 from __future__ import annotations
 
 import re
+import threading
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,9 +116,32 @@ def read_text(
     """Every concept of the allowed kinds in ``text``, with its assertion.
 
     ``sentences``: split the text into sentences first (a note); otherwise the text is one
-    entry of a list and is read as one sentence.
+    entry of a list and is read as one sentence. Readings are pure and kept (the last
+    ``READ_CACHE_SIZE``), since the same entries recur ("levothyroxine 50 mcg").
     """
     allowed = frozenset(kinds)
+    key = (text, allowed, medication_field, sentences)
+    with _CACHE_LOCK:
+        cache: OrderedDict[object, Reading] = kb.cache.setdefault("text_reads", OrderedDict())
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+    reading = _read(text, kb, allowed, medication_field, sentences)
+    with _CACHE_LOCK:
+        cache[key] = reading
+        if len(cache) > READ_CACHE_SIZE:
+            cache.popitem(last=False)
+    return reading
+
+
+READ_CACHE_SIZE = 4096
+_CACHE_LOCK = threading.Lock()
+
+
+def _read(
+    text: str, kb: Knowledge, allowed: frozenset[str], medication_field: bool, sentences: bool
+) -> Reading:
     lex = build_lexicon(kb)
     nlp = _nlp(kb)
     doc = nlp.make_doc(text)
