@@ -296,7 +296,7 @@ class TextMapping(Frozen):
     """The words matched, as written."""
     concept: str
     label: str
-    kind: Literal["finding", "medication", "event", "panel"]
+    kind: Literal["finding", "medication", "event", "panel", "result"]
     assertion: Assertion
     used_as: str
     """What the engine takes from it: "present", "absent", "not used (family history)" …"""

@@ -46,6 +46,7 @@ from lowalp.knowledge.text_schema import (
     DrugNamesFile,
     EquivalentsFile,
     HpoFile,
+    LabNamesFile,
     MatchingSettings,
     TextKnowledge,
 )
@@ -202,6 +203,7 @@ def _text(root: Traversable | Path) -> TextKnowledge:
     hpo = loader.load_yaml_file(root, "text/hpo.yaml", HpoFile)
     matching = loader.load_yaml_file(root, "text/matching.yaml", MatchingSettings)
     drug_names = loader.load_yaml_file(root, "text/drug_names.yaml", DrugNamesFile)
+    lab_names = loader.load_yaml_file(root, "text/lab_names.yaml", LabNamesFile)
     return TextKnowledge(
         rules=tuple(rules.rules),
         rule_sources=tuple(rules.sources),
@@ -213,6 +215,7 @@ def _text(root: Traversable | Path) -> TextKnowledge:
         matching=matching,
         drug_names={k: tuple(v) for k, v in drug_names.medicines.items()},
         drug_names_source=drug_names.source,
+        lab_names=dict(lab_names.names),
     )
 
 
@@ -343,6 +346,9 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         need_source("text/context_rules.yaml", "sources", sid)
     need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
     need_source("text/drug_names.yaml", "source", kb.text.drug_names_source or None)
+    for aid in kb.text.lab_names:
+        if aid not in kb.analytes:
+            bad("text/lab_names.yaml", f"{aid}: not an analyte")
     for fid in kb.text.drug_names:
         if not isinstance(kb.findings.get(fid), MedicationFinding):
             bad("text/drug_names.yaml", f"{fid}: not a medication finding")

@@ -93,6 +93,17 @@ class DrugNamesFile(Strict):
     """Other names (brands, INN spellings) of each medication finding's medicines."""
 
 
+class LabNames(Strict):
+    any: list[str] = Field(default_factory=list)
+    """Names matched in any case ("haemoglobin", "alk phos")."""
+    exact: list[str] = Field(default_factory=list)
+    """Names matched only as written ("Hb", "K+", "Ca")."""
+
+
+class LabNamesFile(Strict):
+    names: dict[Id, LabNames]
+
+
 class MatchingSettings(Strict):
     max_inserted_words: int = Field(ge=0, le=6)
     """Words allowed between the words of a phrase ("bilateral incomplete atypical femoral shaft
@@ -120,4 +131,5 @@ class TextKnowledge:
     hpo_source: str = ""
     matching: MatchingSettings | None = None
     drug_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    lab_names: dict[str, LabNames] = field(default_factory=dict)
     drug_names_source: str = ""

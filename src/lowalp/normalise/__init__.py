@@ -17,7 +17,7 @@ from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case, Measurement, NotUnderstood, Sex, TextMapping
 from lowalp.normalise.context import EventOccurrence, read_context
-from lowalp.normalise.labs import read_lab
+from lowalp.normalise.labs import Draft, read_lab, read_lab_at
 from lowalp.normalise.timing import deduplicate, patient_age, pick_index, to_measurement
 
 __all__ = ["EventOccurrence", "Normalised", "normalise"]
@@ -61,6 +61,7 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
     drafts = [
         d for i, lab in enumerate(case.labs) for d in read_lab(i, lab, kb, not_understood, warnings)
     ]
+    result_mappings = _note_results(case, kb, drafts, not_understood, warnings)
     drafts = deduplicate(drafts, warnings)
     alps = [d for d in drafts if d.analyte == "alp"]
     if not alps:
@@ -87,7 +88,12 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
         )
 
     ctx = read_context(case, kb, index.lab)
-    not_understood.extend(ctx.not_understood)
+    read_results = [m.text for m in result_mappings]
+    not_understood.extend(
+        n
+        for n in ctx.not_understood
+        if not (n.pointer == "context.notes" and any(r in n.value for r in read_results))
+    )
     warnings.extend(ctx.warnings)
     measurements = measurements + ctx.panel_results
     if strict and not_understood:
@@ -111,11 +117,53 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
         understood=ctx.understood,
         not_understood=tuple(not_understood),
         warnings=tuple(warnings),
-        mappings=ctx.mappings,
+        mappings=(*result_mappings, *ctx.mappings),
         medications_past=ctx.medications_past,
         medications_uncertain=ctx.medications_uncertain,
         medications_absent=ctx.medications_absent,
     )
+
+
+def _note_results(
+    case: Case,
+    kb: Knowledge,
+    drafts: list[Draft],
+    not_understood: list[NotUnderstood],
+    warnings: list[str],
+) -> list[TextMapping]:
+    """Results written in the note ("Hb 68 g/L", "INR 3.9"), for analytes the labs do not give."""
+    notes = case.context.notes
+    if not notes or not notes.strip():
+        return []
+    from lowalp.text.results import find_results
+
+    given = {d.analyte for d in drafts}
+    out = []
+    for r in find_results(notes, kb):
+        pointer = f"context.notes ({r.text!r})"
+        name = kb.analytes[r.analyte].name
+        if r.analyte in given:
+            used = "not used (the labs give this result)"
+        else:
+            read = read_lab_at(pointer, r.lab, kb, not_understood, warnings)
+            drafts.extend(read)
+            used = (
+                "a result, taken as drawn with the index ALP"
+                if read
+                else "not used (see not understood)"
+            )
+        out.append(
+            TextMapping(
+                pointer="context.notes",
+                text=r.text,
+                concept=r.analyte,
+                label=name,
+                kind="result",
+                assertion="present",
+                used_as=used,
+            )
+        )
+    return out
 
 
 def _did_you_mean(options: tuple[str, ...]) -> str | None:

@@ -131,6 +131,18 @@ def read_lab(
     return _Reader(kb, lab, f"labs[{i}]", analyte, not_understood, warnings).read()
 
 
+def read_lab_at(
+    pointer: str,
+    lab: LabResult,
+    kb: Knowledge,
+    not_understood: list[NotUnderstood],
+    warnings: list[str],
+) -> list[Draft]:
+    """A result of a known analyte that did not come from the case's labs (a note's "Hb 68")."""
+    assert lab.analyte is not None
+    return _Reader(kb, lab, pointer, kb.analytes[lab.analyte], not_understood, warnings).read()
+
+
 class _Reader:
     """Reads one result of a known analyte."""
 
