@@ -820,3 +820,17 @@ def test_damaged_requests_never_give_a_server_error(hpp: Record, low_alp: Record
             assert set(r.json()) == {"error"}
 
     check()
+
+
+def test_order_select_reads_brands_through_the_core_reader(
+    client: TestClient, keys: Keys, low_alp: Record
+) -> None:
+    """A brand the knowledge's own list lacks (from the drug dictionary) is still an antiresorptive."""
+    body = _order_select(low_alp)
+    for entry in body["context"]["draftOrders"]["entry"]:
+        res = entry["resource"]
+        if res.get("id") == "draft-alendronate":
+            res["medicationCodeableConcept"] = {"text": "Atelvia 35 mg weekly"}
+    r = client.post(OS, json=body, headers=bearer(keys.token(SERVER + OS)))
+    [card] = r.json()["cards"]
+    assert "atelvia" in card["summary"].lower()

@@ -16,8 +16,8 @@ import httpx
 
 from lowalp import assess
 from lowalp.knowledge import Knowledge
-from lowalp.matching import PhraseIndex
 from lowalp.model import Assessment
+from lowalp.text.reader import read_text
 from lowalp.web.cds import cards, prefetch
 from lowalp.web.cds.discovery import ORDER_SELECT, PATIENT_VIEW, REQUIRED_KEYS
 from lowalp.web.cds.fhir_client import FhirAccess, fetch_all
@@ -79,7 +79,7 @@ async def patient_view(req: HookRequest, ctx: CallContext) -> list[dict[str, Any
 
 
 async def order_select(req: HookRequest, ctx: CallContext) -> list[dict[str, Any]]:
-    drug = selected_antiresorptive(req.context, antiresorptive_index(ctx.kb))
+    drug = selected_antiresorptive(req.context, ctx.kb)
     if drug is None:
         return []
     a = await patient_assessment(req, ctx)
@@ -100,23 +100,9 @@ async def order_select(req: HookRequest, ctx: CallContext) -> list[dict[str, Any
 HANDLERS = {PATIENT_VIEW: patient_view, ORDER_SELECT: order_select}
 
 
-def antiresorptive_index(kb: Knowledge) -> PhraseIndex:
-    key = "cds_antiresorptives"
-    if key not in kb.cache:
-        drugs: dict[str, list[str]] = {}
-        for fid in ANTIRESORPTIVE_FINDINGS:
-            finding = kb.findings.get(fid)
-            names = getattr(finding, "drugs", None)
-            if names:
-                drugs[fid] = list(names)
-        kb.cache[key] = PhraseIndex(drugs)
-    index: PhraseIndex = kb.cache[key]
-    return index
-
-
-def selected_antiresorptive(context: dict[str, Any], index: PhraseIndex) -> str | None:
-    """The knowledge's name of the first selected draft MedicationRequest that is an
-    antiresorptive (as the synonym matched), or None."""
+def selected_antiresorptive(context: dict[str, Any], kb: Knowledge) -> str | None:
+    """The name, as ordered, of the first selected draft MedicationRequest that the core's
+    medicine reader (lowalp.text) reads as an antiresorptive, or None."""
     orders = context.get("draftOrders") or {}
     resources: list[dict[str, Any]] = [
         e["resource"]
@@ -133,9 +119,10 @@ def selected_antiresorptive(context: dict[str, Any], index: PhraseIndex) -> str 
         if selections and f"MedicationRequest/{res.get('id')}" not in selections:
             continue
         for text in _medication_texts(res, medications):
-            match = index.find(text)
-            if match.ids and not match.negated:
-                return match.phrases[0]
+            reading = read_text(text, kb, kinds={"MEDICATION"}, medication_field=True)
+            for m in reading.mentions:
+                if m.concept in ANTIRESORPTIVE_FINDINGS and m.assertion == "present":
+                    return m.text
     return None
 
 
