@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from lowalp.adapters.fhir.concepts import SNOMED, codes, concept_text
 from lowalp.adapters.fhir.pointers import at
 from lowalp.model import EventRecord
+from lowalp.text.reader import read_text
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -60,9 +61,13 @@ def read_procedure(reader: Reader, res: dict[str, Any], prefix: str, full_url: s
     if not ids:
         for text in [code.get("text"), *(c.get("display") for c in code.get("coding") or [])]:
             if text:
-                m = reader.event_index.find(text)
-                if m.ids and not m.negated:
-                    ids = list(m.ids)
+                found = [
+                    m.concept
+                    for m in read_text(text, reader.kb, kinds={"EVENT"}).mentions
+                    if m.assertion in ("present", "historical")
+                ]
+                if found:
+                    ids = found
                     break
     if not ids:
         reader.reject(

@@ -37,7 +37,6 @@ from lowalp.adapters.fhir.version import OLD_TYPES, version_hint
 from lowalp.adapters.fhir.warning_groups import Warnings
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
-from lowalp.matching import PhraseIndex
 
 BUNDLE_TYPES = ("collection", "searchset", "transaction", "batch")
 
@@ -60,7 +59,6 @@ class Reader:
         self.version_hint: str | None = None
         self.source: str | None = None
         """The file being read (for whole-file errors)."""
-        self.event_index = PhraseIndex({e.id: e.synonyms for e in kb.events.values()})
         self.date = DateCache()
         self.range_cache: dict[tuple[Range, ...], tuple[Range, ...]] = {}
         self.unit_cache: dict[str, str] = {}
