@@ -19,6 +19,7 @@ from lowalp.model import Case, Measurement, NotUnderstood, Sex, TextMapping
 from lowalp.normalise.context import EventOccurrence, read_context
 from lowalp.normalise.labs import Draft, read_lab, read_lab_at
 from lowalp.normalise.timing import deduplicate, patient_age, pick_index, to_measurement
+from lowalp.text.results import NoteResult, find_results
 
 __all__ = ["EventOccurrence", "Normalised", "normalise"]
 
@@ -88,11 +89,11 @@ def normalise(case: Case, kb: Knowledge, *, strict: bool = False) -> Normalised:
         )
 
     ctx = read_context(case, kb, index.lab)
-    read_results = [m.text for m in result_mappings]
+    read_results = [(m.pointer, m.text) for m in result_mappings]
     not_understood.extend(
         n
         for n in ctx.not_understood
-        if not (n.pointer == "context.notes" and any(r in n.value for r in read_results))
+        if not any(n.pointer == where and r in n.value for where, r in read_results)
     )
     warnings.extend(ctx.warnings)
     measurements = measurements + ctx.panel_results
@@ -131,39 +132,55 @@ def _note_results(
     not_understood: list[NotUnderstood],
     warnings: list[str],
 ) -> list[TextMapping]:
-    """Results written in the note ("Hb 68 g/L", "INR 3.9"), for analytes the labs do not give."""
-    notes = case.context.notes
-    if not notes or not notes.strip():
+    """Results written in the note or as a finding ("Hb 68 g/L", "INR 3.9"), for analytes the
+    labs do not give."""
+    texts = [("context.notes", case.context.notes or "")] + [
+        (f"context.findings[{i}]", f)
+        for i, f in enumerate(case.context.findings or ())
+        if isinstance(f, str)
+    ]
+    texts = [(where, t) for where, t in texts if t.strip()]
+    if not texts:
         return []
-    from lowalp.text.results import find_results
-
     given = {d.analyte for d in drafts}
     out = []
-    for r in find_results(notes, kb):
-        pointer = f"context.notes ({r.text!r})"
-        name = kb.analytes[r.analyte].name
-        if r.analyte in given:
-            used = "not used (the labs give this result)"
-        else:
-            read = read_lab_at(pointer, r.lab, kb, not_understood, warnings)
-            drafts.extend(read)
-            used = (
-                "a result, taken as drawn with the index ALP"
-                if read
-                else "not used (see not understood)"
-            )
-        out.append(
-            TextMapping(
-                pointer="context.notes",
-                text=r.text,
-                concept=r.analyte,
-                label=name,
-                kind="result",
-                assertion="present",
-                used_as=used,
-            )
-        )
+    for where, text in texts:
+        for r in find_results(text, kb):
+            out.append(_note_result(kb, where, r, given, drafts, not_understood, warnings))
+            given.add(r.analyte)
     return out
+
+
+def _note_result(
+    kb: Knowledge,
+    where: str,
+    r: NoteResult,
+    given: set[str],
+    drafts: list[Draft],
+    not_understood: list[NotUnderstood],
+    warnings: list[str],
+) -> TextMapping:
+    pointer = f"{where} ({r.text!r})"
+    name = kb.analytes[r.analyte].name
+    if r.analyte in given:
+        used = "not used (the labs, or an earlier mention, give this result)"
+    else:
+        read = read_lab_at(pointer, r.lab, kb, not_understood, warnings)
+        drafts.extend(read)
+        used = (
+            "a result, taken as drawn with the index ALP"
+            if read
+            else "not used (see not understood)"
+        )
+    return TextMapping(
+        pointer=where,
+        text=r.text,
+        concept=r.analyte,
+        label=name,
+        kind="result",
+        assertion="present",
+        used_as=used,
+    )
 
 
 def _did_you_mean(options: tuple[str, ...]) -> str | None:
