@@ -105,3 +105,9 @@ def test_a_course_with_years_gives_its_end() -> None:
     (t,) = [t for t in find_times("alendronate 2012-2021") if t.date is not None]
     assert t.date is not None
     assert t.date.year == 2021
+
+
+def test_the_same_words_can_name_a_finding_and_an_event(kb: Knowledge) -> None:
+    found = _read(kb, "post-thyroidectomy review")
+    assert ("thyroid_neck_surgery_history", "present") in found
+    assert ("thyroid_or_neck_surgery", "present") in found

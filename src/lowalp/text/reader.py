@@ -24,6 +24,7 @@ from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
 from lowalp.text.words import fold, is_dictionary_word
 
+_TWIN_KINDS = frozenset({"FINDING", "EVENT"})
 _FLIPPED: dict[Assertion, Assertion] = {
     "present": "absent",
     "historical": "absent",
@@ -162,8 +163,12 @@ def _read(
 
     ents = []
     info: dict[tuple[int, int], tuple[Entry, tuple[tuple[str, str], ...]]] = {}
+    twins: dict[tuple[int, int], list[Entry]] = {}
     used: set[int] = set()
     for start, end, entry, corr in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if (start, end) in info and info[(start, end)][0].kind != entry.kind:
+            twins.setdefault((start, end), []).append(entry)
+            continue
         if used & set(range(start, end)):
             continue
         used.update(range(start, end))
@@ -175,36 +180,40 @@ def _read(
     doc = nlp.get_pipe("medspacy_context")(doc)
     mentions = []
     for ent in doc.ents:
-        entry, corr = info[(ent.start, ent.end)]
-        assertion = _assertion(ent)
-        if entry.polarity == "negated_only" and assertion != "absent":
-            continue
-        if entry.polarity == "negative":
-            assertion = _FLIPPED.get(assertion, assertion)
-        sent = ent.sent
-        times = find_times(sent.text)
-        offset = ent.start_char - sent.start_char
-        times_sorted = tuple(sorted(times, key=lambda t: (abs(t.start - offset), t.start < offset)))
-        mentions.append(
-            Mention(
-                concept=entry.concept,
-                kind=entry.kind,
-                text=ent.text,
-                start=ent.start_char,
-                end=ent.end_char,
-                assertion=assertion,
-                cues=tuple(
-                    dict.fromkeys(
-                        doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent)
-                    )
-                ),
-                corrections=corr,
-                sentence=sent.text.strip(),
-                times=times_sorted,
-                phrase=entry.phrase,
-            )
-        )
+        first, corr = info[(ent.start, ent.end)]
+        for entry in (first, *twins.get((ent.start, ent.end), ())):
+            mentions.extend(_mention(ent, doc, entry, corr))
     return Reading(tuple(mentions), tuple(unread))
+
+
+def _mention(ent: Any, doc: Any, entry: Entry, corr: tuple[tuple[str, str], ...]) -> list[Mention]:
+    assertion = _assertion(ent)
+    if entry.polarity == "negated_only" and assertion != "absent":
+        return []
+    if entry.polarity == "negative":
+        assertion = _FLIPPED.get(assertion, assertion)
+    sent = ent.sent
+    times = find_times(sent.text)
+    offset = ent.start_char - sent.start_char
+    times_sorted = tuple(sorted(times, key=lambda t: (abs(t.start - offset), t.start < offset)))
+    cues = tuple(
+        dict.fromkeys(doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent))
+    )
+    return [
+        Mention(
+            concept=entry.concept,
+            kind=entry.kind,
+            text=ent.text,
+            start=ent.start_char,
+            end=ent.end_char,
+            assertion=assertion,
+            cues=cues,
+            corrections=corr,
+            sentence=sent.text.strip(),
+            times=times_sorted,
+            phrase=entry.phrase,
+        )
+    ]
 
 
 _ORDER: tuple[tuple[str, Assertion], ...] = (
@@ -328,6 +337,12 @@ def _match_clause(
         srcs = [clause[i][2] for i in range(s, e)]
         corr = tuple(corrections[clause[i][0]] for i in range(s, e) if clause[i][0] in corrections)
         out.append((min(srcs), max(srcs) + 1, entry, corr))
+        # The same words may name a finding and an event at once ("thyroidectomy": a past
+        # neck operation and the operation itself): each is read, with the same assertion.
+        for _, s2, e2, other in scored:
+            twin = (s2, e2) == (s, e) and {entry.kind, other.kind} == _TWIN_KINDS
+            if twin and other.polarity == entry.polarity == "plain":
+                out.append((min(srcs), max(srcs) + 1, other, corr))
     return out
 
 
