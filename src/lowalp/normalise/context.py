@@ -225,6 +225,16 @@ def _medication_entry(st: _State, pointer: str, med: str | MedicationRecord) -> 
         _apply_medication(st, pointer, m, assertion, record, via)
 
 
+def _duration(m: Mention, record: MedicationRecord | None) -> str:
+    """How long the medicine was taken, as written ("x9y", "for 5 years") or given."""
+    days = record.duration_days if record is not None else None
+    if days is None and record is not None and record.start and record.end:
+        days = float((record.end - record.start).days)
+    if days is None:
+        days = next((t.duration_days for t in m.times if t.duration_days is not None), None)
+    return f"taken for about {_ago(days)}" if days else ""
+
+
 def _local_form(st: _State, m: Mention) -> str | None:
     f = st.kb.findings.get(m.concept)
     if not isinstance(f, MedicationFinding) or f.local_forms is None:
@@ -273,6 +283,9 @@ def _apply_medication(
     if local is not None:
         st.map(pointer, m, assertion, f"not used (a local form: {local!r})", via)
         return
+    taken_for = _duration(m, record)
+    if taken_for:
+        via = "; ".join(x for x in (via, taken_for) if x)
     if assertion == "present" and record is None and (ended := _ended(st, m)) is not None:
         ended_days, ended_how = ended
         earlier = st.meds_past.get(m.concept, ended_days)
