@@ -11,7 +11,7 @@ engine takes from it; every entry not understood is listed and changes no findin
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
@@ -179,34 +179,9 @@ def _medication_entry(st: _State, pointer: str, med: str | MedicationRecord) -> 
     mentions = list(reading.mentions)
     via = ""
     if not mentions:
-        from lowalp.text.drugs import generic_names
-
-        generics = generic_names(text)
-        for g in generics:
-            mentions.extend(read_text(g, st.kb, kinds={"MEDICATION"}).mentions)
-        if generics and not mentions:
-            st.mappings.append(
-                TextMapping(
-                    pointer=pointer,
-                    text=text,
-                    concept="",
-                    label=", ".join(generics),
-                    kind="medication",
-                    assertion="present",
-                    used_as="a medicine lowalp's knowledge does not link to a low ALP; not evidence",
-                )
-            )
+        mentions, via, done = _via_dictionary(st, pointer, text)
+        if done:
             return
-        if generics:
-            via = f"read as {', '.join(generics)}"
-            status_text = read_text(
-                text.replace(text.split()[0], generics[0], 1),
-                st.kb,
-                kinds={"MEDICATION"},
-                medication_field=True,
-            ).mentions
-            if status_text:
-                mentions = list(status_text)
     if not mentions:
         st.unreadable_medications = True
         st.not_understood.append(
@@ -269,6 +244,50 @@ def _ended(st: _State, m: Mention) -> tuple[float, str] | None:
             if days > 90:
                 return days, f"course ended {t.text!r}"
     return None
+
+
+def _via_dictionary(st: _State, pointer: str, text: str) -> tuple[list[Mention], str, bool]:
+    """A medicine the lexicon does not name, looked up in the drug dictionary: its generic name
+    read again (a brand of a medicine lowalp knows), or understood as a medicine the knowledge
+    does not link to a low ALP. The assertion and times come from the words as written."""
+    from lowalp.text.drugs import named_medicines
+    from lowalp.text.reader import assertion_at
+    from lowalp.text.timing import find_times
+
+    named = named_medicines(text)
+    if not named:
+        return [], "", False
+    low = fold(text)
+    found: list[Mention] = []
+    for generic, written in named:
+        at = low.find(fold(written))
+        start, end = (at, at + len(written)) if at >= 0 else (0, len(text))
+        assertion = assertion_at(text, st.kb, start, end, "MEDICATION")
+        for m in read_text(generic, st.kb, kinds={"MEDICATION"}).mentions:
+            found.append(
+                replace(
+                    m,
+                    text=text[start:end],
+                    assertion=assertion,
+                    sentence=text,
+                    times=tuple(find_times(text)),
+                )
+            )
+        if not found:
+            st.mappings.append(
+                TextMapping(
+                    pointer=pointer,
+                    text=text,
+                    concept="",
+                    label=generic,
+                    kind="medication",
+                    assertion=assertion,
+                    used_as="a medicine lowalp's knowledge does not link to a low ALP; not evidence",
+                )
+            )
+    if not found:
+        return [], "", True
+    return found, f"read as {', '.join(g for g, _ in named)}", False
 
 
 def _apply_medication(

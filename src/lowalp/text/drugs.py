@@ -27,13 +27,18 @@ def _finder() -> Any:
 
 def generic_names(text: str) -> list[str]:
     """The generic names of the medicines named in ``text`` (empty when none is recognised)."""
+    return [name for name, _ in named_medicines(text)]
+
+
+def named_medicines(text: str) -> list[tuple[str, str]]:
+    """(generic name, words as written) of each medicine the dictionary finds in ``text``."""
     words = [w for w in raw_tokens(text) if w.isalnum()]
     if not words:
         return []
     found = _finder()(words, is_ignore_case=True)
-    names: list[str] = []
-    for data, _start, _end in found:
+    out: list[tuple[str, str]] = []
+    for data, start, end in found:
         name = str(data.get("name", "")).strip()
-        if name and name not in names:
-            names.append(name)
-    return names
+        if name and name not in [n for n, _ in out]:
+            out.append((name, " ".join(words[start:end])))
+    return out

@@ -216,6 +216,21 @@ def _mention(ent: Any, doc: Any, entry: Entry, corr: tuple[tuple[str, str], ...]
     ]
 
 
+def assertion_at(text: str, kb: Knowledge, start: int, end: int, label: str) -> Assertion:
+    """The assertion of the words at ``text[start:end]`` read as a mention of kind ``label``
+    (for a medicine found by the drug dictionary rather than the lexicon)."""
+    nlp = _nlp(kb)
+    doc = nlp.make_doc(text)
+    for i, token in enumerate(doc):
+        token.is_sent_start = i == 0
+    span = doc.char_span(start, end, label=label, alignment_mode="expand")
+    if span is None:
+        return "present"
+    doc.ents = [span]
+    doc = nlp.get_pipe("medspacy_context")(doc)
+    return _assertion(doc.ents[0])
+
+
 _ORDER: tuple[tuple[str, Assertion], ...] = (
     ("NEGATED_EXISTENCE", "absent"),
     ("FAMILY", "family"),
