@@ -115,3 +115,21 @@ def test_every_phrase_read_is_in_the_report(kb: Knowledge) -> None:
     report = render_text(a)
     assert "How the words given were read" in report
     assert "ALPL sequencing" in report
+
+
+def test_a_very_long_note_is_read_up_to_its_limit_and_said(kb: Knowledge) -> None:
+    import dataclasses
+
+    matching = kb.text.matching
+    assert matching is not None
+    small = dataclasses.replace(
+        kb,
+        text=dataclasses.replace(
+            kb.text, matching=matching.model_copy(update={"max_note_chars": 1000})
+        ),
+        cache={},
+    )
+    note = "Denies tooth loss. " * 100
+    a = assess(_case(notes=note), knowledge=small)
+    assert any("only the first" in w and "context.notes" in w for w in a.warnings)
+    assert a.mappings

@@ -116,6 +116,10 @@ class MatchingSettings(Strict):
     """Words left out when phrases are compared ("loss of teeth" ~ "teeth loss")."""
     clause_breaks: list[str]
     """Words and signs a phrase never spans (negations, "but", commas …)."""
+    max_note_chars: int = Field(default=50000, ge=1000)
+    """Longest note read (characters); the rest is left out, with a warning."""
+    max_entry_chars: int = Field(default=2000, ge=100)
+    """Longest list entry read (characters); the rest is left out, with a warning."""
     not_concepts: list[str] = Field(default_factory=list)
     """Phrases read as nothing ("hay fever"), so the finding inside them is not matched."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import TypeVar, cast
 
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
@@ -30,6 +31,8 @@ from lowalp.model import (
 from lowalp.text.lexicon import raw_tokens
 from lowalp.text.reader import Mention, read_text
 from lowalp.text.words import fold
+
+T = TypeVar("T")
 
 _MED_STATUS: dict[str, Assertion] = {
     "active": "present",
@@ -123,17 +126,20 @@ def read_context(case: Case, kb: Knowledge, index: LabResult) -> ContextReading:
     st = _State(kb, index)
     ctx = case.context
     for i, med in enumerate(ctx.medications or ()):
+        med = _bounded(st, f"context.medications[{i}]", med)
         st.entry_text = text_of(med)
         _medication_entry(st, f"context.medications[{i}]", med)
     for i, finding in enumerate(ctx.findings or ()):
+        finding = _bounded(st, f"context.findings[{i}]", finding)
         st.entry_text = text_of(finding)
         _finding_entry(st, f"context.findings[{i}]", finding)
     for i, raw in enumerate(ctx.events or ()):
+        raw = _bounded(st, f"context.events[{i}]", raw)
         st.entry_text = text_of(raw)
         _event_entry(st, f"context.events[{i}]", raw)
     st.entry_text = None
     if ctx.notes and ctx.notes.strip():
-        _notes(st, ctx.notes)
+        _notes(st, _bounded(st, "context.notes", ctx.notes, note=True))
 
     conflicting = st.present & st.absent
     for fid in sorted(conflicting):
@@ -161,6 +167,32 @@ def read_context(case: Case, kb: Knowledge, index: LabResult) -> ContextReading:
         panel_results=tuple(st.panel_results),
     )
     return out
+
+
+def _bounded(st: _State, pointer: str, item: T, *, note: bool = False) -> T:
+    """The entry, cut at the longest text read (knowledge/text/matching.yaml), with a warning."""
+    settings = st.kb.text.matching
+    assert settings is not None
+    limit = settings.max_note_chars if note else settings.max_entry_chars
+    assert isinstance(item, str | MedicationRecord | FindingRecord | EventRecord)
+    text = text_of(item)
+    if len(text) <= limit:
+        return item
+    st.warnings.append(
+        f"{pointer}: {len(text):,} characters; only the first {limit:,} were read "
+        "(the limit is in knowledge/text/matching.yaml)."
+    )
+    cut: object
+    if isinstance(item, str):
+        cut = item[:limit]
+    elif isinstance(item, MedicationRecord):
+        cut = item.model_copy(update={"name": item.name[:limit]})
+    elif isinstance(item, FindingRecord):
+        cut = item.model_copy(update={"text": item.text[:limit]})
+    else:
+        assert isinstance(item, EventRecord)
+        cut = item.model_copy(update={"event": item.event[:limit]})
+    return cast(T, cut)
 
 
 def _understood(m: TextMapping) -> str:

@@ -15,7 +15,7 @@ import threading
 import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lowalp.knowledge import Knowledge
@@ -143,24 +143,41 @@ _CACHE_LOCK = threading.Lock()
 def _read(
     text: str, kb: Knowledge, allowed: frozenset[str], medication_field: bool, sentences: bool
 ) -> Reading:
-    lex = build_lexicon(kb)
     nlp = _nlp(kb)
     doc = nlp.make_doc(text)
     if (sentences or _SEVERAL.search(text)) and len(doc) > 1:
         doc = nlp.get_pipe("medspacy_pyrush")(doc)
+        # Each sentence is read as a document of its own: ConText's scopes end at the
+        # sentence anyway, and its pairing of triggers with mentions grows with the square of
+        # their number, so a long note read whole would slow down with every sentence.
+        parts = [(sent.as_doc(), sent.start_char) for sent in doc.sents]
     else:
-        # One entry of a list is one idea: read it as one sentence (no sentence splitter).
-        for i, token in enumerate(doc):
-            token.is_sent_start = i == 0
-    spans: list[tuple[int, int, Entry, tuple[tuple[str, str], ...]]] = []
+        parts = [(doc, 0)]
+    mentions: list[Mention] = []
     unread: list[str] = []
-    for sent in doc.sents:
-        found = _match_sentence(sent, lex, allowed, kb, medication_field=medication_field)
-        if not found and any(t.is_alpha for t in sent):
-            unread.append(sent.text.strip())
-        spans.extend(found)
+    for part, offset in parts:
+        # One entry of a list is one idea, and each part is one sentence.
+        for i, token in enumerate(part):
+            token.is_sent_start = i == 0
+        found, empty = _read_sentence(part, kb, allowed, medication_field)
+        if empty:
+            unread.append(part.text.strip())
+        mentions.extend(
+            replace(m, start=m.start + offset, end=m.end + offset) if offset else m for m in found
+        )
+    return Reading(tuple(mentions), tuple(unread))
+
+
+def _read_sentence(
+    doc: Any, kb: Knowledge, allowed: frozenset[str], medication_field: bool
+) -> tuple[list[Mention], bool]:
+    """The mentions of one sentence (a Doc of its own), and whether it had words but none."""
     from spacy.tokens import Span
 
+    lex = build_lexicon(kb)
+    nlp = _nlp(kb)
+    spans = _match_sentence(doc[:], lex, allowed, kb, medication_field=medication_field)
+    empty = not spans and any(t.is_alpha for t in doc)
     ents = []
     info: dict[tuple[int, int], tuple[Entry, tuple[tuple[str, str], ...]]] = {}
     twins: dict[tuple[int, int], list[Entry]] = {}
@@ -178,12 +195,12 @@ def _read(
         info[(start, end)] = (entry, corr)
     doc.ents = ents
     doc = nlp.get_pipe("medspacy_context")(doc)
-    mentions = []
+    mentions: list[Mention] = []
     for ent in doc.ents:
         first, corr = info[(ent.start, ent.end)]
         for entry in (first, *twins.get((ent.start, ent.end), ())):
             mentions.extend(_mention(ent, doc, entry, corr))
-    return Reading(tuple(mentions), tuple(unread))
+    return mentions, empty
 
 
 def _mention(ent: Any, doc: Any, entry: Entry, corr: tuple[tuple[str, str], ...]) -> list[Mention]:
