@@ -98,7 +98,14 @@ class _State:
         return f.label if f else concept
 
     def map(
-        self, pointer: str, m: Mention, assertion: Assertion, used_as: str, extra: str = ""
+        self,
+        pointer: str,
+        m: Mention,
+        assertion: Assertion,
+        used_as: str,
+        extra: str = "",
+        *,
+        label: str | None = None,
     ) -> None:
         kind = {"MEDICATION": "medication", "EVENT": "event", "PANEL": "panel"}.get(
             m.kind, "finding"
@@ -113,7 +120,7 @@ class _State:
                 pointer=pointer,
                 text=self.entry_text or m.text,
                 concept=m.concept,
-                label=self.label(m.concept, m.kind),
+                label=label or self.label(m.concept, m.kind),
                 kind=kind,
                 assertion=assertion,
                 used_as=used_as,
@@ -470,7 +477,11 @@ def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -
             st.map(pointer, m, assertion, "present (in a relative)")
         else:
             st.map(
-                pointer, m, assertion, "not used (names the condition, not a relative's history)"
+                pointer,
+                m,
+                assertion,
+                "not used (the condition named for the patient: lowalp reasons from findings)",
+                label=f"the condition itself ({m.phrase})",
             )
         return
     if assertion == "absent":
