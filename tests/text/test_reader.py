@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lowalp.knowledge import Knowledge
 from lowalp.text.reader import read_text
@@ -111,3 +113,48 @@ def test_the_same_words_can_name_a_finding_and_an_event(kb: Knowledge) -> None:
     found = _read(kb, "post-thyroidectomy review")
     assert ("thyroid_neck_surgery_history", "present") in found
     assert ("thyroid_or_neck_surgery", "present") in found
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_is_read_without_error(kb: Knowledge, text: str) -> None:
+    reading = read_text(text, kb, sentences=True)
+    for m in reading.mentions:
+        assert 0 <= m.start <= m.end <= len(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            [
+                "no",
+                "not",
+                "tooth",
+                "loss",
+                "fracture",
+                "?",
+                ";",
+                ",",
+                "-",
+                "ALPL",
+                "stopped",
+                "mother",
+                "alendronate",
+                "2019",
+                "POD",
+                "3",
+                "/",
+                "h",
+                "o",
+                "<",
+                "\n",
+                "x9y",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
+def test_clinical_word_salad_is_read_without_error(kb: Knowledge, text: str) -> None:
+    read_text(text, kb, sentences=True)
+    read_text(text, kb, kinds={"MEDICATION"}, medication_field=True)
