@@ -168,6 +168,11 @@ class _Evaluator:
             )
         if applies.sex is not None and sex != applies.sex:
             return f"applies to sex {applies.sex}"
+        if applies.when is not None:
+            context = self.state(applies.when)
+            if context.state != "present":
+                label = self.kb.findings[applies.when].label
+                return f"applies only with {label} ({context.state}: {context.detail})"
         return None
 
     def concurrent(self, analyte: str, specimen_only: bool = False) -> Measurement | None:
@@ -344,6 +349,9 @@ class _Evaluator:
         )
 
     def _ratio(self, f: RatioFinding, specimen_only: bool) -> FindingState:
+        skip = self._applies(f.applies)
+        if skip:
+            return FindingState(f.id, "unknown", skip, applicable=False)
         num = self.concurrent(f.numerator, specimen_only)
         den = self.concurrent(f.denominator, specimen_only)
         missing = [a for a, m in ((f.numerator, num), (f.denominator, den)) if m is None]
@@ -415,6 +423,9 @@ class _Evaluator:
         return [(lo / scale, hi / scale) for lo, hi in b]
 
     def _pattern(self, f: PatternFinding) -> FindingState:
+        skip = self._applies(f.applies)
+        if skip:
+            return FindingState(f.id, "unknown", skip, applicable=False)
         parts_all = [self.state(p, f.same_specimen) for p in f.all_of]
         parts_any = [self.state(p, f.same_specimen) for p in f.any_of]
         if any(not p.applicable for p in parts_all) or (
