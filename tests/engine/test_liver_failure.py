@@ -126,6 +126,10 @@ def test_in_liver_failure_the_transplant_centre_comes_first_everywhere(run, kb) 
 
     html = render_html(a)
     assert html.index('id="urgent"') < html.index('id="causes"')
+    patient = render_text(a, audience="patient")
+    assert patient.index("Urgent") < patient.index("Possible reasons")
+    patient_html = render_html(a, audience="patient")
+    assert patient_html.index('id="urgent"') < patient_html.index('id="causes"')
 
     card = patient_view_cards(a, kb, patient_id="p1", base_url="https://example.org")[0]
     detail = card["detail"]

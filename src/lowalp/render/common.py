@@ -125,3 +125,10 @@ def urgent_first(
 ) -> list[tuple[CauseResult, str]]:
     """Management pointers with the urgent ones first (stable otherwise)."""
     return sorted(pointers, key=lambda cm: cm[1] not in cm[0].urgent)
+
+
+URGENT_PLAIN = (
+    "Some of your results need urgent care today. Your care team has steps to take first; "
+    "ask them what is being done now."
+)
+"""What the patient view says when an action is urgent (the actions are clinicians' words)."""

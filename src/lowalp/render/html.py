@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Status
 from lowalp.render.common import (
+    URGENT_PLAIN,
     alp_line,
     day,
     leading,
@@ -323,6 +324,7 @@ class View:
     leading: tuple[CauseResult, ...]
     management: tuple[tuple[CauseResult, str], ...]
     urgent: tuple[tuple[str, tuple[str, ...]], ...]
+    urgent_plain: str
     patient_causes: tuple[CauseResult, ...]
     questions: tuple[str, ...]
     source_ids: frozenset[str]
@@ -351,6 +353,7 @@ def _view(a: Assessment) -> View:
         leading=tuple(leading(a)),
         management=mgmt,
         urgent=tuple(urgent_actions(a)),
+        urgent_plain=URGENT_PLAIN,
         patient_causes=tuple(a.causes[:PATIENT_CAUSES]),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),

@@ -7,6 +7,7 @@ from typing import Literal
 
 from lowalp.model import Assessment, CauseResult
 from lowalp.render.common import (
+    URGENT_PLAIN,
     alp_line,
     day,
     leading,
@@ -249,6 +250,9 @@ def _patient(a: Assessment, st: _Style) -> str:
             "First: the blood sample may have been affected by the chemical in another tube. "
             "The result may not be real. The usual next step is simply to take a new sample.",
         )
+        out.append("")
+    if urgent_actions(a):
+        out += _wrap(st.warn("Urgent: ") + URGENT_PLAIN)
         out.append("")
     out.append(st.bold("Possible reasons, most likely first"))
     for c in a.causes[:3]:
