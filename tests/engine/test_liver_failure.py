@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import reduce
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import make_case
 
 from lowalp.adapters.case_json import case_from_dict
@@ -169,3 +171,27 @@ def test_leipzig_low_band_needs_most_items_known(run) -> None:
     known = [i for i in leipzig.items if i.state != "unknown"]
     assert len(known) >= 5, [(i.item, i.state) for i in leipzig.items]
     assert "very unlikely" in leipzig.interpretation
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    alt=st.floats(min_value=5, max_value=5000),
+    ast=st.floats(min_value=5, max_value=5000),
+    bilirubin=st.floats(min_value=0.2, max_value=40),
+)
+def test_without_liver_failure_the_ratio_inputs_never_move_a_probability(
+    run, alt: float, ast: float, bilirubin: float
+) -> None:
+    """AST/ALT and ALP/bilirubin outside liver failure weigh nothing: ALT feeds only the ratio."""
+    base = (
+        {"analyte": "bilirubin_total", "value": bilirubin, "unit": "mg/dL", "day": 0},
+        {"analyte": "ast", "value": ast, "unit": "U/L", "day": 0},
+        {"analyte": "inr", "value": 1.0, "day": 0},
+    )
+    without = {c.id: c.probability for c in run(make_case(*base, alp=24, age=19)).causes}
+    alt_lab = {"analyte": "alt", "value": alt, "unit": "U/L", "day": 0}
+    with_alt = {c.id: c.probability for c in run(make_case(*base, alt_lab, alp=24, age=19)).causes}
+    for cid, p in without.items():
+        assert abs(p - with_alt[cid]) < 1e-12, cid
