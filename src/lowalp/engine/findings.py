@@ -7,6 +7,10 @@ against the lab's printed limits, else the knowledge's reference interval for th
 detail says which, and why it could not tell). A numeric result that cannot be judged (no range
 to compare with) falls back on the lab's flag. Ratios use censored and qualitative parts when
 the direction is still certain (:mod:`lowalp.engine.value_bounds`).
+
+A finding with ``applies`` is decided only inside its population (age, sex, and ``when``: another
+finding that must be present, such as liver failure for Korman's Wilson rule); outside it the
+finding is unknown and not applicable, so it weighs nothing for any cause.
 """
 
 from __future__ import annotations
