@@ -250,8 +250,11 @@ class CauseResult(Frozen):
     plain: str
     evidence: tuple[Evidence, ...]
     management: tuple[str, ...]
+    """Urgent pointers (see ``urgent``) first, then the rest in the knowledge's order."""
     patient_questions: tuple[str, ...]
     sources: tuple[str, ...]
+    urgent: tuple[str, ...] = ()
+    """The management pointers urgent for this case (their ``urgent_when`` finding is present)."""
 
 
 class ScoreItem(Frozen):
@@ -285,6 +288,8 @@ class NextTest(Frozen):
     invasiveness: str
     causes: tuple[str, ...]
     preparation: str = ""
+    urgent: bool = False
+    """An ``urgent_when`` finding of the test is present: ranked before the others."""
 
 
 class TextMapping(Frozen):

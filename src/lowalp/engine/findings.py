@@ -7,6 +7,10 @@ against the lab's printed limits, else the knowledge's reference interval for th
 detail says which, and why it could not tell). A numeric result that cannot be judged (no range
 to compare with) falls back on the lab's flag. Ratios use censored and qualitative parts when
 the direction is still certain (:mod:`lowalp.engine.value_bounds`).
+
+A finding with ``applies`` is decided only inside its population (age, sex, and ``when``: another
+finding that must be present, such as liver failure for Korman's Wilson rule); outside it the
+finding is unknown and not applicable, so it weighs nothing for any cause.
 """
 
 from __future__ import annotations
@@ -168,6 +172,11 @@ class _Evaluator:
             )
         if applies.sex is not None and sex != applies.sex:
             return f"applies to sex {applies.sex}"
+        if applies.when is not None:
+            context = self.state(applies.when)
+            if context.state != "present":
+                label = self.kb.findings[applies.when].label
+                return f"applies only with {label} ({context.state}: {context.detail})"
         return None
 
     def concurrent(self, analyte: str, specimen_only: bool = False) -> Measurement | None:
@@ -344,6 +353,9 @@ class _Evaluator:
         )
 
     def _ratio(self, f: RatioFinding, specimen_only: bool) -> FindingState:
+        skip = self._applies(f.applies)
+        if skip:
+            return FindingState(f.id, "unknown", skip, applicable=False)
         num = self.concurrent(f.numerator, specimen_only)
         den = self.concurrent(f.denominator, specimen_only)
         missing = [a for a, m in ((f.numerator, num), (f.denominator, den)) if m is None]
@@ -415,6 +427,9 @@ class _Evaluator:
         return [(lo / scale, hi / scale) for lo, hi in b]
 
     def _pattern(self, f: PatternFinding) -> FindingState:
+        skip = self._applies(f.applies)
+        if skip:
+            return FindingState(f.id, "unknown", skip, applicable=False)
         parts_all = [self.state(p, f.same_specimen) for p in f.all_of]
         parts_any = [self.state(p, f.same_specimen) for p in f.any_of]
         if any(not p.applicable for p in parts_all) or (

@@ -3,7 +3,8 @@
 For each test, the findings it decides are simulated as present or absent with
 P(present | cause) from the knowledge (independent given the cause, as in the scoring), and the
 expected fall in the entropy of the cause distribution is computed. Cost and invasiveness are
-shown beside the gain, not mixed into it.
+shown beside the gain, not mixed into it. A test the knowledge marks urgent for a finding
+present in the case (``urgent_when``) comes before the rest; gain orders within each group.
 """
 
 from __future__ import annotations
@@ -86,9 +87,12 @@ def next_tests(work: Work) -> Work:
                 invasiveness=test.invasiveness,
                 causes=tuple(bearing),
                 preparation=test.preparation,
+                urgent=any(work.findings[f].state == "present" for f in test.urgent_when),
             )
         )
-    results.sort(key=lambda t: (-t.expected_information_gain, t.relative_cost, t.test))
+    results.sort(
+        key=lambda t: (not t.urgent, -t.expected_information_gain, t.relative_cost, t.test)
+    )
     return replace(work, next_tests=tuple(results))
 
 

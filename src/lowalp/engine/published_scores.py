@@ -1,6 +1,9 @@
 """Published scores and criteria (Leipzig, Tornero 2022, the Mayo adult HPP definition …).
 
 A score is shown when at least one of its inputs is known; unknown inputs are listed as missing.
+A threshold reached on the known items is reported (unknown items score nothing); below every
+threshold, a score with fewer known items than its ``min_known`` says it cannot be scored rather
+than giving its lowest band.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ def _score(work: Work, ev: _Evaluator, score: Score) -> ScoreResult | None:
     if not known:
         return None
     missing = tuple(i.label for i in items if i.state == "unknown")
-    text = score.otherwise
+    text = score.otherwise if len(known) >= score.min_known else score.cannot_score
     for interp in score.interpretations:
         if all(totals.get(g, 0.0) >= need for g, need in interp.when.items()):
             text = interp.text

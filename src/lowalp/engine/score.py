@@ -52,7 +52,13 @@ def score(work: Work) -> Work:
                 )
             )
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
-        rows.append((cause, p0, logit, evidence))
+        urgent = tuple(
+            m.text
+            for m in cause.management
+            if any(work.findings[f].state == "present" for f in m.urgent_when)
+        )
+        management = urgent + tuple(m.text for m in cause.management if m.text not in urgent)
+        rows.append((cause, p0, logit, evidence, management, urgent))
 
     top = max(r[2] for r in rows)
     total = sum(math.exp(r[2] - top) for r in rows)
@@ -67,11 +73,12 @@ def score(work: Work) -> Work:
             summary=cause.summary,
             plain=cause.plain,
             evidence=tuple(evidence),
-            management=tuple(cause.management),
+            management=management,
             patient_questions=tuple(cause.patient_questions),
             sources=tuple(cause.sources),
+            urgent=urgent,
         )
-        for cause, p0, logit, evidence in rows
+        for cause, p0, logit, evidence, management, urgent in rows
     ]
     results.sort(key=lambda c: -c.probability)
     return replace(work, causes=tuple(results))

@@ -297,6 +297,9 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             need_source(file, where, gate.source)
             if gate.finding not in kb.findings:
                 bad(file, f"{where}.finding: unknown finding {gate.finding!r}")
+        applies = getattr(f, "applies", None)
+        if applies is not None and applies.when is not None and applies.when not in kb.findings:
+            bad(file, f"{fid}.applies.when: unknown finding {applies.when!r}")
         if isinstance(f, LabFinding):
             lab_analyte = kb.analytes.get(f.analyte)
             if lab_analyte is None:
@@ -375,6 +378,9 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         for f_id in t.findings:
             if f_id not in kb.findings:
                 bad("next_tests/", f"{t.id}.findings: unknown finding {f_id!r}")
+        for f_id in t.urgent_when:
+            if f_id not in kb.findings:
+                bad("next_tests/", f"{t.id}.urgent_when: unknown finding {f_id!r}")
 
     for c in kb.causes.values():
         file = f"causes/{c.id}.yaml"
@@ -388,6 +394,10 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         for t_id in c.next_tests:
             if t_id not in kb.tests:
                 bad(file, f"next_tests: unknown test {t_id!r}")
+        for i, m in enumerate(c.management):
+            for f_id in m.urgent_when:
+                if f_id not in kb.findings:
+                    bad(file, f"management.{i}.urgent_when: unknown finding {f_id!r}")
         if c.artifact and c.artifact.finding not in kb.findings:
             bad(file, f"artifact.finding: unknown finding {c.artifact.finding!r}")
     for sc in kb.scores:
@@ -419,6 +429,9 @@ def _reference_cycle(kb: Knowledge) -> list[str]:
     def refs(fid: str) -> list[str]:
         f = kb.findings[fid]
         out = [g.finding for g in f.uninformative_when]
+        applies = getattr(f, "applies", None)
+        if applies is not None and applies.when is not None:
+            out.append(applies.when)
         if isinstance(f, PatternFinding):
             out += [*f.all_of, *f.any_of]
         return [r for r in out if r in kb.findings]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 
@@ -147,9 +147,14 @@ class AnalytesFile(Strict):
 
 
 class Applies(Strict):
+    """The population a finding or score was measured in; outside it, it is not applicable."""
+
     age_min: float | None = None
     age_max: float | None = None
     sex: Literal["F", "M"] | None = None
+    when: Id | None = None
+    """Applies only while this finding is present (a rule derived in acute liver failure, say);
+    while it is absent or unknown the finding is not applicable and weighs nothing."""
 
 
 class Gate(Cited):
@@ -254,6 +259,7 @@ class LabFinding(FindingBase):
 
 class RatioFinding(FindingBase):
     kind: Literal["ratio"]
+    applies: Applies | None = None
     numerator: Id
     numerator_unit: str
     denominator: Id
@@ -265,6 +271,7 @@ class RatioFinding(FindingBase):
 
 class PatternFinding(FindingBase):
     kind: Literal["pattern"]
+    applies: Applies | None = None
     all_of: list[Id] = Field(default_factory=list)
     any_of: list[Id] = Field(default_factory=list)
     same_specimen: bool = True
@@ -325,6 +332,8 @@ class TestEntry(Strict):
         "none", "history", "examination", "blood", "urine", "imaging", "genetic", "biopsy"
     ]
     preparation: str = ""
+    urgent_when: list[Id] = Field(default_factory=list)
+    """While any of these findings is present the test is urgent: listed before the others."""
 
 
 class TestsFile(Strict):
@@ -348,6 +357,13 @@ class EvidenceRule(Cited):
     note: str | None = None
 
 
+class ManagementPointer(Strict):
+    """One management pointer; urgent (shown first, in an urgent block) while a finding holds."""
+
+    text: str
+    urgent_when: list[Id] = Field(default_factory=list)
+
+
 class ArtifactSpec(Strict):
     finding: Id
     action: str
@@ -363,10 +379,18 @@ class Cause(Strict):
     prior: Prior
     evidence: list[EvidenceRule] = Field(min_length=1)
     next_tests: list[Id] = Field(default_factory=list)
-    management: list[str] = Field(min_length=1)
+    management: list[ManagementPointer] = Field(min_length=1)
+    """Plain strings in the files are read as pointers that are never urgent."""
     patient_questions: list[str] = Field(min_length=1)
     sources: list[Id] = Field(min_length=1)
     artifact: ArtifactSpec | None = None
+
+    @field_validator("management", mode="before")
+    @classmethod
+    def _pointers(cls, v: object) -> object:
+        if isinstance(v, list):
+            return [{"text": m} if isinstance(m, str) else m for m in v]
+        return v
 
 
 # ----------------------------------------------------------------------------- scores
@@ -417,6 +441,11 @@ class Score(Strict):
     otherwise: str
     source: Id
     note: str = ""
+    min_known: int = Field(default=1, ge=1)
+    """Fewer items known than this, and no interpretation reached: the score cannot be scored
+    (`cannot_score` is shown instead of `otherwise`)."""
+    min_known_reasoning: str = ""
+    cannot_score: str = "Cannot be scored: too few items are known."
 
 
 ScoreItemSpec.model_rebuild()

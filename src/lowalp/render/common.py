@@ -105,3 +105,30 @@ def questions_for(a: Assessment) -> list[CauseResult]:
     """The causes whose patient questions are worth showing: the leading one, and the second
     when it is still a real possibility (10% or more)."""
     return [c for i, c in enumerate(a.causes[:2]) if i == 0 or c.probability >= 0.1]
+
+
+def urgent_actions(a: Assessment) -> list[tuple[str, tuple[str, ...]]]:
+    """Management pointers urgent for this case, each once, with the causes that give it.
+
+    Taken from every cause, whatever its probability: the urgency comes from the finding the
+    knowledge ties it to (liver failure, say), not from how likely the cause is.
+    """
+    found: dict[str, list[str]] = {}
+    for c in a.causes:
+        for text in c.urgent:
+            found.setdefault(text, []).append(c.name)
+    return [(text, tuple(names)) for text, names in found.items()]
+
+
+def urgent_first(
+    pointers: list[tuple[CauseResult, str]],
+) -> list[tuple[CauseResult, str]]:
+    """Management pointers with the urgent ones first (stable otherwise)."""
+    return sorted(pointers, key=lambda cm: cm[1] not in cm[0].urgent)
+
+
+URGENT_PLAIN = (
+    "Some of your results need urgent care today. Your care team has steps to take first; "
+    "ask them what is being done now."
+)
+"""What the patient view says when an action is urgent (the actions are clinicians' words)."""

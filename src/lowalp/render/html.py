@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Status
 from lowalp.render.common import (
+    URGENT_PLAIN,
     alp_line,
     day,
     leading,
@@ -27,6 +28,8 @@ from lowalp.render.common import (
     persistence_line,
     questions_for,
     summary_line,
+    urgent_actions,
+    urgent_first,
 )
 from lowalp.render.templating import template_environment
 
@@ -320,6 +323,8 @@ class View:
     chart: Chart | None
     leading: tuple[CauseResult, ...]
     management: tuple[tuple[CauseResult, str], ...]
+    urgent: tuple[tuple[str, tuple[str, ...]], ...]
+    urgent_plain: str
     patient_causes: tuple[CauseResult, ...]
     questions: tuple[str, ...]
     source_ids: frozenset[str]
@@ -328,10 +333,14 @@ class View:
 
 def _view(a: Assessment) -> View:
     mgmt = tuple(
-        (c, m)
-        for c in a.causes[:MANAGEMENT_CAUSES]
-        if c.probability >= MANAGEMENT_MIN_PROBABILITY
-        for m in c.management
+        urgent_first(
+            [
+                (c, m)
+                for c in a.causes[:MANAGEMENT_CAUSES]
+                if c.probability >= MANAGEMENT_MIN_PROBABILITY
+                for m in c.management
+            ]
+        )
     )
     questions = dict.fromkeys(q for c in questions_for(a) for q in c.patient_questions)
     return View(
@@ -343,6 +352,8 @@ def _view(a: Assessment) -> View:
         chart=chart(a.alp),
         leading=tuple(leading(a)),
         management=mgmt,
+        urgent=tuple(urgent_actions(a)),
+        urgent_plain=URGENT_PLAIN,
         patient_causes=tuple(a.causes[:PATIENT_CAUSES]),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),

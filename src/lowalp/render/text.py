@@ -7,6 +7,7 @@ from typing import Literal
 
 from lowalp.model import Assessment, CauseResult
 from lowalp.render.common import (
+    URGENT_PLAIN,
     alp_line,
     day,
     leading,
@@ -16,6 +17,8 @@ from lowalp.render.common import (
     persistence_line,
     questions_for,
     summary_line,
+    urgent_actions,
+    urgent_first,
 )
 
 Audience = Literal["clinician", "patient"]
@@ -91,6 +94,13 @@ def _clinician(a: Assessment, st: _Style) -> str:
         out += _wrap(f"Action: {art.action}", "    ", "  → ")
         out.append("")
 
+    urgent = urgent_actions(a)
+    if urgent:
+        out.append(st.warn("URGENT: act on these first"))
+        for text, names in urgent:
+            out += _wrap(f"{text} [{', '.join(names)}]", "    ", "  → ")
+        out.append("")
+
     out.append(st.bold("Possible explanations (decision support, not a diagnosis)"))
     for i, c in enumerate(leading(a), start=1):
         out += _cause_block(i, c, st)
@@ -119,7 +129,8 @@ def _clinician(a: Assessment, st: _Style) -> str:
         for i, t in enumerate(a.next_tests[:8], start=1):
             cost = "£" * t.relative_cost
             out += _wrap(
-                f"{t.name} — information gain {t.expected_information_gain:.2f} bits, cost {cost}, {t.invasiveness}",
+                ("URGENT: " if t.urgent else "")
+                + f"{t.name} — information gain {t.expected_information_gain:.2f} bits, cost {cost}, {t.invasiveness}",
                 "     ",
                 f"{i:>2}. ",
             )
@@ -128,7 +139,9 @@ def _clinician(a: Assessment, st: _Style) -> str:
                 out += _wrap(f"Preparation: {t.preparation}", "       ", "     ")
         out.append("")
 
-    mgmt = [(c, m) for c in a.causes[:2] if c.probability >= 0.1 for m in c.management]
+    mgmt = urgent_first(
+        [(c, m) for c in a.causes[:2] if c.probability >= 0.1 for m in c.management]
+    )
     if mgmt:
         out.append(st.bold("Management pointers (for the leading explanations)"))
         for c, m in mgmt:
@@ -237,6 +250,9 @@ def _patient(a: Assessment, st: _Style) -> str:
             "First: the blood sample may have been affected by the chemical in another tube. "
             "The result may not be real. The usual next step is simply to take a new sample.",
         )
+        out.append("")
+    if urgent_actions(a):
+        out += _wrap(st.warn("Urgent: ") + URGENT_PLAIN)
         out.append("")
     out.append(st.bold("Possible reasons, most likely first"))
     for c in a.causes[:3]:

@@ -716,7 +716,7 @@ def cause(request: Request, cause_id: str) -> Response:
     detail = _cause_summary(kb, c) | {
         "summary": c.summary,
         "plain": c.plain,
-        "management": list(c.management),
+        "management": [m.text for m in c.management],
         "patient_questions": list(c.patient_questions),
         "references": [_source(kb, sid) for sid in c.sources],
     }

@@ -16,7 +16,15 @@ from typing import Any
 
 from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment, CauseResult, NextTest
-from lowalp.render.common import alp_line, likelihood_word, num, pct, persistence_line, summary_line
+from lowalp.render.common import (
+    alp_line,
+    likelihood_word,
+    num,
+    pct,
+    persistence_line,
+    summary_line,
+    urgent_actions,
+)
 
 LOINC = "http://loinc.org"
 HPP = "hypophosphatasia"
@@ -154,10 +162,18 @@ def patient_view_cards(
     if a.alp.status != "low" or not a.causes:
         return []
     hpp = next((c for c in a.causes if c.id == HPP), None)
-    warning = bool(a.artifacts) or (hpp is not None and hpp.probability >= HPP_WARNING)
+    warning = (
+        bool(a.artifacts)
+        or any(c.urgent for c in a.causes)
+        or (hpp is not None and hpp.probability >= HPP_WARNING)
+    )
     lines = [f"**{md(alp_line(a.alp))}**", "", md(persistence_line(a.alp))]
     for art in a.artifacts:
         lines += ["", f"**Check the sample first: {md(art.name)}.** {md(art.action)}"]
+    urgent = urgent_actions(a)
+    if urgent:
+        lines += ["", "**Urgent: act on these first**", ""]
+        lines += [f"- {md(text)}" for text, _ in urgent]
     lines += ["", "**Possible causes, most likely first**", ""]
     for i, c in enumerate(a.causes[:DETAIL_CAUSES], start=1):
         why = _why(c)
@@ -167,7 +183,10 @@ def patient_view_cards(
         )
     if a.next_tests:
         lines += ["", "**Next tests**", ""]
-        lines += [f"- {md(t.name)}" for t in a.next_tests[:SUGGESTED_TESTS]]
+        lines += [
+            f"- {'**Urgent:** ' if t.urgent else ''}{md(t.name)}"
+            for t in a.next_tests[:SUGGESTED_TESTS]
+        ]
     lines += ["", f"_{md(a.disclaimer)}_ Knowledge version {md(kb.version)}."]
     card: dict[str, Any] = {
         "uuid": _uuid(),
@@ -205,9 +224,9 @@ def antiresorptive_card(
     cause = kb.causes[HPP]
     advice = next(
         (
-            m
+            m.text
             for m in cause.management
-            if re.search(r"antiresorptive|bisphosphonate|denosumab", m, re.IGNORECASE)
+            if re.search(r"antiresorptive|bisphosphonate|denosumab", m.text, re.IGNORECASE)
         ),
         None,
     )
