@@ -42,8 +42,14 @@ def names_for(kb: Knowledge) -> dict[str, list[str]]:
         if not isinstance(f, MedicationFinding):
             continue
         found: list[str] = []
+        own_words = {w for d in f.drugs for w in re.findall(r"[a-z]{5,}", fold(d))}
         for drug in f.drugs:
             for canon in variants.get(fold(drug), []):
+                # A brand of a combination product is listed under one of its parts
+                # ("Marvelon" under desogestrel, "Synjardy" under empagliflozin); that part's
+                # other names are not this medicine unless the part is one the finding names.
+                if not own_words & set(re.findall(r"[a-z]{5,}", fold(canon))):
+                    continue
                 for name in data.get(canon, {}).get("synonyms", []):
                     n = fold(str(name)).strip()
                     if not _PLAIN.match(n) or len(n.split()) > 3:
