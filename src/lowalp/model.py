@@ -82,9 +82,12 @@ class LabResult(Frozen):
     (knowledge/panels.yaml); a number for the same analyte near the same time wins over it."""
 
 
-Assertion = Literal["present", "absent", "historical", "family", "hypothetical", "uncertain"]
+Assertion = Literal[
+    "present", "absent", "historical", "family", "other", "hypothetical", "uncertain"
+]
 """How a mention is asserted: present now, negated, in the past (a medicine stopped), in a
-relative, hypothetical ("if …", "rule out …") or uncertain ("possible …")."""
+blood relative (``family``), in someone else who is not (``other``: a spouse, a carer, another
+patient), hypothetical ("if …", "rule out …") or uncertain ("possible …")."""
 
 
 class MedicationRecord(Frozen):

@@ -158,3 +158,15 @@ def test_any_text_is_read_without_error(kb: Knowledge, text: str) -> None:
 def test_clinical_word_salad_is_read_without_error(kb: Knowledge, text: str) -> None:
     read_text(text, kb, sentences=True)
     read_text(text, kb, kinds={"MEDICATION"}, medication_field=True)
+
+
+def test_a_spouse_is_neither_the_patient_nor_a_relative(kb: Knowledge) -> None:
+    assert ("thyroid_disease_history", "other") in _read(kb, "His wife has hypothyroidism")
+    assert ("family_history_celiac", "other") in _read(kb, "his partner has coeliac disease")
+
+
+def test_a_relative_who_has_the_condition_is_family(kb: Knowledge) -> None:
+    found = _read(kb, "mother has coeliac disease")
+    # either the family-history phrase itself or the condition in a relative
+    assert {("family_history_celiac", "present"), ("family_history_celiac", "family")} & set(found)
+    assert ("family_history_celiac", "other") not in found

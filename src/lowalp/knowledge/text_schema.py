@@ -19,6 +19,7 @@ Category = Literal[
     "HISTORICAL",
     "HYPOTHETICAL",
     "FAMILY",
+    "OTHER_EXPERIENCER",
     "TERMINATE",
     "PSEUDO",
 ]

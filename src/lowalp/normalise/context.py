@@ -409,6 +409,7 @@ def _ago(days: float) -> str:
 def _why(assertion: Assertion) -> str:
     return {
         "family": "in a relative, not the patient",
+        "other": "in someone other than the patient",
         "hypothetical": "hypothetical or planned, not a fact",
         "uncertain": "uncertain",
         "historical": "in the past",

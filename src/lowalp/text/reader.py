@@ -251,6 +251,7 @@ def assertion_at(text: str, kb: Knowledge, start: int, end: int, label: str) -> 
 _ORDER: tuple[tuple[str, Assertion], ...] = (
     ("NEGATED_EXISTENCE", "absent"),
     ("FAMILY", "family"),
+    ("OTHER_EXPERIENCER", "other"),
     ("HYPOTHETICAL", "hypothetical"),
     ("POSSIBLE_EXISTENCE", "uncertain"),
     ("HISTORICAL", "historical"),
