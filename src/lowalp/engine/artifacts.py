@@ -1,4 +1,11 @@
-"""Pre-analytical artefacts (EDTA contamination): reported before any cause, with the action."""
+"""Pre-analytical artefacts (EDTA contamination): warned of before any cause, with the action.
+
+Runs after scoring: a cause with an ``artifact`` spec is warned of only when its pattern is
+present *and* its probability reaches the spec's ``min_probability`` (knowledge data, with its
+reasoning). A pattern that genuine disease explains (kidney failure, a haemolysed sample) lowers
+the artefact's probability through its evidence rules, and below the threshold no warning is
+raised; the cause stays in the ranked list with its probability.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,14 @@ from lowalp.model import Artifact, Evidence
 
 def artifacts(work: Work) -> Work:
     kb = work.kb
+    probability = {c.id: c.probability for c in work.causes}
     found = []
     for cause in kb.causes.values():
         spec = cause.artifact
         if spec is None or work.findings[spec.finding].state != "present":
+            continue
+        p = probability.get(cause.id)
+        if p is None or p < spec.min_probability:
             continue
         pattern = kb.findings[spec.finding]
         parts = [spec.finding]
@@ -22,18 +33,22 @@ def artifacts(work: Work) -> Work:
             parts += [*pattern.all_of, *pattern.any_of]
         evidence = tuple(
             Evidence(
-                finding=p,
-                label=kb.findings[p].label,
-                state=work.findings[p].state,
-                effect="supports" if work.findings[p].state == "present" else "neutral",
+                finding=f,
+                label=kb.findings[f].label,
+                state=work.findings[f].state,
+                effect="supports" if work.findings[f].state == "present" else "neutral",
                 weight=0.0,
-                detail=work.findings[p].detail,
-                source=_source(cause.evidence, p),
+                detail=work.findings[f].detail,
+                source=_source(cause.evidence, f),
             )
-            for p in parts
-            if work.findings[p].state != "unknown"
+            for f in parts
+            if work.findings[f].state != "unknown"
         )
-        found.append(Artifact(id=cause.id, name=cause.name, evidence=evidence, action=spec.action))
+        found.append(
+            Artifact(
+                id=cause.id, name=cause.name, evidence=evidence, action=spec.action, probability=p
+            )
+        )
     return replace(work, artifacts=tuple(found))
 
 
