@@ -229,3 +229,13 @@ def test_no_rendering_of_these_cases_advises_leaving_a_potassium_untreated(case,
     a = assess(case, knowledge=kb)
     for name, out in _renderings(a, kb).items():
         assert not UNSAFE.search(out), name
+
+
+def test_a_potassium_raising_medicine_is_weighed_against_edta(run):
+    with_drug = json.loads(json.dumps(CLASSIC))
+    with_drug["context"]["medications"] = ["ramipril 10 mg", "spironolactone 25 mg"]
+    a, b = run(CLASSIC), run(with_drug)
+    drug = _evidence(b, "med_potassium_raising")
+    assert drug.state == "present"
+    assert drug.effect == "refutes"
+    assert _edta(b).probability < _edta(a).probability
