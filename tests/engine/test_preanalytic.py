@@ -239,3 +239,18 @@ def test_a_potassium_raising_medicine_is_weighed_against_edta(run):
     assert drug.state == "present"
     assert drug.effect == "refutes"
     assert _edta(b).probability < _edta(a).probability
+
+
+def test_the_warning_shows_what_argues_against_it(run):
+    """A haemolysed sample that still shows the pattern (low calcium and magnesium, a fall from a
+    normal ALP): the warning stands, with the haemolysis shown beside it."""
+    case = json.loads(json.dumps(CLASSIC))
+    case["labs"][1]["note"] = "sample haemolysed (H index 150)"
+    a = run(case)
+    [art] = a.artifacts
+    against = [e.finding for e in art.evidence if e.effect == "refutes"]
+    assert against == ["sample_haemolysed"]
+    assert "against: Sample reported haemolysed" in render_text(a)
+    # the albumin-adjusted calcium is shown with its number
+    calcium = next(e for e in art.evidence if e.finding == "calcium_low_adjusted")
+    assert "adjusted for albumin 43 g/L" in calcium.detail

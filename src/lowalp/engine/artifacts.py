@@ -18,20 +18,17 @@ from lowalp.model import Artifact, Evidence
 
 def artifacts(work: Work) -> Work:
     kb = work.kb
-    probability = {c.id: c.probability for c in work.causes}
+    results = {c.id: c for c in work.causes}
     found = []
     for cause in kb.causes.values():
         spec = cause.artifact
-        if spec is None or work.findings[spec.finding].state != "present":
+        result = results.get(cause.id)
+        if spec is None or result is None or work.findings[spec.finding].state != "present":
             continue
-        p = probability.get(cause.id)
-        if p is None or p < spec.min_probability:
+        if result.probability < spec.min_probability:
             continue
-        pattern = kb.findings[spec.finding]
-        parts = [spec.finding]
-        if isinstance(pattern, PatternFinding):
-            parts += [*pattern.all_of, *pattern.any_of]
-        evidence = tuple(
+        parts = _parts(work, spec.finding)
+        evidence = [
             Evidence(
                 finding=f,
                 label=kb.findings[f].label,
@@ -43,13 +40,33 @@ def artifacts(work: Work) -> Work:
             )
             for f in parts
             if work.findings[f].state != "unknown"
-        )
+        ]
+        # what argues against the artefact (kidney failure, a haemolysed sample …), shown beside it
+        evidence += [
+            e
+            for e in result.evidence
+            if e.state == "present" and e.effect == "refutes" and e.finding not in parts
+        ]
         found.append(
             Artifact(
-                id=cause.id, name=cause.name, evidence=evidence, action=spec.action, probability=p
+                id=cause.id,
+                name=cause.name,
+                evidence=tuple(evidence),
+                action=spec.action,
+                probability=result.probability,
             )
         )
     return replace(work, artifacts=tuple(found))
+
+
+def _parts(work: Work, finding: str) -> list[str]:
+    """The finding and, for a pattern, its parts and theirs, each once, in order."""
+    out = [finding]
+    f = work.kb.findings[finding]
+    if isinstance(f, PatternFinding):
+        for p in (*f.all_of, *f.any_of):
+            out += [q for q in _parts(work, p) if q not in out]
+    return out
 
 
 def _source(rules: list, finding: str) -> str | None:  # type: ignore[type-arg]

@@ -88,7 +88,8 @@ def _clinician(a: Assessment, st: _Style) -> str:
         shown = f" ({pct(art.probability)})" if art.probability is not None else ""
         out.append(st.warn(f"PRE-ANALYTICAL WARNING: {art.name}{shown}"))
         for e in art.evidence:
-            out += _wrap(f"{e.label}: {e.state} ({e.detail})", "    ", "  - ")
+            against = "against: " if e.effect == "refutes" else ""
+            out += _wrap(f"{against}{e.label}: {e.state} ({e.detail})", "    ", "  - ")
         out += _wrap(f"Action: {art.action}", "    ", "  → ")
         out.append("")
 
