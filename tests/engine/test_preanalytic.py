@@ -24,8 +24,9 @@ from lowalp.web.cds.cards import patient_view_cards
 EDTA = "edta_contamination"
 
 UNSAFE = re.compile(
-    r"do not treat|don't treat|not be treated|no need to treat|ignore|disregard"
-    r"|do not act on|before acting",
+    r"(?:do not|don't|no need to|need not) (?:treat|act on)|not be treated|before acting"
+    r"|(?:ignor|disregard)\w*\W+(?:\w+\W+){0,4}(?:potassium|k\b)"
+    r"|(?:potassium|k\b)\W+(?:\w+\W+){0,4}(?:ignor|disregard)",
     re.IGNORECASE,
 )
 """Advice that would leave a potassium that may be real untreated."""
@@ -254,3 +255,15 @@ def test_the_warning_shows_what_argues_against_it(run):
     # the albumin-adjusted calcium is shown with its number
     calcium = next(e for e in art.evidence if e.finding == "calcium_low_adjusted")
     assert "adjusted for albumin 43 g/L" in calcium.detail
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        "Do not treat the potassium, calcium, magnesium or ALP of the suspect sample",
+        "Recollect before acting: a fresh serum sample",
+        "the high potassium can be ignored",
+    ],
+)
+def test_the_safety_check_catches_the_old_advice(old):
+    assert UNSAFE.search(old)
