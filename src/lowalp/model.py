@@ -240,6 +240,8 @@ class Artifact(Frozen):
     name: str
     evidence: tuple[Evidence, ...]
     action: str
+    probability: float | None = None
+    """The probability of the artefact as a cause, which raised the warning."""
 
 
 class CauseResult(Frozen):

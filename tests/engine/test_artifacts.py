@@ -1,4 +1,4 @@
-"""The EDTA pattern is reported before any cause, with the advice to recollect."""
+"""The EDTA pattern is warned of before any cause, with the advice to repeat the sample."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ EDTA = (
 def test_edta_pattern_fires_and_is_first(run):
     a = run(make_case(*EDTA, alp=25))
     assert [x.id for x in a.artifacts] == ["edta_contamination"]
-    assert "ecollect" in a.artifacts[0].action
+    assert "Repeat the sample" in a.artifacts[0].action
+    assert "ECG" in a.artifacts[0].action
     assert a.causes[0].id == "edta_contamination"
     text = render_text(a)
     assert text.index("PRE-ANALYTICAL WARNING") < text.index("Possible explanations")

@@ -453,8 +453,10 @@ def test_edta_pattern_gives_a_warning_with_test_suggestions(
     [card] = r.json()["cards"]
     check_card(card)
     assert card["indicator"] == "warning"
-    assert "recollect" in card["summary"].lower()
+    assert "repeat the sample" in card["summary"].lower()
+    assert "treat K as real" in card["summary"]
     assert "Check the sample first" in card["detail"]
+    assert "ECG" in card["detail"]
 
 
 def test_cards_suggest_orderable_tests(client: TestClient, keys: Keys, kb: Knowledge) -> None:

@@ -364,7 +364,7 @@ def test_every_example_is_listed_and_opens(client: TestClient) -> None:
         assert e.title in unescape(home)
         r = client.get(f"/examples/{e.name}")
         assert r.status_code == 200, e.name
-        assert "Possible explanations" in r.text or "Check the sample" in r.text
+        assert "Possible explanations" in r.text or "Repeat the sample" in r.text
         assert "diagnosis" not in hidden_case(r.text)
         form = client.get("/", params={"example": e.name})
         assert form.status_code == 200

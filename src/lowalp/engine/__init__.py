@@ -14,6 +14,6 @@ from lowalp.engine.persistence import persistence
 from lowalp.engine.published_scores import published_scores
 from lowalp.engine.score import score
 
-STAGES = (alp_status, persistence, findings, artifacts, score, published_scores, next_tests)
+STAGES = (alp_status, persistence, findings, score, artifacts, published_scores, next_tests)
 
 __all__ = ["STAGES"]

@@ -1,4 +1,11 @@
-"""Pre-analytical artefacts (EDTA contamination): reported before any cause, with the action."""
+"""Pre-analytical artefacts (EDTA contamination): warned of before any cause, with the action.
+
+Runs after scoring: a cause with an ``artifact`` spec is warned of only when its pattern is
+present *and* its probability reaches the spec's ``min_probability`` (knowledge data, with its
+reasoning). A pattern that genuine disease explains (kidney failure, a haemolysed sample) lowers
+the artefact's probability through its evidence rules, and below the threshold no warning is
+raised; the cause stays in the ranked list with its probability.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +18,55 @@ from lowalp.model import Artifact, Evidence
 
 def artifacts(work: Work) -> Work:
     kb = work.kb
+    results = {c.id: c for c in work.causes}
     found = []
     for cause in kb.causes.values():
         spec = cause.artifact
-        if spec is None or work.findings[spec.finding].state != "present":
+        result = results.get(cause.id)
+        if spec is None or result is None or work.findings[spec.finding].state != "present":
             continue
-        pattern = kb.findings[spec.finding]
-        parts = [spec.finding]
-        if isinstance(pattern, PatternFinding):
-            parts += [*pattern.all_of, *pattern.any_of]
-        evidence = tuple(
+        if result.probability < spec.min_probability:
+            continue
+        parts = _parts(work, spec.finding)
+        evidence = [
             Evidence(
-                finding=p,
-                label=kb.findings[p].label,
-                state=work.findings[p].state,
-                effect="supports" if work.findings[p].state == "present" else "neutral",
+                finding=f,
+                label=kb.findings[f].label,
+                state=work.findings[f].state,
+                effect="supports" if work.findings[f].state == "present" else "neutral",
                 weight=0.0,
-                detail=work.findings[p].detail,
-                source=_source(cause.evidence, p),
+                detail=work.findings[f].detail,
+                source=_source(cause.evidence, f),
             )
-            for p in parts
-            if work.findings[p].state != "unknown"
+            for f in parts
+            if work.findings[f].state != "unknown"
+        ]
+        # what argues against the artefact (kidney failure, a haemolysed sample …), shown beside it
+        evidence += [
+            e
+            for e in result.evidence
+            if e.state == "present" and e.effect == "refutes" and e.finding not in parts
+        ]
+        found.append(
+            Artifact(
+                id=cause.id,
+                name=cause.name,
+                evidence=tuple(evidence),
+                action=spec.action,
+                probability=result.probability,
+            )
         )
-        found.append(Artifact(id=cause.id, name=cause.name, evidence=evidence, action=spec.action))
     return replace(work, artifacts=tuple(found))
+
+
+def _parts(work: Work, finding: str) -> list[str]:
+    """The finding and, for a pattern, its parts and theirs, each once, in order."""
+    out = [finding]
+    f = work.kb.findings[finding]
+    if isinstance(f, PatternFinding):
+        for p in (*f.all_of, *f.any_of):
+            out += [q for q in _parts(work, p) if q not in out]
+    return out
 
 
 def _source(rules: list, finding: str) -> str | None:  # type: ignore[type-arg]

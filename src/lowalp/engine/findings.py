@@ -259,12 +259,34 @@ class _Evaluator:
             limit = self.kb.thresholds[f.id]
             op = f.op
             detail = shown
-        state = _compare(m.value, m.qualifier, op, limit)
+        value = m.value
+        if f.adjust is not None:
+            value, note = self._adjusted(f, m)
+            detail += f"; {note}"
+        state = _compare(value, m.qualifier, op, limit)
         if state == "unknown" and m.flag is not None:
             flagged = self._verdict(f, m, m.flag, f"{shown}, flagged '{m.flag}' by the lab")
             if flagged.state != "unknown":
                 return flagged
         return FindingState(f.id, state, detail)
+
+    def _adjusted(self, f: LabFinding, m: Measurement) -> tuple[float, str]:
+        """The value corrected for another analyte of the same sample (``adjust``), and how."""
+        adj = f.adjust
+        assert adj is not None
+        assert m.value is not None
+        own = self.kb.analytes[f.analyte]
+        other = self.kb.analytes[adj.analyte]
+        o = self.concurrent(adj.analyte, specimen_only=True)
+        if o is None or o.value is None or o.qualifier in ("<", ">"):
+            return m.value, f"not adjusted: no {other.name.lower()} value in the same sample"
+        scale = factor(own, adj.result_unit, self.kb.unit_synonyms)
+        other_value = o.value / factor(other, adj.unit, self.kb.unit_synonyms)
+        adjusted = m.value / scale + adj.per_unit * (adj.centre - other_value)
+        return adjusted * scale, (
+            f"adjusted for {other.name.lower()} {other_value:.3g} {adj.unit}: "
+            f"{adjusted:.3g} {adj.result_unit}"
+        )
 
     def _verdict(
         self, f: LabFinding, m: Measurement, q: Qualifier | None, shown: str

@@ -236,6 +236,19 @@ class EventFinding(FindingBase):
     window: Cited
 
 
+class Adjustment(Cited):
+    """A result corrected for another analyte of the same sample before it is compared
+    (calcium for albumin): ``value + per_unit × (centre − other)``, in ``result_unit`` and the
+    other analyte's ``unit``. Without the other analyte the measured value is used, and the
+    detail says so."""
+
+    analyte: Id
+    unit: str
+    centre: float
+    per_unit: float
+    result_unit: str
+
+
 class LabFinding(FindingBase):
     kind: Literal["lab"]
     analyte: Id
@@ -243,6 +256,7 @@ class LabFinding(FindingBase):
     value: float | None = None
     unit: str | None = None
     applies: Applies | None = None
+    adjust: Adjustment | None = None
     threshold: Cited | None = None
     qualifiers: dict[str, bool] = Field(default_factory=dict)
     """How a qualitative result maps: e.g. {low: true, normal: false} for a below_ref finding."""
@@ -365,8 +379,14 @@ class ManagementPointer(Strict):
 
 
 class ArtifactSpec(Strict):
+    """A pre-analytical artefact is warned of before any cause when its ``finding`` is present
+    and the cause's probability reaches ``min_probability`` (with ``threshold`` its reasoning);
+    below it the cause is only listed with its probability."""
+
     finding: Id
     action: str
+    min_probability: float = Field(gt=0, lt=1)
+    threshold: Cited
 
 
 class Cause(Strict):
@@ -483,6 +503,16 @@ class WordGroup(Strict):
     words: list[str] = Field(min_length=1)
 
 
+class SampleComment(Strict):
+    """Words in a lab's comment or text on a result that state a finding about the sample itself
+    ("haemolysed"), kept as that finding even when the result is set aside."""
+
+    finding: Id
+    words: list[str] = Field(min_length=1)
+    negations: list[str] = Field(default_factory=list)
+    """Words just before (up to two words before) that say the opposite ("not haemolysed")."""
+
+
 class QualitativeFile(Strict):
     source: Id
     """The table the flag codes come from (HL7 v2 table 0078)."""
@@ -490,6 +520,7 @@ class QualitativeFile(Strict):
     flags: list[FlagCode] = Field(min_length=1)
     words: list[WordGroup] = Field(min_length=1)
     comparators: dict[Literal["<", ">"], list[str]]
+    sample_comments: list[SampleComment] = Field(default_factory=list)
 
 
 class Panel(Strict):

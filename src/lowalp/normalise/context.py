@@ -147,6 +147,7 @@ def read_context(case: Case, kb: Knowledge, index: LabResult) -> ContextReading:
     st.entry_text = None
     if ctx.notes and ctx.notes.strip():
         _notes(st, _bounded(st, "context.notes", ctx.notes, note=True))
+    _sample_comments(st, case)
 
     conflicting = st.present & st.absent
     for fid in sorted(conflicting):
@@ -200,6 +201,39 @@ def _bounded(st: _State, pointer: str, item: T, *, note: bool = False) -> T:
         assert isinstance(item, EventRecord)
         cut = item.model_copy(update={"event": item.event[:limit]})
     return cast(T, cut)
+
+
+def _sample_comments(st: _State, case: Case) -> None:
+    """The lab's comments on results of the index sample that state a finding about the sample
+    (knowledge/qualitative.yaml ``sample_comments``): kept even when the result is set aside."""
+    from lowalp.normalise.qualitative import read_sample_comment
+
+    index = st.index
+    for i, lab in enumerate(case.labs):
+        if index.specimen is not None and lab.specimen is not None:
+            same = lab.specimen == index.specimen
+        else:
+            untimed = lab.day is None and lab.date is None  # taken as drawn with the index
+            same = untimed or (lab.day == index.day and lab.date == index.date)
+        if not same:
+            continue
+        for part in ("note", "text", "flag"):
+            words = getattr(lab, part)
+            if not words:
+                continue
+            for fid, present in read_sample_comment(words, st.kb):
+                (st.present if present else st.absent).add(fid)
+                st.mappings.append(
+                    TextMapping(
+                        pointer=f"labs[{i}].{part}",
+                        text=words,
+                        concept=fid,
+                        label=st.label(fid, "FINDING"),
+                        kind="finding",
+                        assertion="present" if present else "absent",
+                        used_as="the laboratory's comment on the index sample",
+                    )
+                )
 
 
 def _understood(m: TextMapping) -> str:

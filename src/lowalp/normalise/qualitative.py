@@ -170,3 +170,27 @@ def read_flag(kb: Knowledge, flag: str) -> Reading | None:
     if len(meanings) > 1:
         return None
     return directional[0] if directional else readings[0]
+
+
+def read_sample_comment(text: str, kb: Knowledge) -> list[tuple[str, bool]]:
+    """Findings about the sample that a lab's comment states ("sample haemolysed (H index
+    150)"), each with whether it is present (False after a negation: "not haemolysed")."""
+    q = kb.qualitative
+    if q is None or not text.strip():
+        return []
+    tokens = _PUNCT.sub(" ", text.casefold()).split()
+    found: dict[str, bool] = {}
+    for rule in q.sample_comments:
+        for word in rule.words:
+            w = word.casefold().split()
+            for i in range(len(tokens) - len(w) + 1):
+                if tokens[i : i + len(w)] != w:
+                    continue
+                before = " ".join(tokens[max(0, i - 2) : i])
+                negated = any(
+                    re.search(rf"(^|\s){re.escape(n.casefold())}$", before)
+                    or re.search(rf"(^|\s){re.escape(n.casefold())}\s\S+$", before)
+                    for n in rule.negations
+                )
+                found[rule.finding] = found.get(rule.finding, False) or not negated
+    return list(found.items())

@@ -89,7 +89,10 @@ def summary_line(a: Assessment) -> str:
     if alp.persistent:
         head += ", persistent"
     if a.artifacts:
-        return (head + f"; {a.artifacts[0].name.lower()} suspected: recollect before acting")[:139]
+        return (
+            head + "; possible sample contamination: repeat the sample; ECG now, treat K as "
+            "real until then"
+        )[:139]
     top = a.causes[0]
     text = f"{head}; most consistent with {top.name} ({pct(top.probability)})"
     if a.next_tests:

@@ -88,9 +88,11 @@ def _clinician(a: Assessment, st: _Style) -> str:
     out.append("")
 
     for art in a.artifacts:
-        out.append(st.warn(f"PRE-ANALYTICAL WARNING: {art.name}"))
+        shown = f" ({pct(art.probability)})" if art.probability is not None else ""
+        out.append(st.warn(f"PRE-ANALYTICAL WARNING: {art.name}{shown}"))
         for e in art.evidence:
-            out += _wrap(f"{e.label}: {e.state} ({e.detail})", "    ", "  - ")
+            against = "against: " if e.effect == "refutes" else ""
+            out += _wrap(f"{against}{e.label}: {e.state} ({e.detail})", "    ", "  - ")
         out += _wrap(f"Action: {art.action}", "    ", "  → ")
         out.append("")
 
@@ -247,8 +249,11 @@ def _patient(a: Assessment, st: _Style) -> str:
     out.append("")
     for _art in a.artifacts:
         out += _wrap(
-            "First: the blood sample may have been affected by the chemical in another tube. "
-            "The result may not be real. The usual next step is simply to take a new sample.",
+            "First: the blood sample may have been affected by a chemical from another tube, "
+            "so some results may not be accurate. The usual next step is a new blood sample, "
+            "taken soon. Until it is back, your care team will treat the high potassium as "
+            "possibly real, which is why they may check your heart tracing (ECG) and how you "
+            "feel today.",
         )
         out.append("")
     if urgent_actions(a):

@@ -131,14 +131,14 @@ def render_fhir(
     if alp.persistent is not None:
         params.append({"name": "alpPersistent", "valueBoolean": alp.persistent})
     for art in a.artifacts:
-        params.append(
-            _parameter(
-                "artifact",
-                ("id", "valueCode", art.id),
-                ("name", "valueString", art.name),
-                ("action", "valueString", art.action),
-            )
-        )
+        parts: list[tuple[str, str, Any]] = [
+            ("id", "valueCode", art.id),
+            ("name", "valueString", art.name),
+            ("action", "valueString", art.action),
+        ]
+        if art.probability is not None:
+            parts.append(("probability", "valueDecimal", art.probability))
+        params.append(_parameter("artifact", *parts))
     for c in a.causes:
         params.append(
             _parameter(
