@@ -111,7 +111,8 @@ def test_normal_alp_gets_a_short_not_low_report(kb: Knowledge) -> None:
 def test_high_alp_gets_a_short_not_low_report(kb: Knowledge) -> None:
     a = _run(make_case(age=60, sex="M", alp=400), kb)
     assert a.alp.status == "high"
-    assert a.causes == () and a.next_tests == ()
+    assert a.causes == ()
+    assert a.next_tests == ()
     assert "not low" in summary_line(a)
 
 

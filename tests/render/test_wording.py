@@ -32,9 +32,14 @@ def _with_top(p: float, top: str = "malnutrition", second: str = "acute_illness"
     return BASE.model_copy(update={"causes": causes, "artifacts": ()})
 
 
+def _names_a_cause(summary: str) -> bool:
+    return any(w in summary for w in ("most consistent", "likely ", "possibly "))
+
+
 def test_thresholds_are_ordered_knowledge_with_reasoning() -> None:
     assert 0 < W.possible_from < W.likely_from < W.most_consistent_from < 1
-    assert W.estimate and W.reasoning
+    assert W.estimate
+    assert W.reasoning
 
 
 @pytest.mark.parametrize(
@@ -55,7 +60,7 @@ def test_summary_words_at_each_threshold(p: float, phrase: str) -> None:
     assert phrase in s, s
     if p < W.possible_from:
         # no cause is named as the answer, only as one of the leading possibilities
-        assert "most consistent" not in s and "likely " not in s and "possibly " not in s
+        assert not _names_a_cause(s)
         assert "leading possibilities are Protein–calorie malnutrition" in s
 
 
@@ -101,7 +106,7 @@ def test_a_cause_is_most_consistent_only_above_the_threshold(p: float, top: str)
         assert top != NO_CAUSE
         assert a.causes[0].probability >= W.most_consistent_from
     if a.causes[0].probability < W.possible_from or top == NO_CAUSE:
-        assert "most consistent" not in s and "likely " not in s and "possibly " not in s
+        assert not _names_a_cause(s)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -121,6 +126,7 @@ def test_real_assessments_name_a_cause_only_above_the_threshold(
         return
     top = a.causes[0]
     if "most consistent with" in s:
-        assert top.probability >= W.most_consistent_from and top.id != NO_CAUSE
+        assert top.probability >= W.most_consistent_from
+        assert top.id != NO_CAUSE
     if top.probability < W.possible_from:
-        assert "most consistent" not in s and "likely " not in s and "possibly " not in s
+        assert not _names_a_cause(s)
