@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from lowalp.engine.work import Work
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment, Case, Source, Wording
@@ -11,19 +13,26 @@ NOT_LOW = ("normal", "high")
 """ALP statuses that leave nothing to explain."""
 
 
+def run_stages(work: Work, stages: Sequence[Callable[[Work], Work]]) -> Work:
+    """Run ``stages`` in order; stop after persistence when the ALP is normal or high, since
+    there is then nothing to explain (no differential, no scores, no next tests)."""
+    from lowalp.engine.persistence import persistence
+
+    for stage in stages:
+        work = stage(work)
+        if stage is persistence and work.alp is not None and work.alp.status in NOT_LOW:
+            break
+    return work
+
+
 def assess_case(
     case: Case, *, knowledge: Knowledge | None = None, strict: bool = False
 ) -> Assessment:
     from lowalp.engine import STAGES
-    from lowalp.engine.persistence import persistence
 
     kb = knowledge or load_knowledge()
     norm = normalise(case, kb, strict=strict)
-    work = Work(kb=kb, case=norm)
-    for stage in STAGES:
-        work = stage(work)
-        if stage is persistence and work.alp is not None and work.alp.status in NOT_LOW:
-            break  # nothing to explain: no low-ALP differential, no next tests for it
+    work = run_stages(Work(kb=kb, case=norm), STAGES)
     assert work.alp is not None
 
     warnings = list(norm.warnings) + list(work.warnings)
