@@ -327,6 +327,14 @@ class Source(Frozen):
     url: str | None = None
 
 
+class Wording(Frozen):
+    """The probabilities at which a summary's words change (knowledge ``settings.wording``)."""
+
+    possible_from: float
+    likely_from: float
+    most_consistent_from: float
+
+
 class Assessment(Frozen):
     case_id: str | None
     patient: Patient
@@ -345,6 +353,7 @@ class Assessment(Frozen):
     knowledge_version: str
     disclaimer: str
     disclaimer_plain: str
+    wording: Wording
 
     def top(self, n: int = 3) -> list[str]:
         """The ids of the first ``n`` causes, best first."""

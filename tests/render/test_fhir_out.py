@@ -51,7 +51,7 @@ def test_valid_r4_bundle(assessment: Assessment, kb: Knowledge) -> None:
     assert gr["subject"] == obs["subject"] == {"reference": "Patient/123"}
     assert gr["moduleCanonical"] == f"urn:lowalp:knowledge|{assessment.knowledge_version}"
     assert gr["occurrenceDateTime"] == "2026-03-01T09:30:00+00:00"
-    assert gr["note"] == [{"text": assessment.disclaimer}]
+    assert gr["note"][-1] == {"text": assessment.disclaimer}
     assert gr["status"] == ("data-required" if assessment.next_tests else "success")
     obs_url = next(e["fullUrl"] for e in out["entry"] if e["resource"] is obs)
     assert gr["reasonReference"] == [{"reference": obs_url}]

@@ -21,6 +21,7 @@ from lowalp.model import (
     ScoreItem,
     ScoreResult,
     Source,
+    Wording,
 )
 from lowalp.render.html import render_html
 
@@ -202,6 +203,7 @@ def make_assessment(**over: Any) -> Assessment:
         "knowledge_version": "2026.11.0",
         "disclaimer": "Decision support only; not a diagnosis.",
         "disclaimer_plain": "This is not a diagnosis; talk to your doctor.",
+        "wording": Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75),
     }
     fields.update(over)
     return Assessment(**fields)

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from functools import reduce
+from collections.abc import Callable, Sequence
 
 from lowalp.engine.work import Work
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.model import Assessment, Case, Source
+from lowalp.model import Assessment, Case, Source, Wording
 from lowalp.normalise import normalise
+
+NOT_LOW = ("normal", "high")
+"""ALP statuses that leave nothing to explain."""
+
+
+def run_stages(work: Work, stages: Sequence[Callable[[Work], Work]]) -> Work:
+    """Run ``stages`` in order; stop after persistence when the ALP is normal or high, since
+    there is then nothing to explain (no differential, no scores, no next tests)."""
+    from lowalp.engine.persistence import persistence
+
+    for stage in stages:
+        work = stage(work)
+        if stage is persistence and work.alp is not None and work.alp.status in NOT_LOW:
+            break
+    return work
 
 
 def assess_case(
@@ -17,7 +32,7 @@ def assess_case(
 
     kb = knowledge or load_knowledge()
     norm = normalise(case, kb, strict=strict)
-    work = reduce(lambda w, stage: stage(w), STAGES, Work(kb=kb, case=norm))
+    work = run_stages(Work(kb=kb, case=norm), STAGES)
     assert work.alp is not None
 
     warnings = list(norm.warnings) + list(work.warnings)
@@ -29,11 +44,11 @@ def assess_case(
             + ": the causes below are ranked as if it were low and carry little meaning until "
             "a usable ALP result confirms it.",
         )
-    elif work.alp.status != "low":
+    elif work.alp.status in NOT_LOW:
         warnings.insert(
             0,
-            f"The ALP is {work.alp.status} for this age and sex, not low: the causes below are "
-            "shown for completeness and carry little meaning.",
+            f"The ALP is {work.alp.status} for this age and sex, not low: lowalp explains a low "
+            "ALP, so no differential and no next tests for a low ALP are given.",
         )
     cited: dict[str, None] = {}
     for c in work.causes:
@@ -81,6 +96,11 @@ def assess_case(
         knowledge_version=kb.version,
         disclaimer=kb.settings.disclaimer,
         disclaimer_plain=kb.settings.disclaimer_plain,
+        wording=Wording(
+            possible_from=kb.settings.wording.possible_from,
+            likely_from=kb.settings.wording.likely_from,
+            most_consistent_from=kb.settings.wording.most_consistent_from,
+        ),
     )
 
 

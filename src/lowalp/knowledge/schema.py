@@ -70,6 +70,24 @@ class UnitCheck(Cited):
     the analyte's reference limits."""
 
 
+class Wording(Cited):
+    """Where the words of a summary change with the leading cause's probability.
+
+    Below ``possible_from`` no cause is named as the answer; from it "possible", from
+    ``likely_from`` "likely", from ``most_consistent_from`` "most consistent with".
+    """
+
+    possible_from: float = Field(gt=0, lt=1)
+    likely_from: float = Field(gt=0, lt=1)
+    most_consistent_from: float = Field(gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Wording:
+        if not self.possible_from < self.likely_from < self.most_consistent_from:
+            raise ValueError("needs possible_from < likely_from < most_consistent_from")
+        return self
+
+
 class Settings(Strict):
     version: str
     disclaimer: str
@@ -82,6 +100,7 @@ class Settings(Strict):
     max_probability_given_cause: float = Field(gt=0.5, lt=1)
     adult_age_years: float = Field(gt=0)
     unit_check: UnitCheck
+    wording: Wording
 
 
 # ----------------------------------------------------------------------------- analytes

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from lowalp.model import AlpStatus, Assessment, CauseResult
+from lowalp.model import AlpStatus, Assessment, CauseResult, Wording
 
 DETAIL_CAUSES = 5
+NO_CAUSE = "no_identifiable_cause"
+"""The answer "nothing in the data explains the low value": never worded as a diagnosis."""
 
 
 def pct(p: float) -> str:
@@ -38,15 +40,77 @@ def day(t: float | None) -> str:
     return f"day {t:+g}"
 
 
-def likelihood_word(p: float) -> str:
-    """Hedged words for a probability; never 'diagnostic'."""
-    if p >= 0.7:
+def likelihood_word(p: float, wording: Wording) -> str:
+    """Hedged words for a probability, in the bands of knowledge ``settings.wording``; never
+    'diagnostic'.
+
+    >>> w = Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75)
+    >>> [likelihood_word(p, w) for p in (0.8, 0.6, 0.4, 0.1)]
+    ['most consistent with the data', 'likely', 'possible', 'less likely']
+    """
+    if p >= wording.most_consistent_from:
         return "most consistent with the data"
-    if p >= 0.4:
-        return "a leading possibility"
-    if p >= 0.15:
+    if p >= wording.likely_from:
+        return "likely"
+    if p >= wording.possible_from:
         return "possible"
     return "less likely"
+
+
+def is_low(a: Assessment) -> bool:
+    """False for a normal or high ALP: then there is no low value to explain."""
+    return a.alp.status not in ("normal", "high")
+
+
+def _short(c: CauseResult) -> str:
+    return c.name.split(" (")[0]
+
+
+def answer_phrase(a: Assessment) -> str:
+    """What the summary says about the causes, in words that follow the leading probability.
+
+    Below ``wording.possible_from`` no cause is named as the answer; "no identifiable cause"
+    is said as what it is, not as a diagnosis.
+    """
+    top = a.causes[0]
+    w, p = a.wording, top.probability
+    second = a.causes[1] if len(a.causes) > 1 else None
+    also = f"{_short(second)} ({pct(second.probability)})" if second else ""
+    if top.id == NO_CAUSE:
+        text = f"no cause identified in the data given ({pct(p)})"
+        return text + (f"; also possible: {also}" if also else "")
+    if p < w.possible_from:
+        text = f"no single explanation stands out; the leading possibilities are {_short(top)} ({pct(p)})"
+        return text + (f" and {also}" if also else "")
+    if p >= w.most_consistent_from:
+        return f"most consistent with {_short(top)} ({pct(p)})"
+    if p >= w.likely_from:
+        return f"likely {_short(top)} ({pct(p)})"
+    return f"possibly {_short(top)} ({pct(p)})" + (f"; or {also}" if also else "")
+
+
+def plain_answer(a: Assessment) -> str:
+    """The same, in plain words for the patient view."""
+    if not is_low(a):
+        where = "in the usual range" if a.alp.status == "normal" else "higher than usual"
+        return (
+            f"Your ALP is {where}, not low, so there is no low result to explain. "
+            "Your doctor will tell you whether anything else about it needs attention."
+        )
+    if not a.causes:
+        return "The program could not rank any reasons from the information given."
+    top = a.causes[0]
+    w, p = a.wording, top.probability
+    if top.id == NO_CAUSE or p < w.possible_from:
+        return (
+            "No single reason stands out from the results given so far. The reasons below are "
+            "only possibilities; a repeat test and the tests your doctor suggests will tell more."
+        )
+    if p >= w.most_consistent_from:
+        return f"The results fit best with this reason: {top.plain_name.lower()}. It is not a diagnosis."
+    if p >= w.likely_from:
+        return f"The most likely reason is {top.plain_name.lower()}, but others are not ruled out."
+    return f"One possible reason is {top.plain_name.lower()}; others are still possible too."
 
 
 def alp_line(alp: AlpStatus) -> str:
@@ -88,15 +152,21 @@ def summary_line(a: Assessment) -> str:
         head += " for age"
     if alp.persistent:
         head += ", persistent"
+    if not is_low(a):
+        return (head + "; not low, so no low-ALP work-up is suggested")[:139]
     if a.artifacts:
         return (
             head + "; possible sample contamination: repeat the sample; ECG now, treat K as "
             "real until then"
         )[:139]
-    top = a.causes[0]
-    text = f"{head}; most consistent with {top.name} ({pct(top.probability)})"
+    if not a.causes:
+        return (head + "; no explanation could be ranked")[:139]
+    if_low = "if it is low, " if alp.status == "unknown" else ""
+    text = f"{head}; {if_low}{answer_phrase(a)}"
     if a.next_tests:
-        text += f"; next: {a.next_tests[0].name.split(' (')[0]}"
+        nxt = f"; next: {a.next_tests[0].name.split(' (')[0]}"
+        if len(text + nxt) <= 139:
+            text += nxt
     return text[:139]
 
 

@@ -21,11 +21,13 @@ from lowalp.render.common import (
     URGENT_PLAIN,
     alp_line,
     day,
+    is_low,
     leading,
     likelihood_word,
     num,
     pct,
     persistence_line,
+    plain_answer,
     questions_for,
     summary_line,
     urgent_actions,
@@ -137,7 +139,7 @@ def _who(a: Assessment) -> str:
 
 
 def _summary(a: Assessment) -> str:
-    if a.causes or a.artifacts:
+    if a.causes or a.artifacts or not is_low(a):
         return summary_line(a)
     shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported
     return f"ALP {shown} {a.alp.status}; no explanation could be ranked"
@@ -329,6 +331,8 @@ class View:
     questions: tuple[str, ...]
     source_ids: frozenset[str]
     measurement_sources: tuple[str, ...]
+    is_low: bool
+    plain_answer: str
 
 
 def _view(a: Assessment) -> View:
@@ -358,4 +362,6 @@ def _view(a: Assessment) -> View:
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),
         measurement_sources=tuple(_limit_source(m) for m in a.alp.measurements),
+        is_low=is_low(a),
+        plain_answer=plain_answer(a),
     )

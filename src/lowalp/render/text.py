@@ -5,16 +5,19 @@ from __future__ import annotations
 import textwrap
 from typing import Literal
 
-from lowalp.model import Assessment, CauseResult
+from lowalp.model import Assessment, CauseResult, Wording
 from lowalp.render.common import (
+    NO_CAUSE,
     URGENT_PLAIN,
     alp_line,
     day,
+    is_low,
     leading,
     likelihood_word,
     num,
     pct,
     persistence_line,
+    plain_answer,
     questions_for,
     summary_line,
     urgent_actions,
@@ -87,6 +90,9 @@ def _clinician(a: Assessment, st: _Style) -> str:
         out += _wrap(series, "  ")
     out.append("")
 
+    if not is_low(a):
+        return "\n".join(out + _not_low(a)) + "\n"
+
     for art in a.artifacts:
         shown = f" ({pct(art.probability)})" if art.probability is not None else ""
         out.append(st.warn(f"PRE-ANALYTICAL WARNING: {art.name}{shown}"))
@@ -102,10 +108,15 @@ def _clinician(a: Assessment, st: _Style) -> str:
         for text, names in urgent:
             out += _wrap(f"{text} [{', '.join(names)}]", "    ", "  → ")
         out.append("")
-
+    if a.alp.status == "unknown":
+        out += _wrap(
+            "The ALP could not be judged: what follows is what the rest of the data would suggest "
+            "if it were low, and carries little weight until a usable ALP result confirms it.",
+        )
+        out.append("")
     out.append(st.bold("Possible explanations (decision support, not a diagnosis)"))
     for i, c in enumerate(leading(a), start=1):
-        out += _cause_block(i, c, st)
+        out += _cause_block(i, c, st, a.wording)
     rest = a.causes[len(leading(a)) :]
     if rest:
         out += _wrap(
@@ -184,11 +195,36 @@ def _clinician(a: Assessment, st: _Style) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cause_block(i: int, c: CauseResult, st: _Style) -> list[str]:
-    kind = "transient" if c.transient else "persistent"
+def _not_low(a: Assessment) -> list[str]:
+    """The short report for a normal or high ALP: nothing to explain, no low-ALP work-up."""
+    out = _wrap(
+        f"The ALP is {a.alp.status}, not low, for this age and sex: there is no low value to "
+        "explain, so no differential for a low ALP and no next tests for one are given. A high ALP "
+        "has other causes (bone or liver), which lowalp does not assess."
+        if a.alp.status == "high"
+        else f"The ALP is {a.alp.status}, not low, for this age and sex: there is no low value to "
+        "explain, so no differential for a low ALP and no next tests for one are given."
+    )
+    out.append("")
+    rest = [w for w in a.warnings if "not low" not in w]
+    if rest:
+        out.append("Warnings and assumptions")
+        for w in rest:
+            out += _wrap(w, "    ", "  - ")
+        out.append("")
+    out += _wrap(a.disclaimer)
+    return out
+
+
+def _cause_block(i: int, c: CauseResult, st: _Style, wording: Wording) -> list[str]:
+    kind = (
+        "not a diagnosis: what would change it is below"
+        if c.id == NO_CAUSE
+        else ("transient" if c.transient else "persistent") + " cause"
+    )
     out = [
         st.bold(f"{i:>2}. {c.name} — {pct(c.probability)}")
-        + st.dim(f"  ({likelihood_word(c.probability)}; {kind} cause; prior {pct(c.prior)})")
+        + st.dim(f"  ({likelihood_word(c.probability, wording)}; {kind}; prior {pct(c.prior)})")
     ]
     known = [e for e in c.evidence if e.state != "unknown"]
     for e in known[:6]:
@@ -256,9 +292,16 @@ def _patient(a: Assessment, st: _Style) -> str:
             "feel today.",
         )
         out.append("")
+    if not is_low(a):
+        out += _wrap(plain_answer(a))
+        out.append("")
+        out += _wrap(a.disclaimer_plain)
+        return "\n".join(out) + "\n"
     if urgent_actions(a):
         out += _wrap(st.warn("Urgent: ") + URGENT_PLAIN)
         out.append("")
+    out += _wrap(plain_answer(a))
+    out.append("")
     out.append(st.bold("Possible reasons, most likely first"))
     for c in a.causes[:3]:
         out += _wrap(f"{c.plain_name} ({pct(c.probability)}): {c.plain}", "     ", " • ")

@@ -204,6 +204,7 @@ def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
     and the report assembly whose output the work-list does not show.
     """
     global _STAGES
+    from lowalp.engine.assess import run_stages
     from lowalp.engine.work import Work
     from lowalp.errors import LowAlpError
     from lowalp.normalise import normalise
@@ -213,9 +214,7 @@ def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
         _STAGES = _screen_stages()
     out: dict[str, Any] = {"person_id": p.person_id} | dict.fromkeys(ASSESS_COLUMNS)
     try:
-        work = Work(kb=kb, case=normalise(case_for(p, kb), kb))
-        for stage in _STAGES:
-            work = stage(work)
+        work = run_stages(Work(kb=kb, case=normalise(case_for(p, kb), kb)), _STAGES)
     except LowAlpError as exc:
         out["assess_error"] = str(exc)[:300]
         return out

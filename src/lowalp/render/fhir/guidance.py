@@ -7,10 +7,10 @@
   the lowalp rule set with the knowledge version (``urn:lowalp:knowledge|2026.12.0``);
   ``occurrenceDateTime``; ``reasonCode`` and ``reasonReference`` (the ALP Observation);
   ``outputParameters`` pointing at a contained **Parameters** resource with every cause (id,
-  name, probability), every next test (id, name, expected information gain, why), artifacts
+  name, probability and its wording), a ``summary`` string, every next test (id, name, expected information gain, why), artifacts
   and the ALP status; one ``dataRequirement`` a next test (type Observation, ``codeFilter`` on
   ``code`` with the LOINC codes of its analytes where the knowledge has them; the element
-  ``id`` is the test id, ``_`` written ``-`` as element ids require); ``note`` the disclaimer.
+  ``id`` is the test id, ``_`` written ``-`` as element ids require); ``note`` the summary line and the disclaimer.
 - an **Observation** for the ALP itself: status final, LOINC 6768-6, ``valueQuantity`` in U/L
   (UCUM), the ``referenceRange`` the assessment used and an ``interpretation`` from
   v3-ObservationInterpretation (see :func:`interpretation_code`).
@@ -23,6 +23,7 @@ from typing import Any
 
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment
+from lowalp.render.common import likelihood_word, summary_line
 from lowalp.render.fhir.codes import (
     LOINC,
     OBSERVATION_CATEGORY,
@@ -127,6 +128,7 @@ def render_fhir(
     params: list[dict[str, Any]] = [
         {"name": "knowledgeVersion", "valueString": a.knowledge_version},
         {"name": "alpStatus", "valueCode": alp.status},
+        {"name": "summary", "valueString": summary_line(a)},
     ]
     if alp.persistent is not None:
         params.append({"name": "alpPersistent", "valueBoolean": alp.persistent})
@@ -146,6 +148,7 @@ def render_fhir(
                 ("id", "valueCode", c.id),
                 ("name", "valueString", c.name),
                 ("probability", "valueDecimal", c.probability),
+                ("wording", "valueString", likelihood_word(c.probability, a.wording)),
             )
         )
     requirements: list[dict[str, Any]] = []
@@ -183,7 +186,7 @@ def render_fhir(
             }
         ],
         "reasonReference": [{"reference": obs_url}],
-        "note": [{"text": a.disclaimer}],
+        "note": [{"text": summary_line(a)}, {"text": a.disclaimer}],
         "outputParameters": {"reference": "#outputs"},
     }
     if a.case_id:

@@ -178,7 +178,7 @@ def patient_view_cards(
     for i, c in enumerate(a.causes[:DETAIL_CAUSES], start=1):
         why = _why(c)
         lines.append(
-            f"{i}. **{md(c.name)}**: {pct(c.probability)} ({likelihood_word(c.probability)})"
+            f"{i}. **{md(c.name)}**: {pct(c.probability)} ({likelihood_word(c.probability, a.wording)})"
             + (f". Why: {why}" if why else "")
         )
     if a.next_tests:
@@ -249,7 +249,7 @@ def antiresorptive_card(
         lines += [
             "",
             f"Hypophosphatasia from the data on record: {pct(hpp.probability)} "
-            f"({likelihood_word(hpp.probability)}).",
+            f"({likelihood_word(hpp.probability, a.wording)}).",
         ]
     lines += ["", "**Sources**", ""]
     for sid in cited:

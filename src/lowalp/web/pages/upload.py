@@ -17,7 +17,7 @@ from lowalp.adapters.base import Rejected
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment, Case
-from lowalp.render.common import summary_line
+from lowalp.render.common import is_low, summary_line
 from lowalp.web.pages.form import form_page
 from lowalp.web.pages.report import case_json, report_page
 from lowalp.web.pages.templating import page
@@ -86,7 +86,7 @@ async def upload_page(request: Request, file: UploadFile | None) -> HTMLResponse
 
 
 def _summary(a: Assessment) -> str:
-    if a.causes or a.artifacts:
+    if a.causes or a.artifacts or not is_low(a):
         return summary_line(a)
     return f"ALP {a.alp.status}; no explanation could be ranked"
 
