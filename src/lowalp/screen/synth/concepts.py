@@ -4,7 +4,7 @@
 ``OHDSI/DataQualityDashboard`` file ``inst/csv/OMOP_CDMv5.4_Concept_Level.csv`` (the
 MEASUREMENT concept-level checks list concept id, concept name and plausible unit ids); the
 LOINC code is the one whose long name that row carries. ``reference.md``: from
-shared/research/reference.md section 5 (public OMOP mapping tables), not re-checked here.
+public OMOP mapping tables (sources/omop.yaml), not re-checked here.
 ``local``: no public source was found in the time given; the id is a site-local concept id
 above 2,000,000,000 (the OMOP convention for local concepts), so it can never collide with a
 real concept. A screen should map those through ``concept.parquet`` (concept_code = LOINC).
