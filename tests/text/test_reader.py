@@ -170,3 +170,17 @@ def test_a_relative_who_has_the_condition_is_family(kb: Knowledge) -> None:
     # either the family-history phrase itself or the condition in a relative
     assert {("family_history_celiac", "present"), ("family_history_celiac", "family")} & set(found)
     assert ("family_history_celiac", "other") not in found
+
+
+@pytest.mark.parametrize(
+    "text", ["BP 128/76, pulse 80", "DH: levothyroxine", "CXR PA: clear", "OP clinic follow-up"]
+)
+def test_common_abbreviations_that_mean_something_else_read_nothing(
+    kb: Knowledge, text: str
+) -> None:
+    found = _read(kb, text)
+    assert not [
+        c
+        for c, a in found
+        if c in {"med_bisphosphonate", "dermatitis_herpetiformis", "b12_malabsorption_history"}
+    ]

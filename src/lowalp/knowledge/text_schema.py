@@ -117,6 +117,9 @@ class MatchingSettings(Strict):
     """Words left out when phrases are compared ("loss of teeth" ~ "teeth loss")."""
     clause_breaks: list[str]
     """Words and signs a phrase never spans (negations, "but", commas …)."""
+    course_end_min_days: float = Field(default=90, ge=0)
+    """A course whose written end lies fewer days before the index ALP is still read as taken
+    (a year alone is placed mid-year, so its end is uncertain by months)."""
     max_note_chars: int = Field(default=50000, ge=1000)
     """Longest note read (characters); the rest is left out, with a warning."""
     max_entry_chars: int = Field(default=2000, ge=100)

@@ -10,7 +10,6 @@ engine takes from it; every entry not understood is listed and changes no findin
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TypeVar, cast
 
@@ -28,7 +27,7 @@ from lowalp.model import (
     TextMapping,
     text_of,
 )
-from lowalp.text.lexicon import raw_tokens
+from lowalp.text.lexicon import build_lexicon, raw_tokens
 from lowalp.text.reader import Mention, read_text
 from lowalp.text.words import fold
 
@@ -296,9 +295,10 @@ def _local_form(st: _State, m: Mention) -> str | None:
 
 
 def _ended(st: _State, m: Mention) -> tuple[float, str] | None:
-    """A course written with an end in the past ("2012-2021", "until 2019", "x1 in 2019")."""
+    """A course written with an end in the past ("2012-2021", "until 2019")."""
     ref = st.index.date
-    if ref is None:
+    settings = st.kb.text.matching
+    if ref is None or settings is None:
         return None
     low = fold(m.sentence)
     at = low.find(fold(m.text))
@@ -314,7 +314,7 @@ def _ended(st: _State, m: Mention) -> tuple[float, str] | None:
         )
         if (is_range or ends) and not starts:
             days = float((ref - t.date).days)
-            if days > 90:
+            if days > settings.course_end_min_days:
                 return days, f"course ended {t.text!r}"
     return None
 
@@ -538,15 +538,9 @@ def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -
 def _suggest(kb: Knowledge, text: str) -> tuple[str, ...]:
     from rapidfuzz import fuzz, process
 
-    phrases = [e.phrase for e in _lexicon(kb).entries if e.kind == "FINDING"]
+    phrases = [e.phrase for e in build_lexicon(kb).entries if e.kind == "FINDING"]
     hits = process.extract(text.lower(), phrases, scorer=fuzz.WRatio, limit=3, score_cutoff=75)
     return tuple(dict.fromkeys(str(h[0]) for h in hits))
-
-
-def _lexicon(kb: Knowledge):  # type: ignore[no-untyped-def]
-    from lowalp.text.lexicon import build_lexicon
-
-    return build_lexicon(kb)
 
 
 # ----------------------------------------------------------------------------- events
@@ -647,6 +641,3 @@ def days_before(ev: EventRecord, index: LabResult) -> float | None:
     if ev.day is not None and index.day is not None:
         return float(index.day - ev.day)
     return None
-
-
-_ = dt  # dates arrive through the model

@@ -25,11 +25,6 @@ def _finder() -> Any:
     return find_drugs
 
 
-def generic_names(text: str) -> list[str]:
-    """The generic names of the medicines named in ``text`` (empty when none is recognised)."""
-    return [name for name, _ in named_medicines(text)]
-
-
 def named_medicines(text: str) -> list[tuple[str, str]]:
     """(generic name, words as written) of each medicine the dictionary finds in ``text``."""
     words = [w for w in raw_tokens(text) if w.isalnum()]

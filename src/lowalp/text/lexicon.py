@@ -55,6 +55,14 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     breaks: frozenset[str] = frozenset()
 
+    _fuzzy: list[str] | None = None
+
+    def fuzzy_vocabulary(self) -> list[str]:
+        """The words a misspelling may be read as (alphabetic, five letters or more)."""
+        if self._fuzzy is None:
+            self._fuzzy = sorted(w for w in self.vocabulary if len(w) >= 5 and w.isalpha())
+        return self._fuzzy
+
     # ------------------------------------------------------------------ keys
     def expand(self, words: Sequence[str], *, medication: bool = False) -> list[tuple[str, int]]:
         """Abbreviations expanded: (word, index of the source word) pairs."""

@@ -118,9 +118,12 @@ def read_text(
 
     ``sentences``: split the text into sentences first (a note); otherwise the text is one
     entry of a list and is read as one sentence. Readings are pure and kept (the last
-    ``READ_CACHE_SIZE``), since the same entries recur ("levothyroxine 50 mcg").
+    ``READ_CACHE_SIZE``, each at most ``READ_CACHE_MAX_CHARS`` long), since the same entries
+    recur ("levothyroxine 50 mcg").
     """
     allowed = frozenset(kinds)
+    if len(text) > READ_CACHE_MAX_CHARS:
+        return _read(text, kb, allowed, medication_field, sentences)
     key = (text, allowed, medication_field, sentences)
     with _CACHE_LOCK:
         cache: OrderedDict[object, Reading] = kb.cache.setdefault("text_reads", OrderedDict())
@@ -137,6 +140,9 @@ def read_text(
 
 
 READ_CACHE_SIZE = 4096
+READ_CACHE_MAX_CHARS = 500
+"""Only short texts (list entries, which recur) are kept: a cache of notes would hold
+megabytes and rarely be hit."""
 _CACHE_LOCK = threading.Lock()
 
 
@@ -400,17 +406,8 @@ def _window(keys: Sequence[str], need: Counter[str], limit: int) -> tuple[int, i
 def _correct(word: str, key: str, lex: Lexicon, min_length: int, cutoff: float) -> str | None:
     if len(word) < min_length or not word.isalpha() or is_dictionary_word(word):
         return None
-    vocab = _vocab_list(id(lex), lex)
+    vocab = lex.fuzzy_vocabulary()
     from rapidfuzz import fuzz, process
 
     hit = process.extractOne(fold(word), vocab, scorer=fuzz.ratio, score_cutoff=cutoff)
     return None if hit is None else str(hit[0])
-
-
-_VOCAB: dict[int, list[str]] = {}
-
-
-def _vocab_list(key: int, lex: Lexicon) -> list[str]:
-    if key not in _VOCAB:
-        _VOCAB[key] = sorted(w for w in lex.vocabulary if len(w) >= 5 and w.isalpha())
-    return _VOCAB[key]
