@@ -184,3 +184,15 @@ def test_common_abbreviations_that_mean_something_else_read_nothing(
         for c, a in found
         if c in {"med_bisphosphonate", "dermatitis_herpetiformis", "b12_malabsorption_history"}
     ]
+
+
+def test_no_two_concepts_share_a_phrase_once_words_are_keyed(kb: Knowledge) -> None:
+    """The loader checks the written synonyms; this checks what the matcher compares (lemmas,
+    equivalents, HPO and dictionary names included), where matching ignores word order."""
+    from lowalp.text.lexicon import build_lexicon
+
+    owners: dict[tuple[str, tuple[str, ...]], set[str]] = {}
+    for e in build_lexicon(kb).entries:
+        owners.setdefault((e.kind, tuple(sorted(e.keys))), set()).add(e.concept)
+    shared = {k: v for k, v in owners.items() if len(v) > 1}
+    assert not shared, shared
