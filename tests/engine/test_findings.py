@@ -78,6 +78,17 @@ def test_without_any_limits_a_verdict_cannot_tell_and_says_why() -> None:
     assert state(child, "ceruloplasmin_low").state == "unknown"
 
 
+def test_a_verdict_is_not_judged_against_an_interval_chosen_by_a_guessed_age_or_sex() -> None:
+    """Caeruloplasmin has adult intervals only: with the age unknown the patient may be a child
+    the knowledge has no interval for, so 'low' cannot settle the 20 mg/dL threshold."""
+    lab = {"analyte": "ceruloplasmin", "qualifier": "low", "day": 0}
+    assert state(make_case(lab), "ceruloplasmin_low").state == "present"
+    s = state(make_case(lab, age=None), "ceruloplasmin_low")
+    assert s.state == "unknown"
+    assert "age or sex" in s.detail
+    assert state(make_case(lab, sex=None), "ceruloplasmin_low").state == "unknown"
+
+
 def test_undetectable_is_below_a_positive_lower_limit() -> None:
     assert state(
         make_case({"analyte": "pth", "text": "undetectable", "day": 0}), "pth_low"

@@ -58,6 +58,15 @@ def test_text_that_says_no_result_sets_the_result_aside(kb: Knowledge) -> None:
     assert "no result" in nu.reason
 
 
+def test_a_vitamin_d_category_beside_the_number_keeps_the_number(kb: Knowledge) -> None:
+    """'Insufficient' is how labs grade a vitamin D, not a sample they could not measure."""
+    lab = {"analyte": "vitamin_d_25oh", "value": 15, "unit": "ng/mL", "day": 0}
+    n = norm(kb, make_case({**lab, "text": "Insufficient (20-29 ng/mL)"}))
+    assert one(n, "vitamin_d_25oh").value == 15
+    n = norm(kb, make_case({"analyte": "vitamin_d_25oh", "text": "insufficient sample", "day": 0}))
+    assert not n.series("vitamin_d_25oh")
+
+
 def test_unreadable_text_alone_sets_the_result_aside(kb: Knowledge) -> None:
     n = norm(kb, make_case({"analyte": "zinc", "text": "see attached", "day": 0}))
     assert not n.series("zinc")

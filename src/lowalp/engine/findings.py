@@ -211,9 +211,33 @@ class _Evaluator:
             return m.ref_low, m.ref_high, "lab range"
         return self._knowledge_reference(f.analyte)
 
-    def _knowledge_reference(self, analyte_id: str) -> tuple[float | None, float | None, str]:
-        """The knowledge's reference interval for the analyte at this age and sex."""
+    def _knowledge_reference(
+        self, analyte_id: str, guess: bool = True
+    ) -> tuple[float | None, float | None, str]:
+        """The knowledge's reference interval for the analyte at this age and sex.
+
+        With an unknown age an adult of 40 is assumed, and with an unknown sex the first
+        interval listed, unless ``guess`` is false: then there is none unless one interval holds
+        whatever the missing age or sex is (a verdict judged against a guessed interval could
+        settle a threshold the patient's own interval would not).
+        """
         analyte = self.kb.analytes[analyte_id]
+        known_age, known_sex = self.case.age_years, self.case.sex
+        if not guess and (known_age is None or known_sex is None):
+            possible = [
+                r
+                for r in analyte.reference
+                if (r.sex is None or known_sex is None or r.sex == known_sex)
+                and (known_age is None or r.age_min <= known_age < r.age_max)
+            ]
+            every_age = known_age is not None or all(
+                r.age_min <= 0 and r.age_max >= 200 for r in possible
+            )
+            every_sex = known_sex is not None or all(r.sex is None for r in possible)
+            if len({(r.low, r.high, r.unit) for r in possible}) != 1 or not (
+                every_age and every_sex
+            ):
+                return None, None, ""
         age = self.case.age_years if self.case.age_years is not None else 40.0
         for r in analyte.reference:
             if r.sex is not None and self.case.sex is not None and r.sex != self.case.sex:
@@ -333,7 +357,8 @@ class _Evaluator:
                 f.id,
                 "unknown",
                 f"{shown}; threshold {threshold}: cannot tell, the lab's range was not given and "
-                f"lowalp has no reference interval for {analyte.name} at this age and sex",
+                f"lowalp has no reference interval for {analyte.name} at this age and sex "
+                "(or the age or sex that would choose one was not given)",
             )
         low, high, where = limits
         bounds = verdict_bounds(q, low, high)
@@ -363,7 +388,7 @@ class _Evaluator:
                 m.original_ref or f"{_fmt_in(m.ref_low, scale)}–{_fmt_in(m.ref_high, scale)} {unit}"
             )
             return m.ref_low, m.ref_high, f"the lab's range {shown}"
-        lo, hi, origin = self._knowledge_reference(f.analyte)
+        lo, hi, origin = self._knowledge_reference(f.analyte, guess=False)
         if lo is None and hi is None:
             return None
         source = origin.removeprefix("reference ")
@@ -439,7 +464,7 @@ class _Evaluator:
             if m.ref_low is not None or m.ref_high is not None:
                 lo, hi = m.ref_low, m.ref_high
             else:
-                lo, hi, _ = self._knowledge_reference(analyte_id)
+                lo, hi, _ = self._knowledge_reference(analyte_id, guess=False)
             found = verdict_bounds(m.qualifier, lo, hi)
             if found is None:
                 return None
