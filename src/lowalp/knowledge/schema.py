@@ -514,7 +514,16 @@ class FlagCode(Strict):
     code: str = Field(min_length=1)
     meaning: Meaning
     label: str
+    estimate: bool = False
+    """The meaning is lowalp's reading of the code, not the table's own words (then
+    ``reasoning`` says why)."""
     reasoning: str | None = None
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> FlagCode:
+        if self.estimate and not self.reasoning:
+            raise ValueError("an estimated meaning needs `reasoning`")
+        return self
 
 
 class WordGroup(Strict):
