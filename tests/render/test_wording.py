@@ -130,3 +130,17 @@ def test_real_assessments_name_a_cause_only_above_the_threshold(
         assert top.id != NO_CAUSE
     if top.probability < W.possible_from:
         assert not _names_a_cause(s)
+
+
+@pytest.mark.parametrize(("alp", "status"), [(80, "normal"), (400, "high")])
+def test_a_not_low_alp_is_said_alike_in_text_and_html(alp: float, status: str) -> None:
+    from lowalp.render.html import render_html
+    from lowalp.render.text import render_text
+
+    a = assess(make_case(age=50, sex="M", alp=alp), knowledge=KB)
+    assert a.alp.status == status
+    for out in (render_text(a), render_html(a)):
+        flat = " ".join(out.split())
+        assert f"The ALP is {status}, not low" in flat
+        # a high ALP is a real result with causes of its own: the report must not read as "nothing"
+        assert ("A high ALP has other causes" in flat) is (status == "high")

@@ -113,6 +113,18 @@ def plain_answer(a: Assessment) -> str:
     return f"One possible reason is {top.plain_name.lower()}; others are still possible too."
 
 
+def not_low_note(a: Assessment) -> str:
+    """What the clinician's report says in place of a differential for a normal or high ALP;
+    a high one is said to have causes of its own, so that it is not read as nothing."""
+    text = (
+        f"The ALP is {a.alp.status}, not low, for this age and sex: there is no low value to "
+        "explain, so no differential for a low ALP and no next tests for one are given."
+    )
+    if a.alp.status == "high":
+        text += " A high ALP has other causes (bone or liver), which lowalp does not assess."
+    return text
+
+
 def alp_line(alp: AlpStatus) -> str:
     limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
     where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
@@ -200,8 +212,37 @@ def urgent_first(
     return sorted(pointers, key=lambda cm: cm[1] not in cm[0].urgent)
 
 
+MANAGEMENT_CAUSES = 2
+MANAGEMENT_MIN_PROBABILITY = 0.1
+"""Management pointers: those of the first causes at this probability or more."""
+
+
+def management_pointers(a: Assessment) -> list[tuple[CauseResult, str]]:
+    """The management pointers every report shows, each with its cause, urgent ones first.
+
+    Urgent actions of less likely causes are shown apart (:func:`urgent_actions`)."""
+    return urgent_first(
+        [
+            (c, m)
+            for c in a.causes[:MANAGEMENT_CAUSES]
+            if c.probability >= MANAGEMENT_MIN_PROBABILITY
+            for m in c.management
+        ]
+    )
+
+
 URGENT_PLAIN = (
     "Some of your results need urgent care today. Your care team has steps to take first; "
     "ask them what is being done now."
 )
 """What the patient view says when an action is urgent (the actions are clinicians' words)."""
+
+ARTIFACT_PLAIN = (
+    "The blood sample may have been affected on its way to the lab, for example by a chemical "
+    "from another tube, so some results may not be accurate. The usual next step is a new blood "
+    "sample, taken soon and handled carefully. Until it is back, your care team will treat the "
+    "high potassium as possibly real, which is why they may check your heart tracing (ECG) and "
+    "how you feel today."
+)
+"""What the patient view says when a sample may be contaminated (the only artefact in the
+knowledge is EDTA contamination, whose pattern needs a potassium of 6.0 mmol/L or more)."""

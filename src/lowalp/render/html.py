@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING, Literal
 
 from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Status
 from lowalp.render.common import (
+    ARTIFACT_PLAIN,
     URGENT_PLAIN,
     alp_line,
     day,
     is_low,
     leading,
     likelihood_word,
+    management_pointers,
+    not_low_note,
     num,
     pct,
     persistence_line,
@@ -31,7 +34,6 @@ from lowalp.render.common import (
     questions_for,
     summary_line,
     urgent_actions,
-    urgent_first,
 )
 from lowalp.render.templating import template_environment
 
@@ -43,9 +45,6 @@ Audience = Literal["clinician", "patient"]
 TEMPLATE = "report.html.j2"
 MAX_COST = 5
 """Relative cost runs from 1 (£) to 5 (£££££)."""
-MANAGEMENT_CAUSES = 2
-MANAGEMENT_MIN_PROBABILITY = 0.1
-"""Management pointers: the first causes above this probability, as in the text report."""
 PATIENT_CAUSES = 3
 
 STATUS_WORD: dict[Status, str] = {
@@ -327,25 +326,18 @@ class View:
     management: tuple[tuple[CauseResult, str], ...]
     urgent: tuple[tuple[str, tuple[str, ...]], ...]
     urgent_plain: str
+    artifact_plain: str
     patient_causes: tuple[CauseResult, ...]
     questions: tuple[str, ...]
     source_ids: frozenset[str]
     measurement_sources: tuple[str, ...]
     is_low: bool
     plain_answer: str
+    not_low_note: str
 
 
 def _view(a: Assessment) -> View:
-    mgmt = tuple(
-        urgent_first(
-            [
-                (c, m)
-                for c in a.causes[:MANAGEMENT_CAUSES]
-                if c.probability >= MANAGEMENT_MIN_PROBABILITY
-                for m in c.management
-            ]
-        )
-    )
+    mgmt = tuple(management_pointers(a))
     questions = dict.fromkeys(q for c in questions_for(a) for q in c.patient_questions)
     return View(
         who=_who(a),
@@ -358,10 +350,12 @@ def _view(a: Assessment) -> View:
         management=mgmt,
         urgent=tuple(urgent_actions(a)),
         urgent_plain=URGENT_PLAIN,
+        artifact_plain=ARTIFACT_PLAIN,
         patient_causes=tuple(a.causes[:PATIENT_CAUSES]),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),
         measurement_sources=tuple(_limit_source(m) for m in a.alp.measurements),
         is_low=is_low(a),
+        not_low_note=not_low_note(a) if not is_low(a) else "",
         plain_answer=plain_answer(a),
     )

@@ -7,6 +7,7 @@ from typing import Literal
 
 from lowalp.model import Assessment, CauseResult, Wording
 from lowalp.render.common import (
+    ARTIFACT_PLAIN,
     NO_CAUSE,
     URGENT_PLAIN,
     alp_line,
@@ -14,6 +15,8 @@ from lowalp.render.common import (
     is_low,
     leading,
     likelihood_word,
+    management_pointers,
+    not_low_note,
     num,
     pct,
     persistence_line,
@@ -21,7 +24,6 @@ from lowalp.render.common import (
     questions_for,
     summary_line,
     urgent_actions,
-    urgent_first,
 )
 
 Audience = Literal["clinician", "patient"]
@@ -152,9 +154,7 @@ def _clinician(a: Assessment, st: _Style) -> str:
                 out += _wrap(f"Preparation: {t.preparation}", "       ", "     ")
         out.append("")
 
-    mgmt = urgent_first(
-        [(c, m) for c in a.causes[:2] if c.probability >= 0.1 for m in c.management]
-    )
+    mgmt = management_pointers(a)
     if mgmt:
         out.append(st.bold("Management pointers (for the leading explanations)"))
         for c, m in mgmt:
@@ -197,14 +197,7 @@ def _clinician(a: Assessment, st: _Style) -> str:
 
 def _not_low(a: Assessment) -> list[str]:
     """The short report for a normal or high ALP: nothing to explain, no low-ALP work-up."""
-    out = _wrap(
-        f"The ALP is {a.alp.status}, not low, for this age and sex: there is no low value to "
-        "explain, so no differential for a low ALP and no next tests for one are given. A high ALP "
-        "has other causes (bone or liver), which lowalp does not assess."
-        if a.alp.status == "high"
-        else f"The ALP is {a.alp.status}, not low, for this age and sex: there is no low value to "
-        "explain, so no differential for a low ALP and no next tests for one are given."
-    )
+    out = _wrap(not_low_note(a))
     out.append("")
     rest = [w for w in a.warnings if "not low" not in w]
     if rest:
@@ -283,14 +276,8 @@ def _patient(a: Assessment, st: _Style) -> str:
     elif alp.persistent is False and alp.status == "low":
         out += _wrap("Earlier results were normal, so this may be a short-lived drop.")
     out.append("")
-    for _art in a.artifacts:
-        out += _wrap(
-            "First: the blood sample may have been affected by a chemical from another tube, "
-            "so some results may not be accurate. The usual next step is a new blood sample, "
-            "taken soon. Until it is back, your care team will treat the high potassium as "
-            "possibly real, which is why they may check your heart tracing (ECG) and how you "
-            "feel today.",
-        )
+    if a.artifacts:
+        out += _wrap("First: " + ARTIFACT_PLAIN)
         out.append("")
     if not is_low(a):
         out += _wrap(plain_answer(a))

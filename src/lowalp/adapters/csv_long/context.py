@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TypeVar
 
 from lowalp.adapters.csv_long.values import RowError, parse_number
 from lowalp.model import Assertion, FindingRecord, MedicationRecord
@@ -56,6 +56,17 @@ ASSERTIONS: dict[str, Assertion] = {
 """``finding_assertion`` words (any case) -> :attr:`lowalp.model.FindingRecord.assertion`."""
 
 DateParser = Callable[[str, str], dt.date]
+T = TypeVar("T", bound=str)
+
+
+def _word(table: dict[str, T], column: str, what: str, text: str) -> T:
+    """``text`` (any case) read through ``table``; a :class:`RowError` naming the values
+    ``table`` leads to when it is not there."""
+    found = table.get(text.lower())
+    if found is None:
+        values = ", ".join(dict.fromkeys(table.values()))
+        raise RowError(column, f"not {what} ({values})", text)
+    return found
 
 
 def medication_entry(
@@ -72,15 +83,11 @@ def medication_entry(
     """The medicine of a row: its text, or a record when any ``medication_*`` column is given."""
     if not (status_text or start_text or end_text or stopped_text or duration_text):
         return name
-    status = None
-    if status_text:
-        status = MEDICATION_STATUS.get(status_text.lower())
-        if status is None:
-            raise RowError(
-                "medication_status",
-                "not a medication status (active, stopped, not-taken, intended, unknown)",
-                status_text,
-            )
+    status = (
+        _word(MEDICATION_STATUS, "medication_status", "a medication status", status_text)
+        if status_text
+        else None
+    )
     days: list[float | None] = []
     for column, text in (
         ("medication_days_since_stopped", stopped_text),
@@ -104,13 +111,9 @@ def finding_entry(text: str, assertion_text: str, when: dt.date | None) -> str |
     """The finding of a row: its text, or a record when it has an assertion or a date."""
     if not assertion_text and when is None:
         return text
-    assertion = None
-    if assertion_text:
-        assertion = ASSERTIONS.get(assertion_text.lower())
-        if assertion is None:
-            raise RowError(
-                "finding_assertion",
-                "not an assertion (present, absent, historical, family, hypothetical, uncertain)",
-                assertion_text,
-            )
+    assertion = (
+        _word(ASSERTIONS, "finding_assertion", "an assertion", assertion_text)
+        if assertion_text
+        else None
+    )
     return FindingRecord(text=text, assertion=assertion, date=when)

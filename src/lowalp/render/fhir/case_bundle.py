@@ -29,6 +29,7 @@ import math
 import uuid
 from typing import Any
 
+from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Case, EventRecord, FindingRecord, LabResult, MedicationRecord
 from lowalp.render.fhir.codes import (
@@ -221,7 +222,8 @@ def _observation(
             else {"text": lab.flag}
         )
     qualifier_code = FLAG_OF_QUALIFIER.get(lab.qualifier or "") if lab.value is None else None
-    if qualifier_code and _FLAG_QUALIFIER.get(lab.flag or "") != lab.qualifier:
+    # FLAG_QUALIFIER is what the fhir reader takes an interpretation code to say
+    if qualifier_code and FLAG_QUALIFIER.get(lab.flag or "") != lab.qualifier:
         # a qualifier the flag does not say is written as its own interpretation code
         interpretation.append({"coding": [{"system": V3_INTERPRETATION, "code": qualifier_code}]})
     if interpretation:
@@ -237,10 +239,6 @@ def _observation(
     if lab.specimen:
         obs["specimen"] = {"reference": lab.specimen}
     return obs
-
-
-_FLAG_QUALIFIER = {"L": "low", "LL": "low", "N": "normal", "H": "high", "HH": "high"}
-"""Flags whose v3 code the reader takes for a qualifier low, normal or high."""
 
 
 def _comparator(lab: LabResult) -> str | None:

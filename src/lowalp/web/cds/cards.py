@@ -162,15 +162,13 @@ def patient_view_cards(
     if a.alp.status != "low" or not a.causes:
         return []
     hpp = next((c for c in a.causes if c.id == HPP), None)
+    urgent = urgent_actions(a)
     warning = (
-        bool(a.artifacts)
-        or any(c.urgent for c in a.causes)
-        or (hpp is not None and hpp.probability >= HPP_WARNING)
+        bool(a.artifacts) or bool(urgent) or (hpp is not None and hpp.probability >= HPP_WARNING)
     )
     lines = [f"**{md(alp_line(a.alp))}**", "", md(persistence_line(a.alp))]
     for art in a.artifacts:
         lines += ["", f"**Check the sample first: {md(art.name)}.** {md(art.action)}"]
-    urgent = urgent_actions(a)
     if urgent:
         lines += ["", "**Urgent: act on these first**", ""]
         lines += [f"- {md(text)}" for text, _ in urgent]
