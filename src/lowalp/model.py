@@ -240,6 +240,9 @@ class Artifact(Frozen):
     name: str
     evidence: tuple[Evidence, ...]
     action: str
+    heading: str = ""
+    summary: str = ""
+    plain: str = ""
     probability: float | None = None
     """The probability of the artefact as a cause, which raised the warning."""
 

@@ -144,6 +144,9 @@ def make_assessment(**over: Any) -> Assessment:
                 name="EDTA contamination",
                 evidence=(_evidence("high_potassium", "present", "supports", 2.0),),
                 action="Repeat the sample; treat the potassium as real until then.",
+                heading="Repeat the sample; treat the potassium as real until then",
+                summary="possible sample contamination: repeat the sample",
+                plain="The usual next step is a new blood sample, taken soon.",
             ),
         ),
         "causes": causes,
@@ -421,7 +424,17 @@ FREE_TEXT: dict[str, Any] = {
         causes=(_cause("c", PAYLOAD, 0.9, summary=PAYLOAD, management=(PAYLOAD,)),)
     ),
     "artifact": lambda: make_assessment(
-        artifacts=(Artifact(id="a", name=PAYLOAD, evidence=(), action=PAYLOAD),)
+        artifacts=(
+            Artifact(
+                id="a",
+                name=PAYLOAD,
+                evidence=(),
+                action=PAYLOAD,
+                heading=PAYLOAD,
+                summary=PAYLOAD,
+                plain=PAYLOAD,
+            ),
+        )
     ),
     "score": lambda: make_assessment(
         scores=(

@@ -53,6 +53,9 @@ def artifacts(work: Work) -> Work:
                 name=cause.name,
                 evidence=tuple(evidence),
                 action=spec.action,
+                heading=spec.heading,
+                summary=spec.summary,
+                plain=spec.plain,
                 probability=result.probability,
             )
         )

@@ -404,6 +404,12 @@ class ArtifactSpec(Strict):
 
     finding: Id
     action: str
+    heading: str
+    """The warning's title in a report ("Repeat the sample; treat the potassium as real …")."""
+    summary: str = Field(max_length=90)
+    """The few words that stand for the warning in a one-line summary or a card."""
+    plain: str
+    """The warning in plain words for the patient view."""
     min_probability: float = Field(gt=0, lt=1)
     threshold: Cited
 

@@ -167,10 +167,7 @@ def summary_line(a: Assessment) -> str:
     if not is_low(a):
         return (head + "; not low, so no low-ALP work-up is suggested")[:139]
     if a.artifacts:
-        return (
-            head + "; possible sample contamination: repeat the sample; ECG now, treat K as "
-            "real until then"
-        )[:139]
+        return (head + "; " + a.artifacts[0].summary)[:139]
     if not a.causes:
         return (head + "; no explanation could be ranked")[:139]
     if_low = "if it is low, " if alp.status == "unknown" else ""
@@ -236,13 +233,3 @@ URGENT_PLAIN = (
     "ask them what is being done now."
 )
 """What the patient view says when an action is urgent (the actions are clinicians' words)."""
-
-ARTIFACT_PLAIN = (
-    "The blood sample may have been affected on its way to the lab, for example by a chemical "
-    "from another tube, so some results may not be accurate. The usual next step is a new blood "
-    "sample, taken soon and handled carefully. Until it is back, your care team will treat the "
-    "high potassium as possibly real, which is why they may check your heart tracing (ECG) and "
-    "how you feel today."
-)
-"""What the patient view says when a sample may be contaminated (the only artefact in the
-knowledge is EDTA contamination, whose pattern needs a potassium of 6.0 mmol/L or more)."""

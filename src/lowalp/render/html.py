@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Literal
 
 from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Status
 from lowalp.render.common import (
-    ARTIFACT_PLAIN,
     URGENT_PLAIN,
     alp_line,
     day,
@@ -326,7 +325,6 @@ class View:
     management: tuple[tuple[CauseResult, str], ...]
     urgent: tuple[tuple[str, tuple[str, ...]], ...]
     urgent_plain: str
-    artifact_plain: str
     patient_causes: tuple[CauseResult, ...]
     questions: tuple[str, ...]
     source_ids: frozenset[str]
@@ -350,7 +348,6 @@ def _view(a: Assessment) -> View:
         management=mgmt,
         urgent=tuple(urgent_actions(a)),
         urgent_plain=URGENT_PLAIN,
-        artifact_plain=ARTIFACT_PLAIN,
         patient_causes=tuple(a.causes[:PATIENT_CAUSES]),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),

@@ -7,7 +7,6 @@ from typing import Literal
 
 from lowalp.model import Assessment, CauseResult, Wording
 from lowalp.render.common import (
-    ARTIFACT_PLAIN,
     NO_CAUSE,
     URGENT_PLAIN,
     alp_line,
@@ -277,7 +276,8 @@ def _patient(a: Assessment, st: _Style) -> str:
         out += _wrap("Earlier results were normal, so this may be a short-lived drop.")
     out.append("")
     if a.artifacts:
-        out += _wrap("First: " + ARTIFACT_PLAIN)
+        for art in a.artifacts:
+            out += _wrap("First: " + art.plain)
         out.append("")
     if not is_low(a):
         out += _wrap(plain_answer(a))
