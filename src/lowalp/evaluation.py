@@ -28,9 +28,14 @@ class CaseOutcome:
     top3: bool
     error: str | None = None
     probability: float | None = None
+    """The probability given to the labelled diagnosis."""
+    top_probability: float | None = None
+    """The probability of the answer ranked first (right or wrong)."""
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "diagnosis": self.diagnosis, "ranked": self.ranked}
+        if self.top_probability is not None:
+            out["top_probability"] = round(self.top_probability, 4)
         if self.error:
             out["error"] = self.error
         return out
@@ -55,6 +60,65 @@ class Tally:
         }
 
 
+CALIBRATION_BANDS: tuple[tuple[float, float], ...] = (
+    (0.0, 0.3),
+    (0.3, 0.5),
+    (0.5, 0.7),
+    (0.7, 0.9),
+    (0.9, 1.0),
+)
+"""Bands of the first answer's probability; the last includes 1.0."""
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    low: float
+    high: float
+    n: int
+    right: int
+    mean_probability: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "band": f"{self.low:.0%}-{self.high:.0%}",
+            "n": self.n,
+            "right": self.right,
+            "share_right": self.right / self.n if self.n else None,
+            "mean_probability": self.mean_probability,
+        }
+
+
+def calibration(cases: Iterable[CaseOutcome]) -> list[CalibrationRow]:
+    """How often the first answer is right among answers given at each band of probability.
+
+    A well calibrated ranking is right about as often as it claims: among first answers given
+    70-90%, roughly 70-90% are the labelled diagnosis. Cases that could not be assessed are left
+    out (they have no first answer).
+    """
+    rows = []
+    scored = [c for c in cases if c.top_probability is not None]
+    for i, (low, high) in enumerate(CALIBRATION_BANDS):
+        last = i == len(CALIBRATION_BANDS) - 1
+        band = [
+            c
+            for c in scored
+            if c.top_probability is not None
+            and low <= c.top_probability
+            and (c.top_probability <= high if last else c.top_probability < high)
+        ]
+        probs = [c.top_probability for c in band if c.top_probability is not None]
+        rows.append(
+            CalibrationRow(
+                low,
+                high,
+                len(band),
+                sum(c.top1 for c in band),
+                sum(probs) / len(probs) if probs else None,
+            )
+        )
+    return rows
+
+
 @dataclass
 class EvaluationReport:
     overall: Tally = field(default_factory=Tally)
@@ -65,10 +129,15 @@ class EvaluationReport:
     def misses(self) -> list[CaseOutcome]:
         return [c for c in self.cases if not c.top1]
 
+    @property
+    def calibration(self) -> list[CalibrationRow]:
+        return calibration(self.cases)
+
     def to_dict(self) -> dict[str, object]:
         return {
             **self.overall.rates(),
             "per_cause": {k: v.rates() for k, v in sorted(self.per_cause.items())},
+            "calibration": [r.to_dict() for r in self.calibration],
             "cases": [c.to_dict() for c in self.cases],
         }
 
@@ -112,4 +181,5 @@ def _one(item: LabelledCase, kb: Knowledge) -> CaseOutcome:
         top1=bool(ranked) and ranked[0] == item.diagnosis,
         top3=item.diagnosis in ranked[:3],
         probability=prob,
+        top_probability=a.causes[0].probability if a.causes else None,
     )

@@ -176,3 +176,16 @@ def test_several_cases_as_html_go_to_a_folder(tmp_path, capsys):
     out = tmp_path / "reports"
     assert main(["assess", str(p), "--format", "html", "-o", str(out)]) == 0
     assert sorted(f.name for f in out.iterdir()) == ["a.html", "b.html"]
+
+
+def test_evaluate_takes_several_paths_together_and_prints_calibration(tmp_path, capsys):
+    for name in ("a", "b"):
+        case = make_case({"analyte": "tsh", "value": 30, "unit": "mIU/L", "day": 0}, id=name)
+        (tmp_path / f"{name}.jsonl").write_text(
+            json.dumps(case | {"diagnosis": "hypothyroidism"}) + "\n"
+        )
+    assert main(["evaluate", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2 cases:")
+    assert "Calibration" in out
+    assert "90%-100%" in out

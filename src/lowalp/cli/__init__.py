@@ -69,7 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     e = sub.add_parser("evaluate", help="accuracy of the ranking on labelled cases")
-    e.add_argument("cases", metavar="CASES", help="JSON Lines file, vignette YAML file or folder")
+    e.add_argument(
+        "cases",
+        metavar="CASES",
+        nargs="+",
+        help="JSON Lines files, vignette YAML files or folders (taken together)",
+    )
     e.add_argument("--format", "-f", choices=("text", "json"), default="text")
 
     r = sub.add_parser("ranges", help="the ALP reference interval for an age and sex")

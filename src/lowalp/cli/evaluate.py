@@ -14,7 +14,8 @@ def run(args: argparse.Namespace) -> int:
     from lowalp.adapters.vignettes import iter_labelled
     from lowalp.evaluation import evaluate
 
-    report = evaluate(iter_labelled(args.cases), knowledge=knowledge_from(args))
+    items = (item for path in args.cases for item in iter_labelled(path))
+    report = evaluate(items, knowledge=knowledge_from(args))
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2))
         return EXIT_OK
@@ -25,6 +26,14 @@ def run(args: argparse.Namespace) -> int:
     for cause, tally in sorted(report.per_cause.items()):
         r = tally.rates()
         print(f"{cause:<24}{r['n']:>4}{r['top1']:>8.0%}{r['top3']:>8.0%}")
+    print()
+    print("Calibration: share right among first answers given at each probability")
+    print(f"{'band':<12}{'n':>4}{'right':>7}{'share':>8}{'mean p':>8}")
+    for row in report.calibration:
+        share = f"{row.right / row.n:.0%}" if row.n else "-"
+        mean = f"{row.mean_probability:.0%}" if row.mean_probability is not None else "-"
+        band = f"{row.low:.0%}-{row.high:.0%}"
+        print(f"{band:<12}{row.n:>4}{row.right:>7}{share:>8}{mean:>8}")
     misses = report.misses
     if misses:
         print()
