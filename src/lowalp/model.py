@@ -233,6 +233,8 @@ class Evidence:
     detail: str = ""
     source: str | None = None
     estimate: bool = False
+    counted_with: str | None = None
+    """The evidence group whose other member carries this finding's weight (then 0 here)."""
 
 
 class Artifact(Frozen):
@@ -263,6 +265,10 @@ class CauseResult(Frozen):
     sources: tuple[str, ...]
     urgent: tuple[str, ...] = ()
     """The management pointers urgent for this case (their ``urgent_when`` finding is present)."""
+    link_grade: Literal["cohort", "case_series", "mechanism"] | None = None
+    """How the cause's link to a low ALP is known; its ceiling limits the probability."""
+    held_at_ceiling: float | None = None
+    """Set when the evidence would have passed the link grade's ceiling: the ceiling."""
 
 
 class ScoreItem(Frozen):

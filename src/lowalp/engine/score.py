@@ -1,4 +1,8 @@
-"""Score every cause: prior times the likelihood ratio of each known finding, normalised."""
+"""Score every cause: prior times the likelihood ratio of each known finding, normalised.
+
+Findings that measure one fact count once (``evidence_groups.yaml``), and no cause is given
+more than its link grade's ceiling as the explanation of a low ALP (``settings.link_ceilings``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from dataclasses import replace
 
 from lowalp.engine.likelihood import prior, rule_weights
 from lowalp.engine.work import Work
+from lowalp.knowledge import Knowledge
+from lowalp.knowledge.schema import Cause
 from lowalp.model import CauseResult, Effect, Evidence
 
 
@@ -17,40 +23,8 @@ def score(work: Work) -> Work:
     rows = []
     for cause in kb.causes.values():
         p0 = prior(kb, cause, case.age_years, case.sex, case.setting)
-        logit = math.log(p0)
-        evidence: list[Evidence] = []
-        for fid, rw in rule_weights(kb, cause).items():
-            fs = work.findings[fid]
-            if not fs.applicable:
-                continue  # not evidence for this person (e.g. an adult-only threshold)
-            finding = kb.findings[fid]
-            if fs.state == "present":
-                w = rw.w_present
-            elif fs.state == "absent":
-                w = rw.w_absent
-            else:
-                w = 0.0
-            logit += w
-            effect: Effect = "supports" if w > 1e-12 else "refutes" if w < -1e-12 else "neutral"
-            rule = rw.rule
-            detail = fs.detail
-            if fs.state == "absent" and rw.absent_derived:
-                detail += "; weight when absent derived from LR+ and base rate"
-            if rule.note:
-                detail += f"; {rule.note}"
-            evidence.append(
-                Evidence(
-                    finding=fid,
-                    label=finding.label,
-                    plain=finding.plain,
-                    state=fs.state,
-                    effect=effect,
-                    weight=round(w, 3),
-                    detail=detail,
-                    source=rule.source,
-                    estimate=rule.estimate,
-                )
-            )
+        evidence = _counted_once(kb, _evidence(work, cause))
+        logit = math.log(p0) + sum(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         urgent = tuple(
             m.text
@@ -62,12 +36,14 @@ def score(work: Work) -> Work:
 
     top = max(r[2] for r in rows)
     total = sum(math.exp(r[2] - top) for r in rows)
+    raw = {cause.id: math.exp(logit - top) / total for cause, _, logit, *_ in rows}
+    probabilities, held = _within_ceilings(kb, raw)
     results = [
         CauseResult.model_construct(
             id=cause.id,
             name=cause.name,
             plain_name=cause.plain_name,
-            probability=math.exp(logit - top) / total,
+            probability=probabilities[cause.id],
             prior=p0,
             transient=cause.transient,
             summary=cause.summary,
@@ -77,8 +53,116 @@ def score(work: Work) -> Work:
             patient_questions=tuple(cause.patient_questions),
             sources=tuple(cause.sources),
             urgent=urgent,
+            link_grade=cause.link.grade if cause.link else None,
+            held_at_ceiling=held.get(cause.id),
         )
         for cause, p0, logit, evidence, management, urgent in rows
     ]
     results.sort(key=lambda c: -c.probability)
     return replace(work, causes=tuple(results))
+
+
+def _evidence(work: Work, cause: Cause) -> list[Evidence]:
+    """Each applicable rule of ``cause`` with the weight its finding's state gives it."""
+    kb = work.kb
+    out: list[Evidence] = []
+    for fid, rw in rule_weights(kb, cause).items():
+        fs = work.findings[fid]
+        if not fs.applicable:
+            continue  # not evidence for this person (e.g. an adult-only threshold)
+        finding = kb.findings[fid]
+        if fs.state == "present":
+            w = rw.w_present
+        elif fs.state == "absent":
+            w = rw.w_absent
+        else:
+            w = 0.0
+        rule = rw.rule
+        detail = fs.detail
+        if fs.state == "absent" and rw.absent_derived:
+            detail += "; weight when absent derived from LR+ and base rate"
+        if rule.note:
+            detail += f"; {rule.note}"
+        out.append(
+            Evidence(
+                finding=fid,
+                label=finding.label,
+                plain=finding.plain,
+                state=fs.state,
+                effect=_effect(w),
+                weight=round(w, 3),
+                detail=detail,
+                source=rule.source,
+                estimate=rule.estimate,
+            )
+        )
+    return out
+
+
+def _effect(w: float) -> Effect:
+    return "supports" if w > 1e-12 else "refutes" if w < -1e-12 else "neutral"
+
+
+def _counted_once(kb: Knowledge, evidence: list[Evidence]) -> list[Evidence]:
+    """Within each evidence group, keep the weights of the member that supports the cause most
+    and the member that argues against it most; the others are shown as counted with them."""
+    by_group: dict[str, list[int]] = {}
+    for i, e in enumerate(evidence):
+        gid = kb.group_of.get(e.finding)
+        if gid is not None and e.weight != 0:
+            by_group.setdefault(gid, []).append(i)
+    out = list(evidence)
+    for gid, members in by_group.items():
+        if len(members) < 2:
+            continue
+        keep = set()
+        supporting = [i for i in members if evidence[i].weight > 0]
+        refuting = [i for i in members if evidence[i].weight < 0]
+        if supporting:
+            keep.add(max(supporting, key=lambda i: evidence[i].weight))
+        if refuting:
+            keep.add(min(refuting, key=lambda i: evidence[i].weight))
+        label = kb.groups[gid].label
+        for i in members:
+            if i in keep:
+                continue
+            e = evidence[i]
+            carrier = next(
+                evidence[k].label for k in keep if (evidence[k].weight > 0) == (e.weight > 0)
+            )
+            note = (
+                f"counted once with the group '{label}': carried by '{carrier}' "
+                f"(own weight {e.weight:+.2f} not added)"
+            )
+            out[i] = replace(
+                e,
+                weight=0.0,
+                effect="neutral",
+                detail=f"{e.detail}; {note}" if e.detail else note,
+                counted_with=gid,
+            )
+    return out
+
+
+def _within_ceilings(
+    kb: Knowledge, probabilities: dict[str, float]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Hold each cause at or below the ceiling of its link grade; what is held back goes to the
+    answer that no identified cause explains the low ALP. Returns the probabilities and, for
+    each cause held, its ceiling."""
+    ceilings = kb.settings.link_ceilings
+    out = dict(probabilities)
+    held: dict[str, float] = {}
+    excess = 0.0
+    for cid, p in probabilities.items():
+        link = kb.causes[cid].link
+        if link is None:
+            continue
+        ceiling = ceilings.ceilings[link.grade]
+        if p > ceiling:
+            out[cid] = ceiling
+            held[cid] = ceiling
+            excess += p - ceiling
+    if excess:
+        out[ceilings.excess_to] = out.get(ceilings.excess_to, 0.0) + excess
+    return out, held

@@ -24,6 +24,8 @@ from lowalp.knowledge.schema import (
     EventFinding,
     EventsFile,
     EventType,
+    EvidenceGroup,
+    EvidenceGroupsFile,
     Finding,
     FindingsFile,
     LabFinding,
@@ -77,6 +79,10 @@ class Knowledge:
     """How results and flags are written in words (qualitative.yaml)."""
     thresholds: dict[str, float] = field(default_factory=dict)
     """Lab and ratio finding thresholds converted to canonical units, by finding id."""
+    groups: dict[str, EvidenceGroup] = field(default_factory=dict)
+    """Findings that count once together (evidence_groups.yaml), by id."""
+    group_of: dict[str, str] = field(default_factory=dict)
+    """The group each grouped finding belongs to, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Indexes derived from the knowledge (phrase matchers …), built on first use."""
 
@@ -165,6 +171,21 @@ def _load(root: Traversable | Path) -> Knowledge:
         "panel",
     )
     qualitative = loader.load_yaml_file(root, "qualitative.yaml", QualitativeFile)
+    groups = loader.unique(
+        loader.load_yaml_file(root, "evidence_groups.yaml", EvidenceGroupsFile).groups,
+        lambda g: g.id,
+        "evidence_groups.yaml",
+        "group",
+    )
+    group_of: dict[str, str] = {}
+    for g in groups.values():
+        for fid in g.findings:
+            if fid in group_of:
+                raise KnowledgeError(
+                    "evidence_groups.yaml",
+                    f"{g.id}: finding {fid!r} is already in group {group_of[fid]!r}",
+                )
+            group_of[fid] = g.id
     intervals = _intervals(loader.read_csv(root, "alp_intervals.csv"), sources)
     loinc_index: dict[str, str] = {}
     for a in analytes.values():
@@ -191,6 +212,8 @@ def _load(root: Traversable | Path) -> Knowledge:
         text=_text(root),
         panels=panels,
         qualitative=qualitative,
+        groups=groups,
+        group_of=group_of,
     )
     _check_references(kb, finding_files)
     return kb
@@ -269,6 +292,24 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
     need_source("settings.yaml", "persistence.source", kb.settings.persistence.source)
     need_source("settings.yaml", "concurrent_window.source", kb.settings.concurrent_window.source)
     need_source("settings.yaml", "base_rate.source", kb.settings.base_rate.source)
+    ceilings = kb.settings.link_ceilings
+    need_source("settings.yaml", "link_ceilings.source", ceilings.source)
+    if ceilings.excess_to not in kb.causes:
+        bad("settings.yaml", f"link_ceilings.excess_to: unknown cause {ceilings.excess_to!r}")
+    for cause in kb.causes.values():
+        where = f"causes/{cause.id}.yaml"
+        if cause.link is None:
+            if cause.id != ceilings.excess_to:
+                bad(where, "link: every cause states how its link to a low ALP is known")
+            continue
+        need_source(where, "link.source", cause.link.source)
+        if cause.link.grade not in ceilings.ceilings:
+            bad("settings.yaml", f"link_ceilings.ceilings: no ceiling for {cause.link.grade!r}")
+    for g in kb.groups.values():
+        need_source("evidence_groups.yaml", f"{g.id}.source", g.source)
+        for fid in g.findings:
+            if fid not in kb.findings:
+                bad("evidence_groups.yaml", f"{g.id}.findings: unknown finding {fid!r}")
     for a in kb.analytes.values():
         for j, r in enumerate(a.reference):
             need_source("analytes.yaml", f"{a.id}.reference.{j}", r.source)

@@ -88,6 +88,30 @@ class Wording(Cited):
         return self
 
 
+LinkGradeName = Literal["cohort", "case_series", "mechanism"]
+"""How a cause's link to a low ALP is known: ALP measured in a group of patients with the
+condition (or the condition counted in a low-ALP series); reported in patients or named in
+lists of causes without a count; or only expected from physiology."""
+
+
+class LinkCeilings(Cited):
+    """The most a cause of each link grade may be given as the explanation of a low ALP.
+
+    Evidence can make a condition certain without making it the explanation: when a cause's
+    probability would pass its grade's ceiling it is held at the ceiling, and the rest goes to
+    ``excess_to`` (the answer that no identified cause explains the low ALP)."""
+
+    ceilings: dict[LinkGradeName, float]
+    excess_to: Id
+
+    @model_validator(mode="after")
+    def _in_range(self) -> LinkCeilings:
+        for grade, c in self.ceilings.items():
+            if not 0 < c <= 1:
+                raise ValueError(f"ceilings.{grade}: must be above 0 and at most 1")
+        return self
+
+
 class Settings(Strict):
     version: str
     disclaimer: str
@@ -101,6 +125,7 @@ class Settings(Strict):
     adult_age_years: float = Field(gt=0)
     unit_check: UnitCheck
     wording: Wording
+    link_ceilings: LinkCeilings
 
 
 # ----------------------------------------------------------------------------- analytes
@@ -414,6 +439,12 @@ class ArtifactSpec(Strict):
     threshold: Cited
 
 
+class CauseLink(Cited):
+    """How the cause's link to a low ALP is known (see :data:`LinkGradeName`)."""
+
+    grade: LinkGradeName
+
+
 class Cause(Strict):
     id: Id
     name: str
@@ -422,6 +453,8 @@ class Cause(Strict):
     plain: str
     transient: bool
     prior: Prior
+    link: CauseLink | None = None
+    """Required for every cause but the one that takes the ceilings' excess."""
     evidence: list[EvidenceRule] = Field(min_length=1)
     next_tests: list[Id] = Field(default_factory=list)
     management: list[ManagementPointer] = Field(min_length=1)
@@ -436,6 +469,22 @@ class Cause(Strict):
         if isinstance(v, list):
             return [{"text": m} if isinstance(m, str) else m for m in v]
         return v
+
+
+class EvidenceGroup(Cited):
+    """Findings that measure one fact, so that together they count once.
+
+    Within a cause, only the group member that supports the cause most and the member that
+    argues against it most carry their weights; the others are shown as counted with the group.
+    """
+
+    id: Id
+    label: str
+    findings: list[Id] = Field(min_length=2)
+
+
+class EvidenceGroupsFile(Strict):
+    groups: list[EvidenceGroup]
 
 
 # ----------------------------------------------------------------------------- scores

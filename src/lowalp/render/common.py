@@ -57,6 +57,25 @@ def likelihood_word(p: float, wording: Wording) -> str:
     return "less likely"
 
 
+LINK_GRADE_WORDS = {
+    "cohort": "measured in groups of patients",
+    "case_series": "reported in patients but never measured in a group",
+    "mechanism": "expected from physiology, never reported with a low ALP",
+}
+
+
+def ceiling_note(c: CauseResult) -> str | None:
+    """Why a cause's probability stops where it does, when its link grade's ceiling held it."""
+    if c.held_at_ceiling is None or c.link_grade is None:
+        return None
+    return (
+        f"Held at {pct(c.held_at_ceiling)}: its link to a low ALP is "
+        f"{LINK_GRADE_WORDS[c.link_grade]}, so even strong evidence for the condition makes it "
+        "at most this likely to be what lowers the ALP; the rest is counted under "
+        "'no identifiable cause'."
+    )
+
+
 def is_low(a: Assessment) -> bool:
     """False for a normal or high ALP: then there is no low value to explain."""
     return a.alp.status not in ("normal", "high")

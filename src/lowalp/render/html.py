@@ -20,6 +20,7 @@ from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Sta
 from lowalp.render.common import (
     URGENT_PLAIN,
     alp_line,
+    ceiling_note,
     day,
     is_low,
     leading,
@@ -80,6 +81,7 @@ def _environment() -> jinja2.Environment:
         num=num,
         day=day,
         likelihood=likelihood_word,
+        ceiling_note=ceiling_note,
         signed=_signed,
         lr=_lr,
         bar=_bar_width,

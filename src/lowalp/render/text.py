@@ -10,6 +10,7 @@ from lowalp.render.common import (
     NO_CAUSE,
     URGENT_PLAIN,
     alp_line,
+    ceiling_note,
     day,
     is_low,
     leading,
@@ -218,6 +219,9 @@ def _cause_block(i: int, c: CauseResult, st: _Style, wording: Wording) -> list[s
         st.bold(f"{i:>2}. {c.name} — {pct(c.probability)}")
         + st.dim(f"  ({likelihood_word(c.probability, wording)}; {kind}; prior {pct(c.prior)})")
     ]
+    note = ceiling_note(c)
+    if note:
+        out += _wrap(note, "      ", "      ")
     known = [e for e in c.evidence if e.state != "unknown"]
     for e in known[:6]:
         sign = "+" if e.weight > 0 else "−" if e.weight < 0 else "·"
