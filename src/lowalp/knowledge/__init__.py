@@ -50,6 +50,7 @@ from lowalp.knowledge.text_schema import (
     HpoFile,
     LabNamesFile,
     MatchingSettings,
+    SectionsFile,
     TextKnowledge,
 )
 from lowalp.matching import tokens
@@ -227,6 +228,7 @@ def _text(root: Traversable | Path) -> TextKnowledge:
     matching = loader.load_yaml_file(root, "text/matching.yaml", MatchingSettings)
     drug_names = loader.load_yaml_file(root, "text/drug_names.yaml", DrugNamesFile)
     lab_names = loader.load_yaml_file(root, "text/lab_names.yaml", LabNamesFile)
+    sections = loader.load_yaml_file(root, "text/sections.yaml", SectionsFile)
     return TextKnowledge(
         rules=tuple(rules.rules),
         rule_sources=tuple(rules.sources),
@@ -239,6 +241,8 @@ def _text(root: Traversable | Path) -> TextKnowledge:
         drug_names={k: tuple(v) for k, v in drug_names.medicines.items()},
         drug_names_source=drug_names.source,
         lab_names=dict(lab_names.names),
+        sections=tuple(sections.sections),
+        section_sources=tuple(sections.sources),
     )
 
 
@@ -388,6 +392,8 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             )
     for sid in kb.text.rule_sources:
         need_source("text/context_rules.yaml", "sources", sid)
+    for sid in kb.text.section_sources:
+        need_source("text/sections.yaml", "sources", sid)
     need_source("text/hpo.yaml", "source", kb.text.hpo_source or None)
     need_source("text/drug_names.yaml", "source", kb.text.drug_names_source or None)
     for aid in kb.text.lab_names:

@@ -128,6 +128,33 @@ class MatchingSettings(Strict):
     """Phrases read as nothing ("hay fever"), so the finding inside them is not matched."""
 
 
+class SectionEntry(Strict):
+    """A note heading and how the mentions under it are read (``text/sections.yaml``)."""
+
+    category: Id
+    assertion: Literal["present", "historical", "family", "hypothetical"]
+    """``present``: a heading that changes nothing but ends the heading before it."""
+    kinds: list[MentionType] = Field(min_length=1)
+    titles: list[str] = Field(min_length=1)
+
+
+class SectionsFile(Strict):
+    sources: list[Id]
+    sections: list[SectionEntry]
+
+    @field_validator("sections")
+    @classmethod
+    def _titles_once(cls, sections: list[SectionEntry]) -> list[SectionEntry]:
+        seen: dict[str, str] = {}
+        for sec in sections:
+            for title in sec.titles:
+                key = " ".join(title.casefold().split())
+                if key in seen:
+                    raise ValueError(f"title {title!r} is in both {seen[key]} and {sec.category}")
+                seen[key] = sec.category
+        return sections
+
+
 @dataclass(frozen=True)
 class TextKnowledge:
     rules: tuple[ContextRuleEntry, ...] = ()
@@ -141,3 +168,5 @@ class TextKnowledge:
     drug_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     lab_names: dict[str, LabNames] = field(default_factory=dict)
     drug_names_source: str = ""
+    sections: tuple[SectionEntry, ...] = ()
+    section_sources: tuple[str, ...] = ()

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from lowalp.knowledge import Knowledge
+from lowalp.knowledge.text_schema import SectionEntry
 from lowalp.model import Assertion
 from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
@@ -102,8 +103,74 @@ def _nlp(kb: Knowledge) -> Any:
             for r in kb.text.rules
         ]
     )
+    _add_sectionizer(fresh, kb)
     kb.cache["nlp"] = fresh
     return fresh
+
+
+def _add_sectionizer(nlp: Any, kb: Knowledge) -> None:
+    """medspaCy's Sectionizer with lowalp's headings only (``text/sections.yaml``): a heading
+    at the start of a line, followed by a colon or a dash, or alone on its line."""
+    from medspacy.section_detection import SectionRule  # type: ignore[import-untyped]
+
+    nlp.add_pipe(
+        "medspacy_sectionizer",
+        config={
+            "rules": None,
+            "require_start_line": True,
+            "input_span_type": None,
+            "span_attrs": None,
+        },
+    )
+    sectionizer: Any = nlp.get_pipe("medspacy_sectionizer")
+    rules = []
+    for sec in kb.text.sections:
+        for title in sec.titles:
+            words = [{"LOWER": t.lower_} for t in nlp.make_doc(title)]
+            for end in (
+                {"ORTH": {"IN": [":", "-", "–"]}},
+                {"IS_SPACE": True, "TEXT": {"REGEX": "\n"}},
+            ):
+                rules.append(SectionRule(title, sec.category, pattern=[*words, end]))
+    sectionizer.add(rules)
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_HEADING_LIKE = re.compile(r"(?<=[.;]\s)[A-Z][A-Za-z /]{0,30}:")
+"""Another heading later on a heading's own line ("… HRT (2019). Current: levothyroxine")."""
+
+
+def _section_scopes(doc: Any, kb: Knowledge) -> list[tuple[int, int, SectionEntry, str]]:
+    """Where each heading of a note applies, in characters: the rest of its own line when words
+    follow it there, or else the lines below it up to a blank line or the next heading."""
+    by_category = {sec.category: sec for sec in kb.text.sections}
+    text = doc.text
+    heads = [doc[s.title_start].idx for s in doc._.sections if s.category]
+    out = []
+    for section in doc._.sections:
+        sec = by_category.get(section.category or "")
+        if sec is None or sec.assertion == "present":
+            continue
+        title = doc[section.title_start : section.title_end]
+        words = [t for t in title if not t.is_space]
+        start = words[-1].idx + len(words[-1]) if words else title.end_char
+        body_end = (
+            doc[section.body_end - 1].idx + len(doc[section.body_end - 1])
+            if section.body_end > section.title_end
+            else start
+        )
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        if text[start:line_end].strip(" \t:-–"):
+            # Words after the heading: its own line, up to another heading on that line.
+            later = [h for h in heads if start < h < line_end]
+            other = _HEADING_LIKE.search(text, start, line_end)
+            end = min([line_end, *later, *([other.start()] if other else [])])
+        else:
+            blank = _BLANK_LINE.search(text, start)
+            end = min(body_end, blank.start() if blank else len(text))
+        out.append((start, max(start, end), sec, title.text.strip(" \t\n:-–")))
+    return out
 
 
 def read_text(
@@ -151,6 +218,9 @@ def _read(
 ) -> Reading:
     nlp = _nlp(kb)
     doc = nlp.make_doc(text)
+    scopes: list[tuple[int, int, SectionEntry, str]] = []
+    if kb.text.sections and len(doc) > 1:
+        scopes = _section_scopes(nlp.get_pipe("medspacy_sectionizer")(doc), kb)
     if (sentences or _SEVERAL.search(text)) and len(doc) > 1:
         doc = nlp.get_pipe("medspacy_pyrush")(doc)
         # Each sentence is read as a document of its own: ConText's scopes end at the
@@ -166,12 +236,29 @@ def _read(
         for i, token in enumerate(part):
             token.is_sent_start = i == 0
         found, empty = _read_sentence(part, kb, allowed, medication_field)
-        if empty:
+        if empty and not _only_a_heading(part.text, scopes):
             unread.append(part.text.strip())
         mentions.extend(
-            replace(m, start=m.start + offset, end=m.end + offset) if offset else m for m in found
+            _under_heading(replace(m, start=m.start + offset, end=m.end + offset), scopes)
+            for m in found
         )
     return Reading(tuple(mentions), tuple(unread))
+
+
+def _under_heading(m: Mention, scopes: list[tuple[int, int, SectionEntry, str]]) -> Mention:
+    """A mention the sentence itself leaves affirmed takes the reading of the heading above it
+    ("STOPPED:" → historical), with the heading among its cues."""
+    if m.assertion != "present":
+        return m
+    for start, end, sec, heading in scopes:
+        if start <= m.start < end and m.kind in sec.kinds:
+            return replace(m, assertion=sec.assertion, cues=(*m.cues, f"{heading}:"))
+    return m
+
+
+def _only_a_heading(sentence: str, scopes: list[tuple[int, int, SectionEntry, str]]) -> bool:
+    words = " ".join(sentence.strip(" \t\n:-–").split()).casefold()
+    return any(words == " ".join(h.split()).casefold() for *_, h in scopes)
 
 
 def _read_sentence(
