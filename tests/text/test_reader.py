@@ -22,7 +22,7 @@ def _read(kb: Knowledge, text: str, **kw: object) -> list[tuple[str, str]]:
         ("genetic testing negative for ALPL", ("alpl_variant", "absent")),
         ("Kayser-Fleischer rings: none seen", ("kayser_fleischer_rings", "absent")),
         ("possible KF rings", ("kayser_fleischer_rings", "uncertain")),
-        ("rule out coeliac disease", ("family_history_celiac", "hypothetical")),
+        ("rule out coeliac disease", ("diagnosed_celiac_disease", "hypothetical")),
         ("sister has coeliac disease", ("family_history_celiac", "family")),
         ("no family history of hypophosphatasia", ("family_history_low_alp", "absent")),
         ("mother had early tooth loss", ("premature_tooth_loss", "family")),
@@ -162,7 +162,7 @@ def test_clinical_word_salad_is_read_without_error(kb: Knowledge, text: str) -> 
 
 def test_a_spouse_is_neither_the_patient_nor_a_relative(kb: Knowledge) -> None:
     assert ("thyroid_disease_history", "other") in _read(kb, "His wife has hypothyroidism")
-    assert ("family_history_celiac", "other") in _read(kb, "his partner has coeliac disease")
+    assert ("diagnosed_celiac_disease", "other") in _read(kb, "his partner has coeliac disease")
 
 
 def test_a_relative_who_has_the_condition_is_family(kb: Knowledge) -> None:

@@ -25,7 +25,9 @@ from lowalp.text.lexicon import Entry, Lexicon, build_lexicon
 from lowalp.text.timing import TimeNote, find_times
 from lowalp.text.words import fold, is_dictionary_word
 
-_TWIN_KINDS = frozenset({"FINDING", "EVENT"})
+_TWINS = (frozenset({"FINDING", "EVENT"}), frozenset({"FINDING", "RELATIVE"}))
+"""Kinds whose phrases may be the same words: a finding and an event ("thyroidectomy"); a
+condition of the patient's and the same condition in a relative ("coeliac disease")."""
 _FLIPPED: dict[Assertion, Assertion] = {
     "present": "absent",
     "historical": "absent",
@@ -58,6 +60,9 @@ class Mention:
     """Time expressions of the mention's sentence, nearest first."""
     phrase: str = ""
     """The knowledge phrase matched."""
+    in_relative: bool = False
+    """A trigger for a relative applies to it, even when another (a negation) decides the
+    assertion ("no family history of Wilson disease")."""
 
 
 @dataclass(frozen=True)
@@ -242,17 +247,39 @@ def _read(
             _under_heading(replace(m, start=m.start + offset, end=m.end + offset), scopes)
             for m in found
         )
-    return Reading(tuple(mentions), tuple(unread))
+    return Reading(_patient_or_relative(mentions), tuple(unread))
+
+
+def _patient_or_relative(mentions: list[Mention]) -> tuple[Mention, ...]:
+    """The same words may name the patient's condition and a relative's ("coeliac disease"):
+    keep the relative's reading when a relative is named for it, else the patient's."""
+    spans: dict[tuple[int, int], set[str]] = {}
+    relative: set[tuple[int, int]] = set()
+    for m in mentions:
+        spans.setdefault((m.start, m.end), set()).add(m.kind)
+        if m.in_relative or m.assertion == "family":
+            relative.add((m.start, m.end))
+    out = []
+    for m in mentions:
+        span = (m.start, m.end)
+        if {"FINDING", "RELATIVE"} <= spans[span]:
+            keep = "RELATIVE" if span in relative else "FINDING"
+            if m.kind in ("FINDING", "RELATIVE") and m.kind != keep:
+                continue
+        out.append(m)
+    return tuple(out)
 
 
 def _under_heading(m: Mention, scopes: list[tuple[int, int, SectionEntry, str]]) -> Mention:
     """A mention the sentence itself leaves affirmed takes the reading of the heading above it
     ("STOPPED:" → historical), with the heading among its cues."""
-    if m.assertion != "present":
-        return m
     for start, end, sec, heading in scopes:
         if start <= m.start < end and m.kind in sec.kinds:
-            return replace(m, assertion=sec.assertion, cues=(*m.cues, f"{heading}:"))
+            if sec.assertion == "family" and m.kind in ("FINDING", "RELATIVE"):
+                m = replace(m, in_relative=True)
+            if m.assertion == "present":
+                return replace(m, assertion=sec.assertion, cues=(*m.cues, f"{heading}:"))
+            return m
     return m
 
 
@@ -291,8 +318,12 @@ def _read_sentence(
     mentions: list[Mention] = []
     for ent in doc.ents:
         first, corr = info[(ent.start, ent.end)]
-        for entry in (first, *twins.get((ent.start, ent.end), ())):
-            mentions.extend(_mention(ent, doc, entry, corr))
+        found = [
+            m
+            for entry in (first, *twins.get((ent.start, ent.end), ()))
+            for m in _mention(ent, doc, entry, corr)
+        ]
+        mentions.extend(found)
     return mentions, empty
 
 
@@ -309,8 +340,10 @@ def _mention(ent: Any, doc: Any, entry: Entry, corr: tuple[tuple[str, str], ...]
     cues = tuple(
         dict.fromkeys(doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent))
     )
+    in_relative = any(m.category == "FAMILY" for m in _outside(ent))
     return [
         Mention(
+            in_relative=in_relative,
             concept=entry.concept,
             kind=entry.kind,
             text=ent.text,
@@ -466,7 +499,7 @@ def _match_clause(
         # The same words may name a finding and an event at once ("thyroidectomy": a past
         # neck operation and the operation itself): each is read, with the same assertion.
         for _, s2, e2, other in scored:
-            twin = (s2, e2) == (s, e) and {entry.kind, other.kind} == _TWIN_KINDS
+            twin = (s2, e2) == (s, e) and frozenset({entry.kind, other.kind}) in _TWINS
             if twin and other.polarity == entry.polarity == "plain":
                 out.append((min(srcs), max(srcs) + 1, other, corr))
     return out
