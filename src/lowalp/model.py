@@ -30,7 +30,9 @@ below the assay's detection limit; ``abnormal``: outside the range, direction no
 ``indeterminate``: equivocal, borderline or trace (decides nothing)."""
 Status = Literal["low", "normal", "high", "unknown"]
 State = Literal["present", "absent", "unknown"]
-Effect = Literal["supports", "refutes", "neutral"]
+Effect = Literal["supports", "refutes", "neutral", "not_applicable"]
+"""``not_applicable``: the finding, or the cause's rule, does not apply to this person (outside
+the population it was measured in); it weighs nothing and ``Evidence.population`` says why."""
 
 
 class Frozen(BaseModel):
@@ -233,6 +235,9 @@ class Evidence:
     detail: str = ""
     source: str | None = None
     estimate: bool = False
+    population: str = ""
+    """With effect ``not_applicable``: why the rule or finding does not apply here. Otherwise,
+    what was assumed to apply it ("applied on the assumption that none of these is present …")."""
 
 
 class Artifact(Frozen):

@@ -37,6 +37,7 @@ from lowalp.knowledge.schema import (
     MedicationFinding,
     PatternFinding,
     RatioFinding,
+    SettingFinding,
 )
 from lowalp.model import Measurement, Qualifier, State
 from lowalp.normalise import Normalised
@@ -117,6 +118,8 @@ class _Evaluator:
             return self._medication(f)
         if isinstance(f, EventFinding):
             return self._event(f)
+        if isinstance(f, SettingFinding):
+            return self._setting(f)
         assert isinstance(f, AlpFinding)
         return self._alp(f)
 
@@ -520,6 +523,13 @@ class _Evaluator:
         if self.case.events_given:
             return FindingState(f.id, "absent", "not in the event list")
         return FindingState(f.id, "unknown", "no event list given")
+
+    def _setting(self, f: SettingFinding) -> FindingState:
+        setting = self.case.setting
+        if setting is None:
+            return FindingState(f.id, "unknown", "care setting not given")
+        state: State = "present" if setting in f.settings else "absent"
+        return FindingState(f.id, state, f"care setting: {setting}")
 
     def _event_label(self, event_id: str) -> str:
         return self.kb.events[event_id].label

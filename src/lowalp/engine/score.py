@@ -6,7 +6,9 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import prior, rule_weights
-from lowalp.engine.work import Work
+from lowalp.engine.population import PopulationVerdict, rule_population
+from lowalp.engine.work import FindingState, Work
+from lowalp.knowledge.schema import EvidenceRule
 from lowalp.model import CauseResult, Effect, Evidence
 
 
@@ -19,10 +21,13 @@ def score(work: Work) -> Work:
         p0 = prior(kb, cause, case.age_years, case.sex, case.setting)
         logit = math.log(p0)
         evidence: list[Evidence] = []
+        not_applicable: list[Evidence] = []
         for fid, rw in rule_weights(kb, cause).items():
             fs = work.findings[fid]
-            if not fs.applicable:
-                continue  # not evidence for this person (e.g. an adult-only threshold)
+            verdict = rule_population(work, rw.rule)
+            if not fs.applicable or verdict.outside:
+                not_applicable.append(_not_applicable(work, fs, rw.rule, verdict))
+                continue
             finding = kb.findings[fid]
             if fs.state == "present":
                 w = rw.w_present
@@ -49,9 +54,11 @@ def score(work: Work) -> Work:
                     detail=detail,
                     source=rule.source,
                     estimate=rule.estimate,
+                    population=verdict.assumed,
                 )
             )
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
+        evidence += not_applicable
         urgent = tuple(
             m.text
             for m in cause.management
@@ -82,3 +89,23 @@ def score(work: Work) -> Work:
     ]
     results.sort(key=lambda c: -c.probability)
     return replace(work, causes=tuple(results))
+
+
+def _not_applicable(
+    work: Work, fs: FindingState, rule: EvidenceRule, verdict: PopulationVerdict
+) -> Evidence:
+    """A finding that does not apply to this person, or a rule outside the population it was
+    measured in: shown with the reason, weighing nothing."""
+    finding = work.kb.findings[fs.id]
+    return Evidence(
+        finding=fs.id,
+        label=finding.label,
+        plain=finding.plain,
+        state=fs.state,
+        effect="not_applicable",
+        weight=0.0,
+        detail=fs.detail,
+        source=rule.source,
+        estimate=rule.estimate,
+        population=verdict.outside or fs.detail,
+    )
