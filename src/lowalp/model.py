@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Sex = Literal["F", "M"]
 Qualifier = Literal[
@@ -114,12 +114,39 @@ class FindingRecord(Frozen):
 
 
 class EventRecord(Frozen):
-    """Something that happened to the patient (surgery, transfusion …) and when."""
+    """Something that happened to the patient (surgery, transfusion …) and when.
+
+    ``days_before``, ``day`` or ``date`` give when it happened (its start, for one that lasts);
+    ``end_days_before``, ``end_day`` or ``end_date`` when it ended, or ``ongoing: true`` when it
+    is still going on at the index ALP (a stay in intensive care, a sepsis). A window counts from
+    the end: an ongoing event is present now. An event with one time only is taken as one day.
+    """
 
     event: str
     days_before: float | None = Field(default=None, ge=0)
     day: float | None = None
     date: IsoDate | None = None
+    end_days_before: float | None = Field(default=None, ge=0)
+    end_day: float | None = None
+    end_date: IsoDate | None = None
+    ongoing: bool = False
+
+    @model_validator(mode="after")
+    def _one_end(self) -> EventRecord:
+        ends = [x for x in (self.end_days_before, self.end_day, self.end_date) if x is not None]
+        if self.ongoing and ends:
+            raise ValueError("an event is either ongoing or has an end, not both")
+        if (
+            self.days_before is not None
+            and self.end_days_before is not None
+            and self.end_days_before > self.days_before
+        ):
+            raise ValueError("end_days_before is larger than days_before: it ends before it starts")
+        if self.day is not None and self.end_day is not None and self.end_day < self.day:
+            raise ValueError("end_day is before day: it ends before it starts")
+        if self.date is not None and self.end_date is not None and self.end_date < self.date:
+            raise ValueError("end_date is before date: it ends before it starts")
+        return self
 
 
 class Context(Frozen):

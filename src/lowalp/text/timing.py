@@ -1,4 +1,5 @@
-"""Times written beside a mention: "3 days ago", "POD 2", "stopped 2021", "for 9 years".
+"""Times written beside a mention: "3 days ago", "POD 2", "stopped 2021", "for 9 years", and
+the words that say something is still going on ("ongoing", "still", "since").
 
 Relative times are read as days before the note; a calendar year or date needs the reference
 date (the index ALP's date) to become days, and stays a date otherwise. Unit words follow
@@ -61,6 +62,26 @@ _DURATION = re.compile(
     rf"(?:\bfor\s+|\bx\s*|×\s*|\bover\s+){_NUM}\s*{_UNIT}\b|\b{_NUM}\s*{_UNIT}\s+(?:of|course)\b|\b(\d+)\s*/\s*(52|12)\b",
     re.IGNORECASE,
 )
+
+
+_ONGOING = re.compile(
+    r"\b(ongoing|on-going|still|currently|remains|continues|continuing|to date|since|"
+    r"at present|persisting|until now)\b",
+    re.IGNORECASE,
+)
+"""Words that say a state is still going on (an admission, an infection), read for events."""
+
+
+def ongoing_cue(sentence: str) -> str | None:
+    """The word of a sentence that says something is still going on, if any.
+
+    >>> ongoing_cue("in ITU x6 weeks, still ventilated")
+    'still'
+    >>> ongoing_cue("sepsis 2 years ago") is None
+    True
+    """
+    m = _ONGOING.search(sentence)
+    return m.group(1) if m else None
 
 
 @dataclass(frozen=True)
