@@ -153,3 +153,10 @@ def test_free_text_reads_ongoing_and_durations(run):
     e = _acute_illness(past)
     assert e.state == "absent"
     assert "ended" in e.detail
+
+
+def test_an_operation_is_never_read_as_ongoing(run):
+    a = run(make_case(notes="CABG 6 weeks ago, still short of breath."))
+    cause = next(c for c in a.causes if c.id == "cardiac_surgery")
+    e = next(e for e in cause.evidence if e.finding == "recent_cardiac_surgery")
+    assert e.state == "absent"

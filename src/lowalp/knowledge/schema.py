@@ -353,6 +353,10 @@ class EventType(Strict):
     id: Id
     label: str
     synonyms: list[str] = Field(default_factory=list)
+    lasts: bool = False
+    """A state that goes on for days or weeks (a sepsis, a stay in intensive care): free text that
+    says it is still going on ("still", "ongoing", "since") makes it ongoing. A point event (an
+    operation, a transfusion) never is, whatever the sentence says about something else."""
 
 
 class EventsFile(Strict):

@@ -649,7 +649,8 @@ def _timed_from_text(
             days, how = max(d, 0.0), f"time read from {t.text!r}"
             break
     lasted = next((t for t in m.times if t.duration_days is not None), None)
-    cue = ongoing_cue(m.sentence) if assertion == "present" else None
+    lasts = m.concept in st.kb.events and st.kb.events[m.concept].lasts
+    cue = ongoing_cue(m.sentence) if assertion == "present" and lasts else None
     if cue is not None:
         if days is None and lasted is not None:
             days, how = lasted.duration_days, f"began {lasted.text!r} ago"
