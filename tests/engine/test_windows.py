@@ -160,3 +160,11 @@ def test_an_operation_is_never_read_as_ongoing(run):
     cause = next(c for c in a.causes if c.id == "cardiac_surgery")
     e = next(e for e in cause.evidence if e.finding == "recent_cardiac_surgery")
     assert e.state == "absent"
+
+
+def test_weeks_ago_in_slash_notation_is_a_time_not_a_duration(run):
+    a = run(make_case(events=["CABG x2 on pump 6/52 ago"]))
+    cause = next(c for c in a.causes if c.id == "cardiac_surgery")
+    e = next(e for e in cause.evidence if e.finding == "recent_cardiac_surgery")
+    assert e.state == "absent"
+    assert "42 days before:" in e.detail

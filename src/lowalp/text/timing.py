@@ -120,6 +120,8 @@ def find_times(sentence: str) -> list[TimeNote]:
 
     >>> [(t.text, t.days_ago) for t in find_times("CABG x3 on POD 2")]
     [('POD 2', 2.0)]
+    >>> [(t.text, t.days_ago, t.duration_days) for t in find_times("CABG 6/52 ago")]
+    [('6/52 ago', 42.0, None)]
     >>> [(t.text, t.date) for t in find_times("alendronate 2012-2021")]
     [('2012-2021', datetime.date(2021, 7, 1))]
     """
@@ -137,6 +139,8 @@ def find_times(sentence: str) -> list[TimeNote]:
         groups = [g for g in m.groups() if g]
         if len(groups) < 2:
             continue
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue  # part of a time already read ("6/52 ago" is a time, not a duration)
         if groups[1] in ("52", "12"):
             days = float(groups[0]) * (7.0 if groups[1] == "52" else DAYS["m"])
         else:
