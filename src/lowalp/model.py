@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 Sex = Literal["F", "M"]
 Qualifier = Literal[
@@ -30,7 +30,9 @@ below the assay's detection limit; ``abnormal``: outside the range, direction no
 ``indeterminate``: equivocal, borderline or trace (decides nothing)."""
 Status = Literal["low", "normal", "high", "unknown"]
 State = Literal["present", "absent", "unknown"]
-Effect = Literal["supports", "refutes", "neutral"]
+Effect = Literal["supports", "refutes", "neutral", "not_applicable"]
+"""``not_applicable``: the finding, or the cause's rule, does not apply to this person (outside
+the population it was measured in); it weighs nothing and ``Evidence.population`` says why."""
 
 
 class Frozen(BaseModel):
@@ -112,12 +114,39 @@ class FindingRecord(Frozen):
 
 
 class EventRecord(Frozen):
-    """Something that happened to the patient (surgery, transfusion …) and when."""
+    """Something that happened to the patient (surgery, transfusion …) and when.
+
+    ``days_before``, ``day`` or ``date`` give when it happened (its start, for one that lasts);
+    ``end_days_before``, ``end_day`` or ``end_date`` when it ended, or ``ongoing: true`` when it
+    is still going on at the index ALP (a stay in intensive care, a sepsis). A window counts from
+    the end: an ongoing event is present now. An event with one time only is taken as one day.
+    """
 
     event: str
     days_before: float | None = Field(default=None, ge=0)
     day: float | None = None
     date: IsoDate | None = None
+    end_days_before: float | None = Field(default=None, ge=0)
+    end_day: float | None = None
+    end_date: IsoDate | None = None
+    ongoing: bool = False
+
+    @model_validator(mode="after")
+    def _one_end(self) -> EventRecord:
+        ends = [x for x in (self.end_days_before, self.end_day, self.end_date) if x is not None]
+        if self.ongoing and ends:
+            raise ValueError("an event is either ongoing or has an end, not both")
+        if (
+            self.days_before is not None
+            and self.end_days_before is not None
+            and self.end_days_before > self.days_before
+        ):
+            raise ValueError("end_days_before is larger than days_before: it ends before it starts")
+        if self.day is not None and self.end_day is not None and self.end_day < self.day:
+            raise ValueError("end_day is before day: it ends before it starts")
+        if self.date is not None and self.end_date is not None and self.end_date < self.date:
+            raise ValueError("end_date is before date: it ends before it starts")
+        return self
 
 
 class Context(Frozen):
@@ -235,6 +264,9 @@ class Evidence:
     estimate: bool = False
     counted_with: str | None = None
     """The evidence group whose other member carries this finding's weight (then 0 here)."""
+    population: str = ""
+    """With effect ``not_applicable``: why the rule or finding does not apply here. Otherwise,
+    what was assumed to apply it ("applied on the assumption that none of these is present …")."""
 
 
 class Artifact(Frozen):

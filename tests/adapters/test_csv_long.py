@@ -22,7 +22,7 @@ from lowalp.adapters.csv_long import (
 )
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
-from lowalp.model import Assessment, Case, FindingRecord, MedicationRecord
+from lowalp.model import Assessment, Case, EventRecord, FindingRecord, MedicationRecord
 
 DATA = Path(__file__).parents[1] / "data" / "csv"
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
@@ -533,3 +533,33 @@ def test_round_trip_of_all_examples_in_one_semicolon_file_and_parquet(
     assert [c.id for c in back] == [c.id for c in cases]
     for original, again in zip(cases, back, strict=True):
         same_assessment(assess(original, knowledge=kb), assess(again, knowledge=kb))
+
+
+def test_event_end_and_ongoing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "patient_id,date,day,analyte,value,unit,event,event_end,event_ongoing\n"
+        "p1,2026-05-01,,alp,19,U/L,,,\n"
+        "p1,2026-03-20,,,,,sepsis,,yes\n"
+        "p1,2024-01-10,,,,,icu_admission,2024-02-01,\n"
+        "p2,,0,alp,19,U/L,,,\n"
+        "p2,,-60,,,,icu_admission,-30,no\n"
+        "p2,,-60,,,,sepsis,-70,\n"
+        "p2,,,,,,,2024-01-01,\n",
+        encoding="utf-8",
+    )
+    result, cases = read(path)
+    assert pointers(result) == {
+        "row 6 (column event_end)": "the event ends before it starts",
+        "row 7 (column event_end)": "an event's end but no event in the row",
+    }
+    p1, p2 = cases
+    assert p1.context.events == (
+        EventRecord(event="sepsis", date=dt.date(2026, 3, 20), ongoing=True),
+        EventRecord(event="icu_admission", date=dt.date(2024, 1, 10), end_date=dt.date(2024, 2, 1)),
+    )
+    assert p2.context.events == (EventRecord(event="icu_admission", day=-60, end_day=-30),)
+    again = tmp_path / "again.csv"
+    write_csv(cases, again)
+    _, back = read(again)
+    assert back == cases

@@ -641,3 +641,45 @@ def test_a_resource_type_that_is_not_a_name_is_rejected(tmp_path):
     assert len(result.rejected) == 2
     assert all("resourceType" in r.pointer for r in result.rejected)
     assert result.stats.read == result.stats.used + result.stats.rejected
+
+
+def test_a_procedure_period_and_an_in_progress_procedure_give_an_end_or_ongoing(
+    tmp_path: Path,
+) -> None:
+    alp = json.loads((DATA / "clinical.json").read_text())["entry"][1]["resource"]
+    subject = {"reference": alp["subject"]["reference"]}
+
+    def procedure(status: str, period: dict[str, str]) -> dict[str, object]:
+        return {
+            "resourceType": "Procedure",
+            "status": status,
+            "code": {"text": "intensive care admission"},
+            "subject": subject,
+            "performedPeriod": period,
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": alp},
+            {"resource": procedure("in-progress", {"start": "2024-01-10"})},
+            {"resource": procedure("completed", {"start": "2022-01-10", "end": "2022-02-01"})},
+        ],
+    }
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    result, cases = read(path)
+    assert result.rejected == []
+    events = cases[0].context.events
+    assert events is not None
+    got = [(e.event, e.date, e.end_date, e.ongoing) for e in events if not isinstance(e, str)]
+    assert got == [
+        ("icu_admission", dt.date(2024, 1, 10), None, True),
+        ("icu_admission", dt.date(2022, 1, 10), dt.date(2022, 2, 1), False),
+    ]
+    # written back as FHIR, the period and the status survive
+    again = tmp_path / "again.json"
+    again.write_text(json.dumps(case_to_bundle(cases[0])))
+    _, back = read(again)
+    assert back[0].context.events == cases[0].context.events

@@ -37,7 +37,7 @@ def assert_meets(a: Assessment, expect: dict[str, Any], label: str) -> None:
     if "first_next_test_urgent" in expect:
         assert a.next_tests, context
         assert a.next_tests[0].urgent == expect["first_next_test_urgent"], context
-    evidence = {e.finding for c in a.causes for e in c.evidence}
+    evidence = {e.finding for c in a.causes for e in c.evidence if e.effect != "not_applicable"}
     for fid in expect.get("applicable", []):
         assert fid in evidence, f"{context}\n{fid} was not applied"
     for fid in expect.get("not_applicable", []):

@@ -77,12 +77,19 @@ def test_ukat_per_litre_is_converted(run):
 
 
 def test_an_adult_only_threshold_is_not_evidence_for_a_child(run):
-    """ALP <25 U/L (Tornero 2020, adults) neither counts nor shows as unknown for a child."""
+    """ALP <25 U/L (Tornero 2020, adults) neither counts nor shows as unknown for a child: it is
+    shown as not applicable."""
     child = run(make_case(alp=20, age=6, sex="M"))
     adult = run(make_case(alp=20, age=46, sex="M"))
 
     def findings(a):
-        return {e.finding for c in a.causes for e in c.evidence}
+        return {e.finding for c in a.causes for e in c.evidence if e.effect != "not_applicable"}
+
+    shown = [e for c in child.causes for e in c.evidence if e.finding == "alp_below_25"]
+    assert shown
+    assert all(
+        e.effect == "not_applicable" and "applies from age 18" in e.population for e in shown
+    )
 
     assert "alp_below_25" not in findings(child)
     assert "alp_below_25_persistent" not in findings(child)

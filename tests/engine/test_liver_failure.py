@@ -48,7 +48,9 @@ def test_the_korman_pattern_is_not_applicable_without_liver_failure(run, kb) -> 
     assert fs.state == "unknown"
     assert not fs.applicable
     wilson = next(c for c in a.causes if c.id == "wilson_disease")
-    assert "korman_wilson_alf_pattern" not in {e.finding for e in wilson.evidence}
+    korman = next(e for e in wilson.evidence if e.finding == "korman_wilson_alf_pattern")
+    assert (korman.effect, korman.weight) == ("not_applicable", 0.0)
+    assert "applies only with" in korman.population
 
 
 def test_outside_liver_failure_the_ratios_change_no_probability(run) -> None:

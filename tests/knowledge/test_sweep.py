@@ -84,6 +84,13 @@ def test_every_finding_is_used(kb: Knowledge):
     used = {r.finding for c in kb.causes.values() for r in c.evidence}
     used |= {c.artifact.finding for c in kb.causes.values() if c.artifact}
     used |= {i.finding for s in kb.scores for i in s.items if i.finding}
+    used |= {  # the conditions of a rule's population
+        f
+        for c in kb.causes.values()
+        for r in c.evidence
+        if r.population
+        for f in (*r.population.when, *r.population.unless)
+    }
     grown = True
     while grown:  # the parts of a used pattern and the gates of a used finding are used too
         before = len(used)

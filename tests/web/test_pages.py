@@ -434,3 +434,14 @@ def test_the_labs_words_are_accepted_as_a_result(client: TestClient) -> None:
     assert r.status_code == 200
     pth = next(lab for lab in hidden_case(r.text)["labs"] if lab["analyte"] == "pth")
     assert pth["qualifier"] == "undetectable"
+
+
+def test_an_ongoing_event_reaches_the_case_and_the_form(client: TestClient) -> None:
+    form = hpp_form(**{"event-0-text": "sepsis", "event-0-days": "42", "event-0-ongoing": "yes"})
+    r = client.post("/assess", data=form)
+    assert r.status_code == 200, r.text[:2000]
+    case = hidden_case(r.text)
+    assert case["context"]["events"] == [{"event": "sepsis", "days_before": 42.0, "ongoing": True}]
+    assert "ongoing since 42 days before" in unescape(r.text)
+    edit = client.post("/edit", data={"case": json.dumps(case)})
+    assert 'name="event-0-ongoing" value="yes" checked' in edit.text

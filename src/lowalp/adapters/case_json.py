@@ -72,7 +72,8 @@ _UNION_TAGS = frozenset({"str", "MedicationRecord", "FindingRecord", "EventRecor
 _ENTRY_FORMS = {
     "medications": 'text, or an object with "name" (and "status", "start", "end" …)',
     "findings": 'text, or an object with "text" (and "assertion", "date")',
-    "events": 'text, or an object with "event" (and "days_before", "day" or "date")',
+    "events": 'text, or an object with "event" (and "days_before", "day" or "date"; '
+    '"end_days_before", "end_day", "end_date" or "ongoing")',
 }
 
 

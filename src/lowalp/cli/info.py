@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from lowalp.cli.common import knowledge_from
+
+if TYPE_CHECKING:
+    from lowalp.knowledge.schema import RulePopulation
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -79,7 +83,25 @@ def knowledge(args: argparse.Namespace) -> int:
             prov = r.source or "estimate"
             absent = f", LR− {r.lr_absent:g}" if r.lr_absent is not None else ""
             print(f"   {r.finding:<32} LR+ {r.lr_present:g}{absent}  [{prov}]")
+            if args.cause and r.population is not None:
+                print(f"      population: {_population(r.population)}")
         if args.cause:
             print(f"   summary: {c.summary}")
             print(f"   sources: {', '.join(c.sources)}")
     return EXIT_OK
+
+
+def _population(pop: RulePopulation) -> str:
+    """A rule's population in one line: its conditions, then its reasoning."""
+    parts = []
+    if pop.age_min is not None:
+        parts.append(f"age {pop.age_min:g}+")
+    if pop.age_max is not None:
+        parts.append(f"age below {pop.age_max:g}")
+    if pop.sex:
+        parts.append(f"sex {pop.sex}")
+    if pop.when:
+        parts.append("with " + ", ".join(pop.when))
+    if pop.unless:
+        parts.append("without " + ", ".join(pop.unless))
+    return "; ".join(parts) + f" — {pop.reasoning}"

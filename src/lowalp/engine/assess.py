@@ -74,7 +74,9 @@ def assess_case(
                 e.label
                 for c in work.causes[:5]
                 for e in c.evidence
-                if e.state == "unknown" and not work.findings[e.finding].set_aside
+                if e.state == "unknown"
+                and e.effect != "not_applicable"
+                and not work.findings[e.finding].set_aside
             }
         )
     )

@@ -37,9 +37,10 @@ from lowalp.knowledge.schema import (
     MedicationFinding,
     PatternFinding,
     RatioFinding,
+    SettingFinding,
 )
 from lowalp.model import Measurement, Qualifier, State
-from lowalp.normalise import Normalised
+from lowalp.normalise import EventOccurrence, Normalised
 from lowalp.units import factor
 
 _DEFAULT_QUALIFIERS: dict[str, dict[str, bool]] = {
@@ -117,6 +118,8 @@ class _Evaluator:
             return self._medication(f)
         if isinstance(f, EventFinding):
             return self._event(f)
+        if isinstance(f, SettingFinding):
+            return self._setting(f)
         assert isinstance(f, AlpFinding)
         return self._alp(f)
 
@@ -497,17 +500,20 @@ class _Evaluator:
         return FindingState(f.id, "unknown", shown)
 
     def _event(self, f: EventFinding) -> FindingState:
+        """Present when an event held at some time within the window: the window counts from
+        the event's end (an ongoing event holds at the index ALP, so a six-week stay in
+        intensive care that is still going on is inside a 28-day window)."""
         lo, hi = f.window_days
         relevant = [e for e in self.case.events if e.event in f.events]
-        inside = [e for e in relevant if e.days_before is not None and lo <= e.days_before <= hi]
+        inside = [e for e in relevant if _held_within(e, lo, hi)]
         if inside:
             e = inside[0]
             return FindingState(
                 f.id,
                 "present",
-                f"{self._event_label(e.event)} {_days(e.days_before)} before (window {lo:g}–{hi:g} days)",
+                f"{self._event_label(e.event)} {_event_time(e)} (window {lo:g}–{hi:g} days)",
             )
-        untimed = [e for e in relevant if e.days_before is None]
+        untimed = [e for e in relevant if e.last_days_before is None]
         if untimed:
             return FindingState(f.id, "unknown", f"{untimed[0].text}: timing unknown")
         if relevant:
@@ -515,11 +521,18 @@ class _Evaluator:
             return FindingState(
                 f.id,
                 "absent",
-                f"{self._event_label(e.event)} {_days(e.days_before)} before: outside the {lo:g}–{hi:g} day window",
+                f"{self._event_label(e.event)} {_event_time(e)}: outside the {lo:g}–{hi:g} day window",
             )
         if self.case.events_given:
             return FindingState(f.id, "absent", "not in the event list")
         return FindingState(f.id, "unknown", "no event list given")
+
+    def _setting(self, f: SettingFinding) -> FindingState:
+        setting = self.case.setting
+        if setting is None:
+            return FindingState(f.id, "unknown", "care setting not given")
+        state: State = "present" if setting in f.settings else "absent"
+        return FindingState(f.id, state, f"care setting: {setting}")
 
     def _event_label(self, event_id: str) -> str:
         return self.kb.events[event_id].label
@@ -570,6 +583,26 @@ def _quoted(m: Measurement) -> str:
     """A verdict as the report shows it: the lab's words, and where words came from."""
     text = f"'{m.original}'" if m.reported_in_words is None else m.original
     return text + (f" ({m.read_as})" if m.read_as and m.reported_in_words is None else "")
+
+
+def _held_within(e: EventOccurrence, lo: float, hi: float) -> bool:
+    """The event held on some day from ``hi`` to ``lo`` days before the index ALP."""
+    last = e.last_days_before
+    if last is None:
+        return False
+    first = e.days_before if e.days_before is not None else last
+    return last <= hi and first >= lo
+
+
+def _event_time(e: EventOccurrence) -> str:
+    """When an event happened, as the finding's detail says it ("5 days before", "ongoing")."""
+    if e.ongoing:
+        since = f" since {_days(e.days_before)} before" if e.days_before is not None else ""
+        return f"ongoing{since}"
+    if e.end_days_before is not None:
+        start = f"from {_days(e.days_before)} before, " if e.days_before is not None else ""
+        return f"{start}ended {_days(e.end_days_before)} before"
+    return f"{_days(e.days_before)} before"
 
 
 def _days(n: float | None) -> str:

@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import rule_weights
+from lowalp.engine.population import rules_in_population, withheld
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge.schema import PatternFinding
 from lowalp.model import NextTest
@@ -40,7 +41,7 @@ def next_tests(work: Work) -> Work:
     used: set[str] = set()
     p_given: dict[str, list[float]] = {}
     for j, cause in enumerate(causes):
-        for fid, rw in rule_weights(kb, cause).items():
+        for fid, rw in rules_in_population(work, cause).items():
             used.add(fid)
             p_given.setdefault(fid, [kb.base_rate(fid)] * len(causes))[j] = rw.p_present
     unknown = {f for f in used if _open(work.findings[f])}
@@ -64,6 +65,8 @@ def next_tests(work: Work) -> Work:
     results = []
     for tid, fids in decides.items():
         test = kb.tests[tid]
+        if withheld(work, test):
+            continue  # it presumes a population this person is outside (knowledge `withheld_by`)
         chosen = sorted(fids, key=lambda f: -_spread(p_given[f]))[:MAX_FINDINGS_PER_TEST]
         gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen])
         if gain < MIN_GAIN:

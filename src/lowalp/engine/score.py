@@ -10,9 +10,10 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import prior, rule_weights
-from lowalp.engine.work import Work
+from lowalp.engine.population import PopulationVerdict, rule_population
+from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
-from lowalp.knowledge.schema import Cause
+from lowalp.knowledge.schema import Cause, EvidenceRule
 from lowalp.model import CauseResult, Effect, Evidence
 
 
@@ -23,9 +24,11 @@ def score(work: Work) -> Work:
     rows = []
     for cause in kb.causes.values():
         p0 = prior(kb, cause, case.age_years, case.sex, case.setting)
-        evidence = _counted_once(kb, _evidence(work, cause))
+        evidence, not_applicable = _evidence(work, cause)
+        evidence = _counted_once(kb, evidence)
         logit = math.log(p0) + sum(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
+        evidence += not_applicable
         urgent = tuple(
             m.text
             for m in cause.management
@@ -62,14 +65,19 @@ def score(work: Work) -> Work:
     return replace(work, causes=tuple(results))
 
 
-def _evidence(work: Work, cause: Cause) -> list[Evidence]:
-    """Each applicable rule of ``cause`` with the weight its finding's state gives it."""
+def _evidence(work: Work, cause: Cause) -> tuple[list[Evidence], list[Evidence]]:
+    """Each rule of ``cause`` with the weight its finding's state gives it, and apart, the rules
+    that do not apply to this person (a finding that does not apply, or a rule outside the
+    population it was measured in), which weigh nothing."""
     kb = work.kb
     out: list[Evidence] = []
+    not_applicable: list[Evidence] = []
     for fid, rw in rule_weights(kb, cause).items():
         fs = work.findings[fid]
-        if not fs.applicable:
-            continue  # not evidence for this person (e.g. an adult-only threshold)
+        verdict = rule_population(work, rw.rule)
+        if not fs.applicable or verdict.outside:
+            not_applicable.append(_not_applicable(work, fs, rw.rule, verdict))
+            continue
         finding = kb.findings[fid]
         if fs.state == "present":
             w = rw.w_present
@@ -94,9 +102,30 @@ def _evidence(work: Work, cause: Cause) -> list[Evidence]:
                 detail=detail,
                 source=rule.source,
                 estimate=rule.estimate,
+                population=verdict.assumed,
             )
         )
-    return out
+    return out, not_applicable
+
+
+def _not_applicable(
+    work: Work, fs: FindingState, rule: EvidenceRule, verdict: PopulationVerdict
+) -> Evidence:
+    """A finding that does not apply to this person, or a rule outside the population it was
+    measured in: shown with the reason, weighing nothing."""
+    finding = work.kb.findings[fs.id]
+    return Evidence(
+        finding=fs.id,
+        label=finding.label,
+        plain=finding.plain,
+        state=fs.state,
+        effect="not_applicable",
+        weight=0.0,
+        detail=fs.detail,
+        source=rule.source,
+        estimate=rule.estimate,
+        population=verdict.outside or fs.detail,
+    )
 
 
 def _effect(w: float) -> Effect:

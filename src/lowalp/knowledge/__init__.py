@@ -428,6 +428,19 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         for f_id in t.urgent_when:
             if f_id not in kb.findings:
                 bad("next_tests/", f"{t.id}.urgent_when: unknown finding {f_id!r}")
+        for ref in t.withheld_by:
+            owner = kb.causes.get(ref.cause)
+            rule = (
+                next((r for r in owner.evidence if r.finding == ref.finding), None)
+                if owner
+                else None
+            )
+            if rule is None or rule.population is None or not rule.population.unless:
+                bad(
+                    "next_tests/",
+                    f"{t.id}.withheld_by: {ref.cause}/{ref.finding} is not an evidence rule "
+                    "with a population that has `unless` findings",
+                )
 
     for c in kb.causes.values():
         file = f"causes/{c.id}.yaml"
@@ -438,6 +451,14 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             if rule.finding not in kb.findings:
                 bad(file, f"evidence.{i}.finding: unknown finding {rule.finding!r}")
             need_source(file, f"evidence.{i}", rule.source)
+        for i, rule in enumerate(c.evidence):
+            if rule.population is None:
+                continue
+            need_source(file, f"evidence.{i}.population", rule.population.source)
+            for cond, ids in (("when", rule.population.when), ("unless", rule.population.unless)):
+                for f_id in ids:
+                    if f_id not in kb.findings:
+                        bad(file, f"evidence.{i}.population.{cond}: unknown finding {f_id!r}")
         for t_id in c.next_tests:
             if t_id not in kb.tests:
                 bad(file, f"next_tests: unknown test {t_id!r}")

@@ -342,6 +342,14 @@ class PatternFinding(FindingBase):
         return self
 
 
+class SettingFinding(FindingBase):
+    """Where the patient is cared for (the case's ``context.setting``): present when the setting
+    is one of ``settings``, absent when another setting is given, unknown when none is."""
+
+    kind: Literal["setting"]
+    settings: list[Literal["outpatient", "inpatient", "icu"]] = Field(min_length=1)
+
+
 class AlpFinding(FindingBase):
     """A finding computed by the engine from the ALP series itself."""
 
@@ -356,7 +364,8 @@ Finding = Annotated[
     | LabFinding
     | RatioFinding
     | PatternFinding
-    | AlpFinding,
+    | AlpFinding
+    | SettingFinding,
     Field(discriminator="kind"),
 ]
 
@@ -369,6 +378,10 @@ class EventType(Strict):
     id: Id
     label: str
     synonyms: list[str] = Field(default_factory=list)
+    lasts: bool = False
+    """A state that goes on for days or weeks (a sepsis, a stay in intensive care): free text that
+    says it is still going on ("still", "ongoing", "since") makes it ongoing. A point event (an
+    operation, a transfusion) never is, whatever the sentence says about something else."""
 
 
 class EventsFile(Strict):
@@ -376,6 +389,13 @@ class EventsFile(Strict):
 
 
 # ----------------------------------------------------------------------------- tests
+
+
+class RuleRef(Strict):
+    """One cause's evidence rule, named by the cause and the rule's finding."""
+
+    cause: Id
+    finding: Id
 
 
 class TestEntry(Strict):
@@ -392,6 +412,9 @@ class TestEntry(Strict):
     preparation: str = ""
     urgent_when: list[Id] = Field(default_factory=list)
     """While any of these findings is present the test is urgent: listed before the others."""
+    withheld_by: list[RuleRef] = Field(default_factory=list)
+    """Evidence rules whose population the test presumes: while an ``unless`` finding of one of
+    them is present (an acute illness, an antiresorptive), the test is not suggested."""
 
 
 class TestsFile(Strict):
@@ -408,11 +431,43 @@ class Prior(Cited):
     setting: dict[Literal["outpatient", "inpatient", "icu"], float] = Field(default_factory=dict)
 
 
+class RulePopulation(Cited):
+    """Where an evidence rule's numbers were measured; outside it the rule is *not applicable*.
+
+    The requirements (``age_min``, ``age_max``, ``sex``, ``when``) must be known to hold: an
+    unknown age or a ``when`` finding that is not present puts the rule outside, as a finding's
+    ``applies`` does. The exclusions (``unless``) must be known to hold to exclude: while an
+    ``unless`` finding is present the rule is outside; while it is unknown the rule is applied and
+    the evidence says what was assumed ("no medication list given: taken as not on a
+    bisphosphonate"). ``reasoning`` says where the population comes from.
+    """
+
+    age_min: float | None = None
+    age_max: float | None = None
+    sex: Literal["F", "M"] | None = None
+    when: list[Id] = Field(default_factory=list)
+    """Findings that must be present (the setting the rule was measured in)."""
+    unless: list[Id] = Field(default_factory=list)
+    """Findings that must not be present (conditions excluded from the derivation population)."""
+
+    @model_validator(mode="after")
+    def _reasoned(self) -> RulePopulation:
+        if not self.reasoning:
+            raise ValueError("a population needs `reasoning`: where the rule was measured")
+        if not (self.age_min is not None or self.age_max is not None or self.sex) and not (
+            self.when or self.unless
+        ):
+            raise ValueError("a population needs at least one condition")
+        return self
+
+
 class EvidenceRule(Cited):
     finding: Id
     lr_present: float = Field(gt=0)
     lr_absent: float | None = Field(default=None, gt=0)
     note: str | None = None
+    population: RulePopulation | None = None
+    """The population the rule was measured in (see :class:`RulePopulation`)."""
 
 
 class ManagementPointer(Strict):

@@ -46,8 +46,34 @@ _MED_STATUS: dict[str, Assertion] = {
 class EventOccurrence:
     event: str
     days_before: float | None
+    """When it happened (or began), in days before the index ALP."""
     pointer: str
     text: str
+    end_days_before: float | None = None
+    """When it ended, in days before the index ALP (``None``: a one-day event, or not known)."""
+    ongoing: bool = False
+    """Still going on at the index ALP."""
+
+    @property
+    def last_days_before(self) -> float | None:
+        """The last day it held, in days before the index: 0 while ongoing, else its end, else
+        its day (an event with one time only is taken as one day). An end after the index ALP
+        means it was still going on then."""
+        if self.ongoing:
+            return 0.0
+        if self.end_days_before is not None:
+            return max(self.end_days_before, 0.0)
+        return self.days_before
+
+    def when(self) -> str:
+        """When it happened, in words ("42 days before the ALP, still ongoing")."""
+        start = "" if self.days_before is None else f"from {self.days_before:g} days before the ALP"
+        if self.ongoing:
+            return f"{start}, still ongoing" if start else "ongoing"
+        if self.end_days_before is not None:
+            end = f"ended {self.end_days_before:g} days before the ALP"
+            return f"{start}, {end}" if start else end
+        return f"{self.days_before:g} days before the ALP" if start else "when is not known"
 
 
 @dataclass
@@ -549,10 +575,11 @@ def _suggest(kb: Knowledge, text: str) -> tuple[str, ...]:
 def _event_entry(st: _State, pointer: str, raw: EventRecord | str) -> None:
     ev = raw if isinstance(raw, EventRecord) else EventRecord(event=raw)
     if ev.event in st.kb.events:
-        days = days_before(ev, st.index)
-        if days is None:
+        days, end = days_before(ev, st.index), end_days_before(ev, st.index)
+        occurrence = EventOccurrence(ev.event, days, pointer, ev.event, end, ev.ongoing)
+        if occurrence.last_days_before is None:
             st.warnings.append(f"{pointer}: no days_before, day or date; its timing is unknown.")
-        st.events.append(EventOccurrence(ev.event, days, pointer, ev.event))
+        st.events.append(occurrence)
         st.mappings.append(
             TextMapping(
                 pointer=pointer,
@@ -561,10 +588,7 @@ def _event_entry(st: _State, pointer: str, raw: EventRecord | str) -> None:
                 label=st.kb.events[ev.event].label,
                 kind="event",
                 assertion="present",
-                used_as="happened"
-                + (
-                    f", {days:g} days before the ALP" if days is not None else ", when is not known"
-                ),
+                used_as=f"happened, {occurrence.when()}",
             )
         )
         return
@@ -581,33 +605,63 @@ def _event_entry(st: _State, pointer: str, raw: EventRecord | str) -> None:
             )
         )
         return
-    given = days_before(ev, st.index)
+    given = EventOccurrence(
+        "", days_before(ev, st.index), pointer, "", end_days_before(ev, st.index), ev.ongoing
+    )
     for m in reading.mentions:
         _apply_event(st, pointer, m, m.assertion, given)
 
 
 def _apply_event(
-    st: _State, pointer: str, m: Mention, assertion: Assertion, given: float | None
+    st: _State,
+    pointer: str,
+    m: Mention,
+    assertion: Assertion,
+    given: EventOccurrence | None,
 ) -> None:
     if assertion not in ("present", "historical"):
         st.map(pointer, m, assertion, f"not used ({_why(assertion)})")
         return
-    days, how = given, ""
-    if days is None:
-        for t in m.times:
-            d = t.days_before(st.index.date)
-            if d is not None:
-                days, how = max(d, 0.0), f"time read from {t.text!r}"
-                break
-    if days is None:
+    if given is not None and given.last_days_before is not None:
+        occurrence, how = replace(given, event=m.concept, text=m.text), ""
+    else:
+        occurrence, how = _timed_from_text(st, pointer, m, assertion)
+    if occurrence.last_days_before is None:
         st.warnings.append(
             f"{pointer}: '{m.text}' has no time lowalp could read; its timing is unknown."
         )
-    st.events.append(EventOccurrence(m.concept, days, pointer, m.text))
-    used = "happened" + (
-        f", {days:g} days before the ALP" if days is not None else ", when is not known"
-    )
-    st.map(pointer, m, assertion, used, how)
+    st.events.append(occurrence)
+    st.map(pointer, m, assertion, f"happened, {occurrence.when()}", how)
+
+
+def _timed_from_text(
+    st: _State, pointer: str, m: Mention, assertion: Assertion
+) -> tuple[EventOccurrence, str]:
+    """An event's start, end or ongoing state from the words around it: "3 days ago",
+    "since 2026-04-20", "x6 weeks, ongoing", "3 months ago for 2 weeks"."""
+    from lowalp.text.timing import ongoing_cue
+
+    days: float | None = None
+    how = ""
+    for t in m.times:
+        d = t.days_before(st.index.date)
+        if d is not None:
+            days, how = max(d, 0.0), f"time read from {t.text!r}"
+            break
+    lasted = next((t for t in m.times if t.duration_days is not None), None)
+    lasts = m.concept in st.kb.events and st.kb.events[m.concept].lasts
+    cue = ongoing_cue(m.sentence) if assertion == "present" and lasts else None
+    if cue is not None:
+        if days is None and lasted is not None:
+            days, how = lasted.duration_days, f"began {lasted.text!r} ago"
+        return EventOccurrence(m.concept, days, pointer, m.text, None, True), "; ".join(
+            x for x in (how, f"{cue!r} → still ongoing") if x
+        )
+    end: float | None = None
+    if days is not None and lasted is not None and lasted.duration_days is not None:
+        end = max(days - lasted.duration_days, 0.0)
+        how += f"; lasted {lasted.text!r}"
+    return EventOccurrence(m.concept, days, pointer, m.text, end), how
 
 
 # ----------------------------------------------------------------------------- notes
@@ -634,10 +688,22 @@ def _notes(st: _State, notes: str) -> None:
 
 
 def days_before(ev: EventRecord, index: LabResult) -> float | None:
+    """When the event happened (or began), in days before the index ALP."""
     if ev.days_before is not None:
         return ev.days_before
     if ev.date is not None and index.date is not None:
         return float((index.date - ev.date).days)
     if ev.day is not None and index.day is not None:
         return float(index.day - ev.day)
+    return None
+
+
+def end_days_before(ev: EventRecord, index: LabResult) -> float | None:
+    """When the event ended, in days before the index ALP (negative: after it)."""
+    if ev.end_days_before is not None:
+        return ev.end_days_before
+    if ev.end_date is not None and index.date is not None:
+        return float((index.date - ev.end_date).days)
+    if ev.end_day is not None and index.day is not None:
+        return float(index.day - ev.end_day)
     return None

@@ -222,7 +222,8 @@ def _cause_block(i: int, c: CauseResult, st: _Style, wording: Wording) -> list[s
     note = ceiling_note(c)
     if note:
         out += _wrap(note, "      ", "      ")
-    known = [e for e in c.evidence if e.state != "unknown"]
+    weighed = [e for e in c.evidence if e.effect != "not_applicable"]
+    known = [e for e in weighed if e.state != "unknown"]
     for e in known[:6]:
         sign = "+" if e.weight > 0 else "−" if e.weight < 0 else "·"
         src = f"[{e.source}]" if e.source else "[estimate]"
@@ -232,13 +233,20 @@ def _cause_block(i: int, c: CauseResult, st: _Style, wording: Wording) -> list[s
             "        ",
             "      ",
         )
-    unknown = [e.label for e in c.evidence if e.state == "unknown"]
+    unknown = [e.label for e in weighed if e.state == "unknown"]
     if unknown:
         out += _wrap(
             "? unknown: " + "; ".join(unknown[:6]) + ("…" if len(unknown) > 6 else ""),
             "        ",
             "      ",
         )
+    for e in c.evidence:
+        if e.effect == "not_applicable":
+            out += _wrap(
+                f"∅ not applicable here (weighs nothing): {e.label}: {e.state} — {e.population}",
+                "        ",
+                "      ",
+            )
     return out
 
 

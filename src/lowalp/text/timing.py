@@ -1,4 +1,5 @@
-"""Times written beside a mention: "3 days ago", "POD 2", "stopped 2021", "for 9 years".
+"""Times written beside a mention: "3 days ago", "POD 2", "stopped 2021", "for 9 years", and
+the words that say something is still going on ("ongoing", "still", "since").
 
 Relative times are read as days before the note; a calendar year or date needs the reference
 date (the index ALP's date) to become days, and stays a date otherwise. Unit words follow
@@ -63,6 +64,26 @@ _DURATION = re.compile(
 )
 
 
+_ONGOING = re.compile(
+    r"\b(ongoing|on-going|still|currently|remains|continues|continuing|to date|since|"
+    r"at present|persisting|until now)\b",
+    re.IGNORECASE,
+)
+"""Words that say a state is still going on (an admission, an infection), read for events."""
+
+
+def ongoing_cue(sentence: str) -> str | None:
+    """The word of a sentence that says something is still going on, if any.
+
+    >>> ongoing_cue("in ITU x6 weeks, still ventilated")
+    'still'
+    >>> ongoing_cue("sepsis 2 years ago") is None
+    True
+    """
+    m = _ONGOING.search(sentence)
+    return m.group(1) if m else None
+
+
 @dataclass(frozen=True)
 class TimeNote:
     text: str
@@ -99,6 +120,8 @@ def find_times(sentence: str) -> list[TimeNote]:
 
     >>> [(t.text, t.days_ago) for t in find_times("CABG x3 on POD 2")]
     [('POD 2', 2.0)]
+    >>> [(t.text, t.days_ago, t.duration_days) for t in find_times("CABG 6/52 ago")]
+    [('6/52 ago', 42.0, None)]
     >>> [(t.text, t.date) for t in find_times("alendronate 2012-2021")]
     [('2012-2021', datetime.date(2021, 7, 1))]
     """
@@ -116,6 +139,8 @@ def find_times(sentence: str) -> list[TimeNote]:
         groups = [g for g in m.groups() if g]
         if len(groups) < 2:
             continue
+        if any(m.start() < e and s < m.end() for s, e in taken):
+            continue  # part of a time already read ("6/52 ago" is a time, not a duration)
         if groups[1] in ("52", "12"):
             days = float(groups[0]) * (7.0 if groups[1] == "52" else DAYS["m"])
         else:

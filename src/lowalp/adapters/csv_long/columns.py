@@ -40,6 +40,8 @@ COLUMNS: tuple[str, ...] = (
     "finding",
     "finding_assertion",
     "event",
+    "event_end",
+    "event_ongoing",
     "notes",
 )
 """Our column names, in the order the writer uses."""

@@ -135,6 +135,8 @@ class _Table:
             finding,
             finding_assertion,
             event,
+            event_end,
+            event_ongoing,
             notes,
         ) = [cells[j].strip() for j in self.order]
         if not pid:
@@ -195,6 +197,12 @@ class _Table:
             )
         if finding_assertion and not finding:
             raise RowError("finding_assertion", "an assertion but no finding in the row")
+        if not event:
+            _none_without(
+                "an event's end but no event in the row",
+                ("event_end", event_end),
+                ("event_ongoing", event_ongoing),
+            )
 
         if lab is None and not (
             med or finding or event or notes or sex_text or birth_text or age_text
@@ -219,11 +227,48 @@ class _Table:
             if event.lower() in _NONE_WORDS:
                 p.events = p.events or []
             else:
-                timed = date is not None or day is not None
-                entry = EventRecord(event=event, date=date, day=day) if timed else event
+                end_date, end_day, ongoing = self._event_end(event_end, event_ongoing, date, day)
+                timed = any(x is not None for x in (date, day, end_date, end_day)) or ongoing
+                entry = (
+                    EventRecord(
+                        event=event,
+                        date=date,
+                        day=day,
+                        end_date=end_date,
+                        end_day=end_day,
+                        ongoing=ongoing,
+                    )
+                    if timed
+                    else event
+                )
                 p.events = [*(p.events or []), entry]
         if notes:
             p.notes = [*(p.notes or []), notes]
+
+    def _event_end(
+        self, end_text: str, ongoing_text: str, date: dt.date | None, day: float | None
+    ) -> tuple[dt.date | None, float | None, bool]:
+        """An event row's end (a date, or a day when the row is timed by ``day``) and whether it
+        is still ongoing."""
+        ongoing = False
+        if ongoing_text:
+            word = ongoing_text.lower()
+            if word not in _YES | _NO:
+                raise RowError("event_ongoing", "write yes or no", ongoing_text)
+            ongoing = word in _YES
+        if not end_text:
+            return None, None, ongoing
+        if ongoing:
+            raise RowError("event_end", "an event is either ongoing or has an end", end_text)
+        if day is not None and date is None:
+            end_day = parse_number(end_text, decimal_comma=self.decimal_comma, column="event_end")
+            if end_day < day:
+                raise RowError("event_end", "the event ends before it starts", end_text)
+            return None, end_day, False
+        end_date = self._date(end_text, "event_end")
+        if date is not None and end_date < date:
+            raise RowError("event_end", "the event ends before it starts", end_text)
+        return end_date, None, False
 
     def _patient(self, n: int, demographics: tuple[str, str, str, str]) -> _Patient:
         """The row's patient, checking and recording sex, birth date and age."""
@@ -406,6 +451,11 @@ def _add(items: list[T] | None, text: str, entry: T) -> list[T]:
     if text.lower() not in _NONE_WORDS:
         items.append(entry)
     return items
+
+
+_YES = frozenset({"yes", "y", "true", "1", "ongoing"})
+_NO = frozenset({"no", "n", "false", "0"})
+"""How an ``event_ongoing`` cell says yes or no."""
 
 
 def _none_without(reason: str, *cells: tuple[str, str]) -> None:

@@ -95,6 +95,17 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
                     row["day"] = _num(index_day - ev.days_before)
                 elif ev.days_before is not None and index_date is not None:
                     row["date"] = (index_date - dt.timedelta(days=ev.days_before)).isoformat()
+                if ev.ongoing:
+                    row["event_ongoing"] = "yes"
+                elif ev.end_date is not None and "day" not in row:
+                    row["event_end"] = ev.end_date.isoformat()
+                elif ev.end_day is not None and "date" not in row:
+                    row["event_end"] = _num(ev.end_day)
+                elif ev.end_days_before is not None and "day" in row and index_day is not None:
+                    row["event_end"] = _num(index_day - ev.end_days_before)
+                elif ev.end_days_before is not None and "date" in row and index_date is not None:
+                    end = index_date - dt.timedelta(days=ev.end_days_before)
+                    row["event_end"] = end.isoformat()
                 yield row
         if ctx.notes:
             yield {**base, "notes": ctx.notes}

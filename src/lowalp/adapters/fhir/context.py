@@ -4,7 +4,8 @@ Medicines are read in :mod:`~lowalp.adapters.fhir.medications`, conditions and f
 in :mod:`~lowalp.adapters.fhir.conditions`, notes in :mod:`~lowalp.adapters.fhir.documents`.
 
 - ``Procedure`` (status ``completed`` or ``in-progress``) -> ``context.events`` with its date
-  (``performedDateTime`` / ``performedPeriod.start``). SNOMED CT codes known for sure:
+  (``performedDateTime`` / ``performedPeriod.start``) and end (``performedPeriod.end``); an
+  ``in-progress`` procedure without an end is ongoing. SNOMED CT codes known for sure:
   232717009 coronary artery bypass grafting -> cardiac_surgery, 63697000 cardiopulmonary bypass
   operation -> cardiopulmonary_bypass, 116859006 transfusion of blood product and 5447007
   transfusion -> transfusion. Otherwise the text is matched against the knowledge's event
@@ -76,14 +77,29 @@ def read_procedure(reader: Reader, res: dict[str, Any], prefix: str, full_url: s
             concept_text(code),
         )
         return
-    raw = res.get("performedDateTime") or (res.get("performedPeriod") or {}).get("start")
-    date, note = reader.date(raw) if raw else (None, "no performed date: its timing is unknown")
-    if note:
+    period = res.get("performedPeriod") or {}
+    raw = res.get("performedDateTime") or period.get("start")
+    raw_end = period.get("end")
+    ongoing = status == "in-progress" and not raw_end
+    date, note = reader.date(raw) if raw else (None, None)
+    if note or not (raw or ongoing):
+        note = note or "no performed date: its timing is unknown"
         reader.warn.add(f"procedure {note}" if raw else note, at(prefix, "performed[x]"))
+    end, end_note = reader.date(raw_end) if raw_end else (None, None)
+    if end_note:
+        reader.warn.add(f"procedure end {end_note}", at(prefix, "performedPeriod.end"))
+    if end is not None and date is not None and end < date:
+        reader.warn.add(
+            "procedure ends before it starts: its end is not used", at(prefix, "performedPeriod")
+        )
+        end = None
     data = reader.patient((res.get("subject") or {}).get("reference"), prefix)
     data.events = [
         *(data.events or []),
-        *(EventRecord(event=i, date=date) for i in dict.fromkeys(ids)),
+        *(
+            EventRecord(event=i, date=date, end_date=end, ongoing=ongoing)
+            for i in dict.fromkeys(ids)
+        ),
     ]
     reader.used()
 

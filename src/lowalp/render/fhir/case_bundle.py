@@ -136,14 +136,27 @@ def case_to_bundle(
         label = kb.events[ev.event].label if ev.event in kb.events else ev.event
         proc: dict[str, Any] = {
             "resourceType": "Procedure",
-            "status": "completed",
+            "status": "in-progress" if ev.ongoing else "completed",
             "code": {"text": ev.event.replace("_", " ") if ev.event in kb.events else label},
             "subject": subject,
         }
+        start = end = None
         if ev.days_before is not None:
-            proc["performedDateTime"] = (index_date - dt.timedelta(days=ev.days_before)).isoformat()
-        elif (when := date_of(ev.day, ev.date)) is not None:
-            proc["performedDateTime"] = when.isoformat()
+            start = index_date - dt.timedelta(days=ev.days_before)
+        else:
+            start = date_of(ev.day, ev.date)
+        if ev.end_days_before is not None:
+            end = index_date - dt.timedelta(days=ev.end_days_before)
+        else:
+            end = date_of(ev.end_day, ev.end_date)
+        if end is not None or ev.ongoing:
+            period = {"start": start.isoformat()} if start is not None else {}
+            if end is not None:
+                period["end"] = end.isoformat()
+            if period:
+                proc["performedPeriod"] = period
+        elif start is not None:
+            proc["performedDateTime"] = start.isoformat()
         add(proc)
     if ctx.notes:
         add(

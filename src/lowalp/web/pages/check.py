@@ -199,6 +199,8 @@ def check_form(f: CaseForm, kb: Knowledge) -> Checked:
                 errors.append(f"Event {n}: “{ev.days}” is not a number of days.")
                 continue
             record["days_before"] = days[1]
+        if ev.ongoing:
+            record["ongoing"] = True
         events.append(record)
 
     context: dict[str, Any] = {}

@@ -58,6 +58,8 @@ class LabRow:
 class EventRow:
     text: str = ""
     days: str = ""
+    ongoing: bool = False
+    """Still going on at the ALP (an intensive-care stay, a sepsis): it counts as present now."""
 
 
 @dataclass
@@ -102,7 +104,11 @@ def read_form(form: FormData) -> CaseForm:
         for i in range(_count(form, "lab-rows", LAB_ROWS))
     ]
     events = [
-        EventRow(_text(form, f"event-{i}-text", 500), _text(form, f"event-{i}-days", 100))
+        EventRow(
+            _text(form, f"event-{i}-text", 500),
+            _text(form, f"event-{i}-days", 100),
+            _text(form, f"event-{i}-ongoing", 10) == "yes",
+        )
         for i in range(_count(form, "event-rows", EVENT_ROWS))
     ]
     return CaseForm(
@@ -151,7 +157,7 @@ def form_from_case(case: Mapping[str, Any], kb: Knowledge) -> CaseForm:
     events = [
         EventRow(e)
         if isinstance(e, str)
-        else EventRow(str(e.get("event", "")), fmt(e.get("days_before")))
+        else EventRow(str(e.get("event", "")), fmt(e.get("days_before")), e.get("ongoing") is True)
         for e in context.get("events") or []
     ]
     events += [EventRow() for _ in range(max(1, EVENT_ROWS - len(events)))]

@@ -1,0 +1,104 @@
+"""Is an evidence rule inside the population it was measured in?
+
+A rule's ``population`` (:class:`~lowalp.knowledge.schema.RulePopulation`) names where its
+likelihood ratio was measured: Tornero's ALP below 25 U/L in adults with a persistently low ALP,
+off antiresorptives and not acutely ill. The rule is judged against the findings of the case:
+
+- a requirement (age, sex, a ``when`` finding) must be known to hold; an unknown age or a
+  ``when`` finding that is absent or unknown puts the rule outside;
+- an exclusion (an ``unless`` finding) puts the rule outside only while it is present; while it
+  is unknown the rule is applied, and the verdict says what was assumed.
+
+Outside its population a rule is shown as not applicable and weighs nothing. A test that
+presumes a rule's population (``withheld_by``) is not suggested while an exclusion of that rule
+is present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lowalp.engine.likelihood import RuleWeights, rule_weights
+from lowalp.engine.work import Work
+from lowalp.knowledge.schema import Cause, EvidenceRule, RulePopulation, TestEntry
+
+
+@dataclass(frozen=True)
+class PopulationVerdict:
+    outside: str | None = None
+    """Why the rule does not apply to this person; ``None`` when it does."""
+    assumed: str = ""
+    """What was assumed to apply it (an exclusion whose finding is unknown)."""
+
+
+INSIDE = PopulationVerdict()
+
+
+def rule_population(work: Work, rule: EvidenceRule) -> PopulationVerdict:
+    """The rule against the case: outside (and why), or inside (and what was assumed)."""
+    pop = rule.population
+    if pop is None:
+        return INSIDE
+    outside = _requirement_missing(work, pop) or _excluded(work, pop)
+    if outside:
+        return PopulationVerdict(outside=outside)
+    unknown = [work.kb.findings[f].label for f in pop.unless if work.findings[f].state == "unknown"]
+    if not unknown:
+        return INSIDE
+    return PopulationVerdict(
+        assumed="applied on the assumption that none of these is present (not known): "
+        + "; ".join(unknown)
+    )
+
+
+def rules_in_population(work: Work, cause: Cause) -> dict[str, RuleWeights]:
+    """The cause's rules that apply to this person (inside their population)."""
+    return {
+        fid: rw
+        for fid, rw in rule_weights(work.kb, cause).items()
+        if rule_population(work, rw.rule).outside is None
+    }
+
+
+def withheld(work: Work, test: TestEntry) -> str | None:
+    """Why the test is not suggested (an exclusion of a rule it presumes is present), or ``None``."""
+    for ref in test.withheld_by:
+        rule = next(r for r in work.kb.causes[ref.cause].evidence if r.finding == ref.finding)
+        assert rule.population is not None
+        why = _excluded(work, rule.population)
+        if why:
+            return why
+    return None
+
+
+def _requirement_missing(work: Work, pop: RulePopulation) -> str | None:
+    age, sex = work.case.age_years, work.case.sex
+    if pop.age_min is not None and (age is None or age < pop.age_min):
+        return f"the rule was measured from age {pop.age_min:g}" + (
+            " and the age is not given" if age is None else ""
+        )
+    if pop.age_max is not None and (age is None or age >= pop.age_max):
+        return f"the rule was measured below age {pop.age_max:g}" + (
+            " and the age is not given" if age is None else ""
+        )
+    if pop.sex is not None and sex != pop.sex:
+        return f"the rule was measured in sex {pop.sex}" + (
+            " and the sex is not given" if sex is None else ""
+        )
+    for fid in pop.when:
+        fs = work.findings[fid]
+        if fs.state != "present":
+            label = work.kb.findings[fid].label
+            return (
+                f"the rule was measured only with {label}, which is {fs.state} here ({fs.detail})"
+            )
+    return None
+
+
+def _excluded(work: Work, pop: RulePopulation) -> str | None:
+    for fid in pop.unless:
+        fs = work.findings[fid]
+        if fs.state == "present":
+            label = work.kb.findings[fid].label
+            return f"the rule was measured in people without {label}, which is present here ({fs.detail})"
+    return None
