@@ -13,8 +13,8 @@ from lowalp.adapters.case_json import case_from_dict
 from lowalp.engine import STAGES
 from lowalp.engine.alp_status import alp_status
 from lowalp.engine.findings import findings
-from lowalp.engine.likelihood import rule_weights
 from lowalp.engine.persistence import persistence
+from lowalp.engine.population import rules_in_population
 from lowalp.engine.score import score
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import load_knowledge
@@ -62,11 +62,12 @@ def _probs(work: Work) -> dict[str, float]:
     return {c.id: c.probability for c in score(work).causes}
 
 
-def _weights(fid: str) -> dict[str, float]:
-    """The weight a present finding gives each cause (0 where a cause has no rule for it)."""
+def _weights(fid: str, work: Work) -> dict[str, float]:
+    """The weight a present finding gives each cause in this case (0 where a cause has no rule
+    for it, or its rule is outside the population it was measured in)."""
     out = {}
     for cause in KB.causes.values():
-        rw = rule_weights(KB, cause).get(fid)
+        rw = rules_in_population(work, cause).get(fid)
         out[cause.id] = rw.w_present if rw else 0.0
     return out
 
@@ -93,10 +94,11 @@ USED = sorted({r.finding for c in KB.causes.values() for r in c.evidence})
 @given(cases(), st.sampled_from(USED))
 def test_a_finding_that_supports_a_cause_most_never_lowers_it(case, fid):
     work = _work_until_findings(case)
-    weights = _weights(fid)
+    changed = replace(work, findings={**work.findings, fid: FindingState(fid, "present")})
+    weights = _weights(fid, changed)
     best = max(weights.values())
     before = _probs(work)
-    after = _probs(replace(work, findings={**work.findings, fid: FindingState(fid, "present")}))
+    after = _probs(changed)
     for cid, w in weights.items():
         if w == best and w > 0:
             assert after[cid] >= before[cid] - 1e-12, (fid, cid)
@@ -106,10 +108,11 @@ def test_a_finding_that_supports_a_cause_most_never_lowers_it(case, fid):
 @given(cases(), st.sampled_from(USED))
 def test_a_finding_that_refutes_a_cause_most_never_raises_it(case, fid):
     work = _work_until_findings(case)
-    weights = _weights(fid)
+    changed = replace(work, findings={**work.findings, fid: FindingState(fid, "present")})
+    weights = _weights(fid, changed)
     worst = min(weights.values())
     before = _probs(work)
-    after = _probs(replace(work, findings={**work.findings, fid: FindingState(fid, "present")}))
+    after = _probs(changed)
     for cid, w in weights.items():
         if w == worst and w < 0:
             assert after[cid] <= before[cid] + 1e-12, (fid, cid)
