@@ -247,6 +247,16 @@ class Artifact(Frozen):
     """The probability of the artefact as a cause, which raised the warning."""
 
 
+class Pointer(Frozen):
+    """One management pointer chosen for the case: its text, sources and urgency."""
+
+    text: str
+    sources: tuple[str, ...] = ()
+    urgent: bool = False
+    conditional: bool = False
+    """Shown because the findings of its ``when`` condition are present (a context pointer)."""
+
+
 class CauseResult(Frozen):
     id: str
     name: str
@@ -263,6 +273,8 @@ class CauseResult(Frozen):
     sources: tuple[str, ...]
     urgent: tuple[str, ...] = ()
     """The management pointers urgent for this case (their ``urgent_when`` finding is present)."""
+    pointers: tuple[Pointer, ...] = ()
+    """The pointers of ``management``, in the same order, each with its sources."""
 
 
 class ScoreItem(Frozen):
@@ -298,6 +310,11 @@ class NextTest(Frozen):
     preparation: str = ""
     urgent: bool = False
     """An ``urgent_when`` finding of the test is present: ranked before the others."""
+    folded: bool = False
+    """Not among the few a report shows (beyond the cap in settings, below its minimum gain, or
+    deferred): kept here and in JSON, collapsed in text and HTML."""
+    deferred_by: tuple[str, ...] = ()
+    """The findings (ids) of the test's ``unless`` that are present: it is not for now."""
 
 
 class TextMapping(Frozen):

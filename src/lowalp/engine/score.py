@@ -6,6 +6,7 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import prior, rule_weights
+from lowalp.engine.management import select_management
 from lowalp.engine.work import Work
 from lowalp.model import CauseResult, Effect, Evidence
 
@@ -52,13 +53,8 @@ def score(work: Work) -> Work:
                 )
             )
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
-        urgent = tuple(
-            m.text
-            for m in cause.management
-            if any(work.findings[f].state == "present" for f in m.urgent_when)
-        )
-        management = urgent + tuple(m.text for m in cause.management if m.text not in urgent)
-        rows.append((cause, p0, logit, evidence, management, urgent))
+        pointers = select_management(cause, work.findings)
+        rows.append((cause, p0, logit, evidence, pointers))
 
     top = max(r[2] for r in rows)
     total = sum(math.exp(r[2] - top) for r in rows)
@@ -73,12 +69,13 @@ def score(work: Work) -> Work:
             summary=cause.summary,
             plain=cause.plain,
             evidence=tuple(evidence),
-            management=management,
+            management=tuple(p.text for p in pointers),
             patient_questions=tuple(cause.patient_questions),
             sources=tuple(cause.sources),
-            urgent=urgent,
+            urgent=tuple(p.text for p in pointers if p.urgent),
+            pointers=pointers,
         )
-        for cause, p0, logit, evidence, management, urgent in rows
+        for cause, p0, logit, evidence, pointers in rows
     ]
     results.sort(key=lambda c: -c.probability)
     return replace(work, causes=tuple(results))
