@@ -29,6 +29,8 @@ from lowalp.model import NextTest
 MAX_FINDINGS_PER_TEST = 4
 MIN_GAIN = 1e-4
 NEGLIGIBLE = 1e-4
+DEFERRED = "; not for now, while: "
+"""Joins a deferred test's reason to its ``why``, before the labels of the findings that defer it."""
 """Causes below this probability are left out of the simulation (their share is renormalised)."""
 
 
@@ -104,7 +106,7 @@ def next_tests(work: Work) -> Work:
             why += " — bears on " + ", ".join(kb.causes[c].name for c in bearing[:4])
         deferred = tuple(f for f in test.unless if _present(work, f))
         if deferred:
-            why += "; not for now, while: " + "; ".join(kb.findings[f].label for f in deferred)
+            why += DEFERRED + "; ".join(kb.findings[f].label for f in deferred)
         results.append(
             NextTest(
                 test=tid,
