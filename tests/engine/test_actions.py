@@ -49,7 +49,8 @@ def test_action_case(spec: dict[str, Any], kb: Knowledge) -> None:
     ids = [t.test for t in shown]
     context = f"{spec['id']}: shown {[(t.test, t.urgent) for t in shown]}"
     if "first_next_test" in expect:
-        assert ids and ids[0] == expect["first_next_test"], context
+        assert ids, context
+        assert ids[0] == expect["first_next_test"], context
     for tid in expect.get("urgent_tests", []):
         assert tid in ids, context
         assert next(t for t in shown if t.test == tid).urgent, context
@@ -57,7 +58,9 @@ def test_action_case(spec: dict[str, Any], kb: Knowledge) -> None:
         assert tid not in ids, context
     for tid in expect.get("deferred", []):
         t = next((t for t in a.next_tests if t.test == tid), None)
-        assert t is not None and t.folded and t.deferred_by, context
+        assert t is not None, context
+        assert t.folded, context
+        assert t.deferred_by, context
     by_id = {c.id: c for c in a.causes}
     for cid, words in expect.get("first_management", {}).items():
         first = by_id[cid].management[0]
@@ -70,7 +73,8 @@ def test_action_case(spec: dict[str, Any], kb: Knowledge) -> None:
             assert not any(words in m for m in by_id[cid].management), (cid, words)
     if "patient_first_test" in expect:
         lines = _patient_tests(a)
-        assert lines and expect["patient_first_test"] in lines[0], lines
+        assert lines, spec["id"]
+        assert expect["patient_first_test"] in lines[0], lines
 
 
 # ----------------------------------------------------------------------------- properties
@@ -112,7 +116,8 @@ def test_an_urgent_test_is_shown_whenever_one_exists(assessed) -> None:
 def test_the_case_that_had_38_tests_now_shows_five(assessed, kb: Knowledge) -> None:
     counts = {cid: (len(shown_tests(a)), len(a.next_tests)) for cid, _, a in assessed}
     shown, total = counts["acute-child-pneumonia-transient"]
-    assert total > 30 and shown <= kb.settings.next_tests.shown
+    assert total > 30
+    assert shown <= kb.settings.next_tests.shown
 
 
 def test_no_test_whose_result_is_in_hand(assessed, kb: Knowledge) -> None:
@@ -164,7 +169,8 @@ def test_text_and_html_fold_the_rest(kb: Knowledge) -> None:
     assert folded
     text = render_text(a)
     assert f"{len(folded)} more tests (listed in the JSON output)" in text
-    assert "Not for now, while EDTA pattern" in text and "Repeat ALP in 4–6 weeks" in text
+    assert "Not for now, while EDTA pattern" in text
+    assert "Repeat ALP in 4–6 weeks" in text
     section = text.split("Next tests", 1)[1].split("Management pointers", 1)[0]
     numbered = [line for line in section.splitlines() if re.match(r"\s*\d+\. ", line)]
     assert len(numbered) == len(shown_tests(a))
