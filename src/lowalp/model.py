@@ -281,6 +281,16 @@ class Artifact(Frozen):
     """The probability of the artefact as a cause, which raised the warning."""
 
 
+class Pointer(Frozen):
+    """One management pointer chosen for the case: its text, sources and urgency."""
+
+    text: str
+    sources: tuple[str, ...] = ()
+    urgent: bool = False
+    conditional: bool = False
+    """Shown because the findings of its ``when`` condition are present (a context pointer)."""
+
+
 class CauseResult(Frozen):
     id: str
     name: str
@@ -301,6 +311,8 @@ class CauseResult(Frozen):
     """How the cause's link to a low ALP is known; its ceiling limits the probability."""
     held_at_ceiling: float | None = None
     """Set when the evidence would have passed the link grade's ceiling: the ceiling."""
+    pointers: tuple[Pointer, ...] = ()
+    """The pointers of ``management``, in the same order, each with its sources."""
 
 
 class ScoreItem(Frozen):
@@ -336,6 +348,11 @@ class NextTest(Frozen):
     preparation: str = ""
     urgent: bool = False
     """An ``urgent_when`` finding of the test is present: ranked before the others."""
+    folded: bool = False
+    """Not among the few a report shows (beyond the cap in settings, below its minimum gain, or
+    deferred): kept here and in JSON, collapsed in text and HTML."""
+    deferred_by: tuple[str, ...] = ()
+    """The findings (ids) of the test's ``unless`` that are present: it is not for now."""
 
 
 class TextMapping(Frozen):

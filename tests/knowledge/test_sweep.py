@@ -91,6 +91,14 @@ def test_every_finding_is_used(kb: Knowledge):
         if r.population
         for f in (*r.population.when, *r.population.unless)
     }
+    # conditions of management pointers and tests (when, unless, urgent_when) use a finding too
+    used |= {
+        f
+        for c in kb.causes.values()
+        for m in c.management
+        for f in (*m.when, *m.unless, *m.urgent_when)
+    }
+    used |= {f for t in kb.tests.values() for f in (*t.unless, *t.urgent_when)}
     grown = True
     while grown:  # the parts of a used pattern and the gates of a used finding are used too
         before = len(used)

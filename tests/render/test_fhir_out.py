@@ -52,7 +52,8 @@ def test_valid_r4_bundle(assessment: Assessment, kb: Knowledge) -> None:
     assert gr["moduleCanonical"] == f"urn:lowalp:knowledge|{assessment.knowledge_version}"
     assert gr["occurrenceDateTime"] == "2026-03-01T09:30:00+00:00"
     assert gr["note"][-1] == {"text": assessment.disclaimer}
-    assert gr["status"] == ("data-required" if assessment.next_tests else "success")
+    shown = [t for t in assessment.next_tests if not t.folded]
+    assert gr["status"] == ("data-required" if shown else "success")
     obs_url = next(e["fullUrl"] for e in out["entry"] if e["resource"] is obs)
     assert gr["reasonReference"] == [{"reference": obs_url}]
 
@@ -68,10 +69,14 @@ def test_parameters_list_causes_and_next_tests(assessment: Assessment, kb: Knowl
     assert [t["expectedInformationGain"] for t in tests] == [
         t.expected_information_gain for t in assessment.next_tests
     ]
+    assert [(t["urgent"], t["folded"]) for t in tests] == [
+        (t.urgent, t.folded) for t in assessment.next_tests
+    ]
     reqs = gr.get("dataRequirement", [])
+    shown = [t for t in assessment.next_tests if not t.folded]  # folded tests are not required
     # element ids allow letters, digits, '-' and '.': underscores become '-'
-    assert [r["id"] for r in reqs] == [t.test.replace("_", "-") for t in assessment.next_tests]
-    for r, t in zip(reqs, assessment.next_tests, strict=True):
+    assert [r["id"] for r in reqs] == [t.test.replace("_", "-") for t in shown]
+    for r, t in zip(reqs, shown, strict=True):
         assert r["type"] == "Observation"
         want = {kb.analytes[a].loinc[0] for a in kb.tests[t.test].analytes}
         got = {c["code"] for f in r.get("codeFilter", []) for c in f["code"]}

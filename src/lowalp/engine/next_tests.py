@@ -4,7 +4,15 @@ For each test, the findings it decides are simulated as present or absent with
 P(present | cause) from the knowledge (independent given the cause, as in the scoring), and the
 expected fall in the entropy of the cause distribution is computed. Cost and invasiveness are
 shown beside the gain, not mixed into it. A test the knowledge marks urgent for a finding
-present in the case (``urgent_when``) comes before the rest; gain orders within each group.
+present in the case (``urgent_when``) comes before the rest; gain orders within each group. A
+test whose ``unless`` finding is present (a hypophosphatasia work-up during acute illness) is
+deferred: listed last, with the findings that defer it.
+
+Only the few that matter are shown (``settings.next_tests``): every urgent test, then the most
+informative others from ``min_gain_bits`` up to ``shown`` in all. The rest stay in the list,
+marked ``folded``, so that a test with next to no information never leads. A test whose
+findings are all known is never listed. A fresh sample (``resample``) is listed only while it is
+urgent, and then even when its findings are known: its results are measured anew.
 """
 
 from __future__ import annotations
@@ -16,12 +24,14 @@ from dataclasses import replace
 from lowalp.engine.likelihood import rule_weights
 from lowalp.engine.population import rules_in_population, withheld
 from lowalp.engine.work import FindingState, Work
-from lowalp.knowledge.schema import PatternFinding
+from lowalp.knowledge.schema import Finding, LabFinding, PatternFinding, RatioFinding, TestEntry
 from lowalp.model import NextTest
 
 MAX_FINDINGS_PER_TEST = 4
 MIN_GAIN = 1e-4
 NEGLIGIBLE = 1e-4
+DEFERRED = "; not for now, while: "
+"""Joins a deferred test's reason to its ``why``, before the labels of the findings that defer it."""
 """Causes below this probability are left out of the simulation (their share is renormalised)."""
 
 
@@ -46,7 +56,15 @@ def next_tests(work: Work) -> Work:
             p_given.setdefault(fid, [kb.base_rate(fid)] * len(causes))[j] = rw.p_present
     unknown = {f for f in used if _open(work.findings[f])}
 
-    # which unknown findings each test decides (a pattern through its parts)
+    # which unknown findings each test decides (a pattern through its parts); a result in hand
+    # that could not settle its finding (no interval for the age, a verdict without a number)
+    # is not a reason to order the same test again
+    window = kb.settings.concurrent_window_days
+    measured = {
+        m.analyte
+        for m in work.case.measurements
+        if m.unusable is None and (m.t is None or abs(m.t) <= window)
+    }
     decides: dict[str, set[str]] = {}
     for fid in unknown:
         finding = kb.findings[fid]
@@ -60,43 +78,97 @@ def next_tests(work: Work) -> Work:
             ]
         for part in parts:
             for tid in kb.tests_for_finding(part):
-                decides.setdefault(tid, set()).add(fid)
+                if not _measured_already(kb.tests[tid], kb.findings[part], measured):
+                    decides.setdefault(tid, set()).add(fid)
 
+    rank = {c.id: i for i, c in enumerate(work.causes)}
     results = []
-    for tid, fids in decides.items():
-        test = kb.tests[tid]
+    for tid, test in kb.tests.items():
+        urgent = any(_present(work, f) for f in test.urgent_when)
+        fids = decides.get(tid, set())
+        if test.resample and not urgent:
+            continue  # a recollection is for a sample in doubt, not a way to learn more
+        if not fids and not test.resample:
+            continue  # every finding it decides is known: its answer is known already
         if withheld(work, test):
             continue  # it presumes a population this person is outside (knowledge `withheld_by`)
         chosen = sorted(fids, key=lambda f: -_spread(p_given[f]))[:MAX_FINDINGS_PER_TEST]
-        gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen])
-        if gain < MIN_GAIN:
+        gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen]) if chosen else 0.0
+        if gain < MIN_GAIN and not urgent:
             continue
-        rank = {c.id: i for i, c in enumerate(work.causes)}
         bearing = sorted(
             {c.id for c in kb.causes.values() for f in chosen if f in rule_weights(kb, c)},
             key=rank.__getitem__,
         )
         labels = [kb.findings[f].label for f in chosen]
-        why = "would settle: " + "; ".join(labels[:4]) + ("…" if len(labels) > 4 else "")
+        if labels:
+            why = "would settle: " + "; ".join(labels[:4]) + ("…" if len(labels) > 4 else "")
+        else:
+            why = "a fresh, correctly collected sample: whether the results stand"
         if bearing:
             why += " — bears on " + ", ".join(kb.causes[c].name for c in bearing[:4])
+        deferred = tuple(f for f in test.unless if _present(work, f))
+        if deferred:
+            why += DEFERRED + "; ".join(kb.findings[f].label for f in deferred)
         results.append(
             NextTest(
                 test=tid,
                 name=test.name,
                 why=why,
-                expected_information_gain=round(gain, 4),
+                expected_information_gain=round(max(gain, 0.0), 4),
                 relative_cost=test.relative_cost,
                 invasiveness=test.invasiveness,
                 causes=tuple(bearing),
                 preparation=test.preparation,
-                urgent=any(work.findings[f].state == "present" for f in test.urgent_when),
+                urgent=urgent,
+                deferred_by=deferred,
             )
         )
     results.sort(
-        key=lambda t: (not t.urgent, -t.expected_information_gain, t.relative_cost, t.test)
+        key=lambda t: (
+            bool(t.deferred_by),
+            not t.urgent,
+            -t.expected_information_gain,
+            t.relative_cost,
+            t.test,
+        )
     )
+    results = _fold(results, kb.settings.next_tests.shown, kb.settings.next_tests.min_gain_bits)
     return replace(work, next_tests=tuple(results))
+
+
+def _fold(tests: list[NextTest], cap: int, min_gain: float) -> list[NextTest]:
+    """Mark the tests a report folds away, shown ones first: every urgent test is shown, then
+    the others from ``min_gain`` bits up to ``cap`` in all; a deferred test is always folded."""
+    shown: list[NextTest] = []
+    folded: list[NextTest] = []
+    for t in tests:
+        if not t.deferred_by and (
+            t.urgent or (t.expected_information_gain >= min_gain and len(shown) < cap)
+        ):
+            shown.append(t)
+        else:
+            folded.append(t.model_copy(update={"folded": True}))
+    return shown + folded
+
+
+def _measured_already(test: TestEntry, finding: Finding, measured: set[str]) -> bool:
+    """The test would decide ``finding`` only through analytes measured with the index ALP."""
+    if finding.id in test.findings or finding.kind in test.kinds:
+        return False
+    if isinstance(finding, LabFinding):
+        analytes = {finding.analyte}
+    elif isinstance(finding, RatioFinding):
+        analytes = {finding.numerator, finding.denominator}
+    else:
+        return False
+    through = analytes & set(test.analytes)
+    return bool(through) and through <= measured
+
+
+def _present(work: Work, fid: str) -> bool:
+    fs = work.findings.get(fid)
+    return fs is not None and fs.state == "present"
 
 
 def _open(fs: FindingState) -> bool:

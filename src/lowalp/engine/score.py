@@ -10,6 +10,7 @@ import math
 from dataclasses import replace
 
 from lowalp.engine.likelihood import prior, rule_weights
+from lowalp.engine.management import select_management
 from lowalp.engine.population import PopulationVerdict, rule_population
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
@@ -29,13 +30,8 @@ def score(work: Work) -> Work:
         logit = math.log(p0) + sum(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         evidence += not_applicable
-        urgent = tuple(
-            m.text
-            for m in cause.management
-            if any(work.findings[f].state == "present" for f in m.urgent_when)
-        )
-        management = urgent + tuple(m.text for m in cause.management if m.text not in urgent)
-        rows.append((cause, p0, logit, evidence, management, urgent))
+        pointers = select_management(cause, work.findings)
+        rows.append((cause, p0, logit, evidence, pointers))
 
     top = max(r[2] for r in rows)
     total = sum(math.exp(r[2] - top) for r in rows)
@@ -52,14 +48,15 @@ def score(work: Work) -> Work:
             summary=cause.summary,
             plain=cause.plain,
             evidence=tuple(evidence),
-            management=management,
+            management=tuple(p.text for p in pointers),
             patient_questions=tuple(cause.patient_questions),
             sources=tuple(cause.sources),
-            urgent=urgent,
+            urgent=tuple(p.text for p in pointers if p.urgent),
+            pointers=pointers,
             link_grade=cause.link.grade if cause.link else None,
             held_at_ceiling=held.get(cause.id),
         )
-        for cause, p0, logit, evidence, management, urgent in rows
+        for cause, p0, logit, evidence, pointers in rows
     ]
     results.sort(key=lambda c: -c.probability)
     return replace(work, causes=tuple(results))

@@ -425,9 +425,6 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         for f_id in t.findings:
             if f_id not in kb.findings:
                 bad("next_tests/", f"{t.id}.findings: unknown finding {f_id!r}")
-        for f_id in t.urgent_when:
-            if f_id not in kb.findings:
-                bad("next_tests/", f"{t.id}.urgent_when: unknown finding {f_id!r}")
         for ref in t.withheld_by:
             owner = kb.causes.get(ref.cause)
             rule = (
@@ -441,6 +438,10 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
                     f"{t.id}.withheld_by: {ref.cause}/{ref.finding} is not an evidence rule "
                     "with a population that has `unless` findings",
                 )
+        for field_name, ids in (("urgent_when", t.urgent_when), ("unless", t.unless)):
+            for f_id in ids:
+                if f_id not in kb.findings:
+                    bad("next_tests/", f"{t.id}.{field_name}: unknown finding {f_id!r}")
 
     for c in kb.causes.values():
         file = f"causes/{c.id}.yaml"
@@ -463,9 +464,18 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
             if t_id not in kb.tests:
                 bad(file, f"next_tests: unknown test {t_id!r}")
         for i, m in enumerate(c.management):
-            for f_id in m.urgent_when:
-                if f_id not in kb.findings:
-                    bad(file, f"management.{i}.urgent_when: unknown finding {f_id!r}")
+            for field_name, ids in (
+                ("urgent_when", m.urgent_when),
+                ("when", m.when),
+                ("unless", m.unless),
+            ):
+                for f_id in ids:
+                    if f_id not in kb.findings:
+                        bad(file, f"management.{i}.{field_name}: unknown finding {f_id!r}")
+            for sid in m.sources:
+                need_source(file, f"management.{i}.sources", sid)
+                if sid not in c.sources:
+                    bad(file, f"management.{i}.sources: {sid!r} is not in the cause's sources")
         if c.artifact and c.artifact.finding not in kb.findings:
             bad(file, f"artifact.finding: unknown finding {c.artifact.finding!r}")
     for sc in kb.scores:

@@ -70,6 +70,15 @@ class UnitCheck(Cited):
     the analyte's reference limits."""
 
 
+class NextTestsShown(Cited):
+    """How many next tests a report shows; the rest are folded (kept in the model and JSON)."""
+
+    shown: int = Field(ge=1)
+    """At most this many tests are shown, except that every urgent test is shown."""
+    min_gain_bits: float = Field(ge=0)
+    """A test that is not urgent is shown only from this expected information gain."""
+
+
 class Wording(Cited):
     """Where the words of a summary change with the leading cause's probability.
 
@@ -126,6 +135,7 @@ class Settings(Strict):
     unit_check: UnitCheck
     wording: Wording
     link_ceilings: LinkCeilings
+    next_tests: NextTestsShown
 
 
 # ----------------------------------------------------------------------------- analytes
@@ -415,6 +425,12 @@ class TestEntry(Strict):
     withheld_by: list[RuleRef] = Field(default_factory=list)
     """Evidence rules whose population the test presumes: while an ``unless`` finding of one of
     them is present (an acute illness, an antiresorptive), the test is not suggested."""
+    unless: list[Id] = Field(default_factory=list)
+    """While any of these findings is present the test is not for now: it is folded away with
+    the findings that defer it (a hypophosphatasia work-up during acute illness)."""
+    resample: bool = False
+    """A fresh sample (a recollection): suggested only while it is urgent, and then even when
+    the findings it decides are all known, since its results are measured anew."""
 
 
 class TestsFile(Strict):
@@ -471,10 +487,19 @@ class EvidenceRule(Cited):
 
 
 class ManagementPointer(Strict):
-    """One management pointer; urgent (shown first, in an urgent block) while a finding holds."""
+    """One management pointer, shown for the case when its conditions hold.
+
+    ``when``: every finding listed is present (a pointer for a context, such as an atypical
+    femoral fracture on a bisphosphonate); ``unless``: none of them is present. ``urgent_when``:
+    urgent (first, in the urgent block) while any of these is present. An "any of" condition
+    is written as a pattern finding with ``any_of``."""
 
     text: str
     urgent_when: list[Id] = Field(default_factory=list)
+    when: list[Id] = Field(default_factory=list)
+    unless: list[Id] = Field(default_factory=list)
+    sources: list[Id] = Field(default_factory=list)
+    """The sources the pointer rests on (ids in sources/); empty for general clinical advice."""
 
 
 class ArtifactSpec(Strict):

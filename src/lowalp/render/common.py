@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lowalp.model import AlpStatus, Assessment, CauseResult, Wording
+from lowalp.engine.next_tests import DEFERRED
+from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Wording
 
 DETAIL_CAUSES = 5
 NO_CAUSE = "no_identifiable_cause"
@@ -191,8 +192,9 @@ def summary_line(a: Assessment) -> str:
         return (head + "; no explanation could be ranked")[:139]
     if_low = "if it is low, " if alp.status == "unknown" else ""
     text = f"{head}; {if_low}{answer_phrase(a)}"
-    if a.next_tests:
-        nxt = f"; next: {a.next_tests[0].name.split(' (')[0]}"
+    shown = shown_tests(a)
+    if shown:
+        nxt = f"; next: {shown[0].name.split(' (')[0].split(':')[0]}"
         if len(text + nxt) <= 139:
             text += nxt
     return text[:139]
@@ -214,8 +216,11 @@ def urgent_actions(a: Assessment) -> list[tuple[str, tuple[str, ...]]]:
     Taken from every cause, whatever its probability: the urgency comes from the finding the
     knowledge ties it to (liver failure, say), not from how likely the cause is.
     """
+    warned = {art.id for art in a.artifacts}  # the pre-analytical warning already says these
     found: dict[str, list[str]] = {}
     for c in a.causes:
+        if c.id in warned:
+            continue
         for text in c.urgent:
             found.setdefault(text, []).append(c.name)
     return [(text, tuple(names)) for text, names in found.items()]
@@ -245,6 +250,45 @@ def management_pointers(a: Assessment) -> list[tuple[CauseResult, str]]:
             for m in c.management
         ]
     )
+
+
+def pointer_sources(c: CauseResult, text: str) -> tuple[str, ...]:
+    """The source ids of one of the cause's management pointers (none for general advice)."""
+    return next((p.sources for p in c.pointers if p.text == text), ())
+
+
+PATIENT_TESTS = 4
+"""The patient view lists at most this many of the shown tests (urgent ones first)."""
+
+
+def shown_tests(a: Assessment) -> list[NextTest]:
+    """The next tests a report shows: urgent ones first, then the few most informative."""
+    return [t for t in a.next_tests if not t.folded]
+
+
+def folded_tests(a: Assessment) -> list[NextTest]:
+    """The next tests a report folds away (kept in the model and JSON)."""
+    return [t for t in a.next_tests if t.folded]
+
+
+def folded_line(a: Assessment) -> str:
+    """One line for the folded tests: how many, and those put off with the reason.
+
+    Empty when nothing is folded.
+    """
+    folded = folded_tests(a)
+    if not folded:
+        return ""
+    line = (
+        f"{len(folded)} more {'test' if len(folded) == 1 else 'tests'} (listed in the JSON output)."
+    )
+    by_reason: dict[str, list[str]] = {}
+    for t in folded:
+        if t.deferred_by and DEFERRED in t.why:
+            by_reason.setdefault(t.why.split(DEFERRED, 1)[1], []).append(t.name.split(" (")[0])
+    for reason, names in by_reason.items():
+        line += f" Not for now, while {reason}: {', '.join(names)}."
+    return line
 
 
 URGENT_PLAIN = (

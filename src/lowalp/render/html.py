@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, Status
+from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, NextTest, Status
 from lowalp.render.common import (
+    PATIENT_TESTS,
     URGENT_PLAIN,
     alp_line,
     ceiling_note,
     day,
+    folded_line,
+    folded_tests,
     is_low,
     leading,
     likelihood_word,
@@ -31,7 +34,9 @@ from lowalp.render.common import (
     pct,
     persistence_line,
     plain_answer,
+    pointer_sources,
     questions_for,
+    shown_tests,
     summary_line,
     urgent_actions,
 )
@@ -324,7 +329,12 @@ class View:
     limit_source: str
     chart: Chart | None
     leading: tuple[CauseResult, ...]
-    management: tuple[tuple[CauseResult, str], ...]
+    management: tuple[tuple[CauseResult, str, tuple[str, ...]], ...]
+    """Each pointer with its cause and source ids."""
+    shown_tests: tuple[NextTest, ...]
+    folded_tests: tuple[NextTest, ...]
+    folded_line: str
+    patient_tests: tuple[NextTest, ...]
     urgent: tuple[tuple[str, tuple[str, ...]], ...]
     urgent_plain: str
     patient_causes: tuple[CauseResult, ...]
@@ -337,7 +347,7 @@ class View:
 
 
 def _view(a: Assessment) -> View:
-    mgmt = tuple(management_pointers(a))
+    mgmt = tuple((c, m, pointer_sources(c, m)) for c, m in management_pointers(a))
     questions = dict.fromkeys(q for c in questions_for(a) for q in c.patient_questions)
     return View(
         who=_who(a),
@@ -348,6 +358,10 @@ def _view(a: Assessment) -> View:
         chart=chart(a.alp),
         leading=tuple(leading(a)),
         management=mgmt,
+        shown_tests=tuple(shown_tests(a)),
+        folded_tests=tuple(folded_tests(a)),
+        folded_line=folded_line(a),
+        patient_tests=tuple(shown_tests(a)[:PATIENT_TESTS]),
         urgent=tuple(urgent_actions(a)),
         urgent_plain=URGENT_PLAIN,
         patient_causes=tuple(a.causes[:PATIENT_CAUSES]),

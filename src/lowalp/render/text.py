@@ -8,10 +8,12 @@ from typing import Literal
 from lowalp.model import Assessment, CauseResult, Wording
 from lowalp.render.common import (
     NO_CAUSE,
+    PATIENT_TESTS,
     URGENT_PLAIN,
     alp_line,
     ceiling_note,
     day,
+    folded_line,
     is_low,
     leading,
     likelihood_word,
@@ -21,7 +23,9 @@ from lowalp.render.common import (
     pct,
     persistence_line,
     plain_answer,
+    pointer_sources,
     questions_for,
+    shown_tests,
     summary_line,
     urgent_actions,
 )
@@ -140,8 +144,10 @@ def _clinician(a: Assessment, st: _Style) -> str:
         out.append("")
 
     if a.next_tests:
-        out.append(st.bold("Next tests (most informative first)"))
-        for i, t in enumerate(a.next_tests[:8], start=1):
+        out.append(st.bold("Next tests (urgent first, then the most informative)"))
+        if not shown_tests(a):
+            out += _wrap("None would change the ranking much.", "  ")
+        for i, t in enumerate(shown_tests(a), start=1):
             cost = "£" * t.relative_cost
             out += _wrap(
                 ("URGENT: " if t.urgent else "")
@@ -152,13 +158,18 @@ def _clinician(a: Assessment, st: _Style) -> str:
             out += _wrap(t.why, "       ", "     ")
             if t.preparation:
                 out += _wrap(f"Preparation: {t.preparation}", "       ", "     ")
+        if folded_line(a):
+            out += _wrap(folded_line(a), "     ", "  + ")
         out.append("")
 
     mgmt = management_pointers(a)
     if mgmt:
         out.append(st.bold("Management pointers (for the leading explanations)"))
         for c, m in mgmt:
-            out += _wrap(f"[{c.name}] {m}", "    ", "  - ")
+            cited = pointer_sources(c, m)
+            out += _wrap(
+                f"[{c.name}] {m}" + (f" [{', '.join(cited)}]" if cited else ""), "    ", "  - "
+            )
         out.append("")
 
     if a.unknown_findings:
@@ -310,10 +321,10 @@ def _patient(a: Assessment, st: _Style) -> str:
         if clues:
             out += _wrap("What points this way: " + "; ".join(clues) + ".", "     ", "     ")
     out.append("")
-    if a.next_tests:
+    if shown_tests(a):
         out.append(st.bold("Tests that could help"))
-        for t in a.next_tests[:4]:
-            out += _wrap(t.name, "     ", " • ")
+        for t in shown_tests(a)[:PATIENT_TESTS]:
+            out += _wrap(("Urgent, today: " if t.urgent else "") + t.name, "     ", " • ")
         out.append("")
     questions = [q for c in questions_for(a) for q in c.patient_questions]
     if questions:

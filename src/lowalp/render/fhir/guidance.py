@@ -160,7 +160,10 @@ def render_fhir(
         ]
         if t.why:
             parts.append(("why", "valueString", t.why))
+        parts += [("urgent", "valueBoolean", t.urgent), ("folded", "valueBoolean", t.folded)]
         params.append(_parameter("nextTest", *parts))
+        if t.folded:
+            continue  # kept among the outputs; only the tests a report shows are data required
         req: dict[str, Any] = {"id": element_id(t.test), "type": "Observation"}
         entry = kb.tests.get(t.test)
         codes = [
@@ -176,7 +179,7 @@ def render_fhir(
         "resourceType": "GuidanceResponse",
         "contained": [{"resourceType": "Parameters", "id": "outputs", "parameter": params}],
         "moduleCanonical": f"{MODULE}|{a.knowledge_version}",
-        "status": "data-required" if a.next_tests else "success",
+        "status": "data-required" if requirements else "success",
         **subject,
         "occurrenceDateTime": when,
         "reasonCode": [

@@ -22,6 +22,7 @@ from lowalp.render.common import (
     num,
     pct,
     persistence_line,
+    shown_tests,
     summary_line,
     urgent_actions,
 )
@@ -179,12 +180,11 @@ def patient_view_cards(
             f"{i}. **{md(c.name)}**: {pct(c.probability)} ({likelihood_word(c.probability, a.wording)})"
             + (f". Why: {why}" if why else "")
         )
-    if a.next_tests:
+    shown = shown_tests(a)
+    listed = shown[: max(SUGGESTED_TESTS, sum(t.urgent for t in shown))]  # every urgent one
+    if listed:
         lines += ["", "**Next tests**", ""]
-        lines += [
-            f"- {'**Urgent:** ' if t.urgent else ''}{md(t.name)}"
-            for t in a.next_tests[:SUGGESTED_TESTS]
-        ]
+        lines += [f"- {'**Urgent:** ' if t.urgent else ''}{md(t.name)}" for t in listed]
     lines += ["", f"_{md(a.disclaimer)}_ Knowledge version {md(kb.version)}."]
     card: dict[str, Any] = {
         "uuid": _uuid(),
@@ -193,20 +193,13 @@ def patient_view_cards(
         "detail": "\n".join(lines) + _not_fetched(unavailable or []),
         "source": _source(kb, base_url),
     }
-    suggestions = _suggestions(kb, list(a.next_tests), patient_id)
+    suggestions = _suggestions(kb, shown, patient_id)
     if suggestions:
         card["suggestions"] = suggestions
         card["selectionBehavior"] = "any"
     card["overrideReasons"] = _override_reasons()
     card["links"] = _links(base_url)
     return [card]
-
-
-def _cited_sources(kb: Knowledge, text: str, ids: tuple[str, ...] | list[str]) -> list[str]:
-    """The cause's source ids that ``text`` names ("Larid 2024" names ``larid2024``)."""
-    squashed = re.sub(r"[^a-z0-9]", "", text.lower())
-    named = [sid for sid in ids if re.sub(r"[^a-z0-9]", "", sid.lower()) in squashed]
-    return named or list(ids)
 
 
 def antiresorptive_card(
@@ -220,16 +213,14 @@ def antiresorptive_card(
 ) -> dict[str, Any]:
     """The warning for a bisphosphonate or denosumab selected while the ALP is low."""
     cause = kb.causes[HPP]
-    advice = next(
-        (
-            m.text
-            for m in cause.management
-            if re.search(r"antiresorptive|bisphosphonate|denosumab", m.text, re.IGNORECASE)
-        ),
-        None,
-    )
-    cited = _cited_sources(kb, advice or "", cause.sources)
     hpp = next((c for c in a.causes if c.id == HPP), None)
+    # the hypophosphatasia pointers on antiresorptives that hold for this patient, with sources
+    advice = [
+        p
+        for p in (hpp.pointers if hpp is not None else ())
+        if re.search(r"antiresorptive|bisphosphonate|denosumab", p.text, re.IGNORECASE)
+    ]
+    cited = list(dict.fromkeys(sid for p in advice for sid in p.sources)) or list(cause.sources)
     shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported or "low"
     head = f"Low ALP ({shown}): exclude hypophosphatasia before starting "
     summary = (head + drug[: SUMMARY_MAX - len(head)]).strip()
@@ -241,8 +232,8 @@ def antiresorptive_card(
         f"An order for {md(drug)} (an antiresorptive) was selected while the ALP is low, "
         "and a low ALP can point to hypophosphatasia.",
     ]
-    if advice:
-        lines += ["", md(advice)]
+    for p in advice:
+        lines += ["", md(p.text)]
     if hpp is not None:
         lines += [
             "",
@@ -264,9 +255,10 @@ def antiresorptive_card(
         "detail": "\n".join(lines) + _not_fetched(unavailable or []),
         "source": _source(kb, base_url),
     }
-    preferred = [t for t in a.next_tests if HPP in t.causes]
+    preferred = [t for t in shown_tests(a) if HPP in t.causes]
+    deferred = {t.test for t in a.next_tests if t.deferred_by}  # not now (acute illness)
     suggestions = _suggestions(kb, preferred, patient_id) or _suggestions(
-        kb, list(cause.next_tests), patient_id
+        kb, [t for t in cause.next_tests if t not in deferred], patient_id
     )
     if suggestions:
         card["suggestions"] = suggestions

@@ -1,0 +1,48 @@
+"""Choose a cause's management pointers for the case, from the conditions in its knowledge file.
+
+A pointer is shown when every finding of its ``when`` is present and none of its ``unless`` is.
+It is urgent while any finding of its ``urgent_when`` is present. The order is: urgent pointers,
+then the pointers written for a context that holds (a non-empty ``when``), then the rest, each
+group in the file's order. Only a present finding counts: an unknown one neither shows a
+``when`` pointer nor hides an ``unless`` one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from lowalp.engine.work import FindingState
+from lowalp.knowledge.schema import Cause
+from lowalp.model import Pointer
+
+
+def select_management(cause: Cause, findings: Mapping[str, FindingState]) -> tuple[Pointer, ...]:
+    """The pointers of ``cause`` that hold for these findings, urgent and context ones first.
+
+    >>> from lowalp.knowledge import load_knowledge
+    >>> kb = load_knowledge()
+    >>> cause = kb.causes["wilson_disease"]
+    >>> none = {f: FindingState(f, "unknown") for f in kb.findings}
+    >>> any("transplant" in p.text for p in select_management(cause, none))
+    False
+    >>> alf = none | {"liver_failure_context": FindingState("liver_failure_context", "present")}
+    >>> first = select_management(cause, alf)[0]
+    >>> first.urgent, "transplant centre" in first.text
+    (True, True)
+    """
+
+    def present(fid: str) -> bool:
+        fs = findings.get(fid)
+        return fs is not None and fs.state == "present"
+
+    chosen = [
+        Pointer(
+            text=m.text,
+            sources=tuple(m.sources),
+            urgent=any(present(f) for f in m.urgent_when),
+            conditional=bool(m.when),
+        )
+        for m in cause.management
+        if all(present(f) for f in m.when) and not any(present(f) for f in m.unless)
+    ]
+    return tuple(sorted(chosen, key=lambda p: (not p.urgent, not p.conditional)))
