@@ -335,6 +335,13 @@ class ScoreResult(Frozen):
     missing: tuple[str, ...]
     source: str
     note: str = ""
+    applicable: bool = True
+    """False when the case lies outside the population the score was made for (then
+    ``interpretation`` says why, and no items are scored)."""
+    not_applicable_source: str = ""
+    """The source of the reason the score does not apply, when one is cited."""
+    settled: bool = True
+    """False when the unknown items could still change the verdict."""
 
 
 class NextTest(Frozen):

@@ -59,6 +59,8 @@ def assess_case(
                 cited.setdefault(e.source, None)
     for sc in work.scores:
         cited.setdefault(sc.source, None)
+        if sc.not_applicable_source:
+            cited.setdefault(sc.not_applicable_source, None)
     if work.alp.limit_source:
         iv = next((i for i in kb.intervals if i.id == work.alp.limit_source), None)
         if iv:

@@ -483,6 +483,10 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
         need_source(file, "source", sc.source)
         if sc.cause not in kb.causes:
             bad(file, f"cause: unknown cause {sc.cause!r}")
+        for i, na in enumerate(sc.not_applicable_when):
+            need_source(file, f"not_applicable_when.{i}", na.source)
+            if na.finding not in kb.findings:
+                bad(file, f"not_applicable_when.{i}.finding: unknown finding {na.finding!r}")
         for it in sc.items:
             if it.finding is not None and it.finding not in kb.findings:
                 bad(file, f"items.{it.id}.finding: unknown finding {it.finding!r}")

@@ -574,9 +574,13 @@ class ScoreItemSpec(Strict):
     id: Id
     label: str
     finding: Id | None = None
-    """Points are given when this finding is present (its absence gives `points_absent`)."""
+    """The item is met when this finding is in the state ``met_when``, not met when it is in the
+    other state, and unknown while the finding is unknown."""
+    met_when: Literal["present", "absent"] = "present"
+    """``absent`` for an item phrased as the absence of something ("not taking a
+    bisphosphonate"): met when the finding is absent, not met when it is present."""
     points: float = 0
-    points_absent: float = 0
+    """Points when the item is met; a finding item that is not met or unknown scores 0."""
     group: str = "total"
     bands: list[ScoreBand] = Field(default_factory=list)
     """Alternatively: bands over one analyte's value (first band that matches wins)."""
@@ -601,8 +605,20 @@ class ScoreBand(Strict):
 
 class Interpretation(Strict):
     when: dict[str, float]
-    """Minimum totals per group, e.g. {total: 4} or {major: 1, minor: 2}; all must hold."""
+    """Minimum totals per group, e.g. {total: 4} or {major: 1, minor: 2}; all must hold. Unknown
+    items score nothing, so a minimum reached on the known items holds whatever they turn out to be."""
+    below: dict[str, float] = Field(default_factory=dict)
+    """Maximum totals per group: each group's total must stay below this even if every unknown
+    item in it were met. For a band whose text says something is not raised, say."""
     text: str
+
+
+class NotApplicableWhen(Cited):
+    """While ``finding`` is in state ``state``, the score is shown as not applicable, with ``why``."""
+
+    finding: Id
+    state: Literal["present", "absent"] = "present"
+    why: str
 
 
 class Score(Strict):
@@ -610,16 +626,23 @@ class Score(Strict):
     name: str
     cause: Id
     applies: Applies | None = None
+    """The ages and sex the score was made for; outside them it is shown as not applicable."""
+    not_applicable_when: list[NotApplicableWhen] = Field(default_factory=list)
+    """States in which the score's items cannot be read as the authors meant (an acute illness
+    for a definition made on a stable low ALP, say): shown as not applicable."""
     items: list[ScoreItemSpec] = Field(min_length=1)
     interpretations: list[Interpretation] = Field(min_length=1)
     otherwise: str
+    """The verdict when no interpretation holds. Given only when the unknown items cannot change
+    it, or when at least ``min_known`` items are known; otherwise ``cannot_score`` is shown."""
     source: Id
     note: str = ""
-    min_known: int = Field(default=1, ge=1)
-    """Fewer items known than this, and no interpretation reached: the score cannot be scored
-    (`cannot_score` is shown instead of `otherwise`)."""
-    min_known_reasoning: str = ""
-    cannot_score: str = "Cannot be scored: too few items are known."
+    min_known: int = Field(ge=1)
+    """How many items must be known before ``otherwise`` is given while unknown items could
+    still reach an interpretation. Use the number of items when ``otherwise`` is a statement
+    about all of them."""
+    min_known_reasoning: str = Field(min_length=1)
+    cannot_score: str = "Cannot be scored yet: too few items are known, and the unknown ones could change the verdict."
 
 
 ScoreItemSpec.model_rebuild()

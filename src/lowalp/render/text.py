@@ -133,6 +133,12 @@ def _clinician(a: Assessment, st: _Style) -> str:
     if a.scores:
         out.append(st.bold("Published scores and criteria"))
         for s in a.scores:
+            if not s.applicable:
+                cited = ", ".join(
+                    dict.fromkeys(x for x in (s.source, s.not_applicable_source) if x)
+                )
+                out += _wrap(f"{s.name}: {s.interpretation} [{cited}]", "    ", "  ")
+                continue
             totals = ", ".join(f"{g} {num(v)}" for g, v in s.totals.items())
             out += _wrap(f"{s.name}: {totals} — {s.interpretation} [{s.source}]", "    ", "  ")
             for it in s.items:
