@@ -172,9 +172,9 @@ def _clinician(a: Assessment, st: _Style) -> str:
     if mgmt:
         out.append(st.bold("Management pointers (for the leading explanations)"))
         for c, m in mgmt:
-            cited = pointer_sources(c, m)
+            refs = pointer_sources(c, m)
             out += _wrap(
-                f"[{c.name}] {m}" + (f" [{', '.join(cited)}]" if cited else ""), "    ", "  - "
+                f"[{c.name}] {m}" + (f" [{', '.join(refs)}]" if refs else ""), "    ", "  - "
             )
         out.append("")
 
