@@ -180,12 +180,6 @@ class _Evaluator:
     def _applies(self, applies: Applies | None) -> str | None:
         if applies is None:
             return None
-        why = self._outside(applies)
-        if why is not None and applies.note:
-            return f"{why}: {applies.note}"
-        return why
-
-    def _outside(self, applies: Applies) -> str | None:
         age, sex = self.case.age_years, self.case.sex
         if applies.age_min is not None and (age is None or age < applies.age_min):
             return f"applies from age {applies.age_min:g}" + (

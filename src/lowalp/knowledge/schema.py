@@ -192,9 +192,6 @@ class Applies(Strict):
     when: Id | None = None
     """Applies only while this finding is present (a rule derived in acute liver failure, say);
     while it is absent or unknown the finding is not applicable and weighs nothing."""
-    note: str | None = None
-    """Why the finding does not apply outside this population, shown with it ("WHO gives no
-    anaemia threshold under 6 months of age")."""
 
 
 class Gate(Cited):
