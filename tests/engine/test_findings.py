@@ -18,6 +18,7 @@ from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import load_knowledge
 from lowalp.knowledge.schema import LabFinding
 from lowalp.normalise import normalise
+from lowalp.units import factor
 
 KB = load_knowledge()
 
@@ -175,13 +176,22 @@ def test_a_normal_verdict_against_any_reference_row_never_meets_a_threshold() ->
         if not isinstance(f, LabFinding) or f.op in ("below_ref", "above_ref"):
             continue
         a = KB.analytes[f.analyte]
+        cuts = [(0.0, 200.0, KB.thresholds.get(f.id))] + [
+            (b.age_min, b.age_max, b.value * factor(a, b.unit, {}))
+            for b in f.bands
+            if b.growth is None
+        ]
         for r in a.reference:
+            if r.low is None and r.high is None:
+                continue  # no limits at these ages: nothing a verdict is judged against
             scale = a.units[r.unit]
             lo = r.low * scale if r.low is not None else None
             hi = r.high * scale if r.high is not None else None
             bounds = verdict_bounds("normal", lo, hi)
             assert bounds is not None
-            assert decide(bounds, f.op, KB.thresholds[f.id]) != "present", (f.id, r)
+            for age_min, age_max, cut in cuts:
+                if cut is not None and r.age_min < age_max and age_min < r.age_max:
+                    assert decide(bounds, f.op, cut) != "present", (f.id, r)
 
 
 WITH_REFERENCE = sorted(a.id for a in KB.analytes.values() if a.reference and a.id != "alp")

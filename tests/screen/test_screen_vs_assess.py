@@ -47,7 +47,9 @@ def person(draw: Any) -> dict[str, Any]:
     for d in days:
         value = draw(st.floats(5, 400).map(lambda x: round(x, 1)))
         kat = draw(st.booleans())
-        printed = draw(st.sampled_from([None, (40.0, 129.0), (35.0, 104.0), (130.0, 420.0)]))
+        printed = draw(
+            st.sampled_from([None, (40.0, 129.0), (35.0, 104.0), (130.0, 420.0), (70.0, 258.0)])
+        )
         rows.append(
             {
                 "day": d,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lowalp.engine.work import Work
-from lowalp.intervals import Interval, candidate_intervals
+from lowalp.intervals import Interval, adult_interval, candidate_intervals, printed_range_rule
 from lowalp.model import AlpMeasurement, AlpStatus, Measurement, Sex, Status
 
 DAYS_PER_YEAR = 365.25
@@ -27,9 +27,12 @@ def alp_status(work: Work) -> Work:
         )
 
     judged: list[tuple[Measurement, AlpMeasurement, Interval | None, bool]] = []
+    grown = adult_interval(
+        kb.intervals, case.sex, kb.settings.printed_alp_range.adult_reference_age_years
+    )
     for m in case.series("alp"):
         age = _age_at(case.age_years, m.t, adult)
-        judged.append(_judge(m, age, case.sex, kb.intervals, adult))
+        judged.append(_judge(m, age, case.sex, kb.intervals, adult, grown))
     index = next(j for j in judged if j[0].pointer == case.index_pointer)
     m, am, interval, for_age_only = index
     timed = sorted(
@@ -38,7 +41,7 @@ def alp_status(work: Work) -> Work:
     untimed = [j for j in judged if j[0].t is None]
     series = _one_per_time(timed, index)
     if (
-        m.ref_low is not None
+        (m.ref_low is not None or m.ref_high is not None)
         and am.limit_source not in (None, "lab")
         and age_is_child(case.age_years, adult)
     ):
@@ -114,12 +117,18 @@ def _age_at(age: float | None, t: float | None, adult: float) -> float:
 
 
 def _judge(
-    m: Measurement, age: float, sex: Sex | None, intervals: tuple[Interval, ...], adult: float
+    m: Measurement,
+    age: float,
+    sex: Sex | None,
+    intervals: tuple[Interval, ...],
+    adult: float,
+    grown: Interval | None,
 ) -> tuple[Measurement, AlpMeasurement, Interval | None, bool]:
     """Limits and status of one ALP result.
 
-    The lab's printed range is used when given. For a child, a printed lower limit below the
-    age/sex interval's is taken for an adult range and the age/sex interval is used instead;
+    The lab's printed range is used when given. For a child, a printed range that looks like the
+    adult one (``grown``: see ``printed_alp_range`` in settings.yaml and
+    :class:`lowalp.intervals.PrintedRangeRule`) gives way to the age/sex interval;
     ``for_age_only`` then says the value would have passed the printed range.
     """
     ivs = candidate_intervals(intervals, age, sex)
@@ -131,9 +140,9 @@ def _judge(
     adult_range_for_child = (
         printed
         and interval is not None
+        and grown is not None
         and age < adult
-        and m.ref_low is not None
-        and m.ref_low < interval.lower
+        and printed_range_rule(interval, grown).is_adult(m.ref_low, m.ref_high)
     )
     if adult_range_for_child:
         assert interval is not None

@@ -8,6 +8,12 @@ detail says which, and why it could not tell). A numeric result that cannot be j
 to compare with) falls back on the lab's flag. Ratios use censored and qualitative parts when
 the direction is still certain (:mod:`lowalp.engine.value_bounds`).
 
+A threshold may differ by age and sex (``bands``: WHO anaemia cut-offs by age group, say), and a
+band may be a z-score of a WHO growth indicator computed from the value, the age and the sex
+(:mod:`lowalp.engine.growth`: BMI-for-age in children). The person's band decides; when the age
+or sex that chooses it is not known, the finding is decided only if every band that could be the
+person's gives the same answer. An age no band covers makes the finding not applicable.
+
 A finding with ``applies`` is decided only inside its population (age, sex, and ``when``: another
 finding that must be present, such as liver failure for Korman's Wilson rule); outside it the
 finding is unknown and not applicable, so it weighs nothing for any cause.
@@ -15,8 +21,9 @@ finding is unknown and not applicable, so it weighs nothing for any cause.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from lowalp.engine.growth import DAYS_PER_YEAR, indicator_name, unit, zscore
 from lowalp.engine.value_bounds import (
     Bounds,
     decide,
@@ -37,7 +44,9 @@ from lowalp.knowledge.schema import (
     MedicationFinding,
     PatternFinding,
     RatioFinding,
+    ReferenceRange,
     SettingFinding,
+    ThresholdBand,
 )
 from lowalp.model import Measurement, Qualifier, State
 from lowalp.normalise import EventOccurrence, Normalised
@@ -59,6 +68,16 @@ range). Fixed thresholds are settled through the verdict's bounds instead; "unde
 below a positive lower limit (see ``_verdict``). A finding's own ``qualifiers`` win over both."""
 
 _OP_WORDS = {"lt": "below", "le": "at most", "gt": "above", "ge": "at least"}
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """A fixed threshold: ``op`` against ``value`` in ``unit`` (``limit`` in the canonical unit)."""
+
+    op: str
+    value: float
+    unit: str
+    limit: float
 
 
 def findings(work: Work) -> Work:
@@ -242,16 +261,32 @@ class _Evaluator:
             ):
                 return None, None, ""
         age = self.case.age_years if self.case.age_years is not None else 40.0
-        for r in analyte.reference:
-            if r.sex is not None and self.case.sex is not None and r.sex != self.case.sex:
-                continue
-            if not r.age_min <= age < r.age_max:
-                continue
+        for r in self._rows(analyte_id, age):
             scale = analyte.units[r.unit]
             lo = r.low * scale if r.low is not None else None
             hi = r.high * scale if r.high is not None else None
             return lo, hi, f"reference {r.source or 'estimate'}"
         return None, None, ""
+
+    def _rows(self, analyte_id: str, age: float) -> list[ReferenceRange]:
+        """The analyte's reference rows for this age and the known sex, in file order."""
+        return [
+            r
+            for r in self.kb.analytes[analyte_id].reference
+            if (r.sex is None or self.case.sex is None or r.sex == self.case.sex)
+            and r.age_min <= age < r.age_max
+        ]
+
+    def _no_limit_here(self, analyte_id: str) -> str | None:
+        """Why the knowledge sets no reference limit at this (known) age, when a row says so."""
+        age = self.case.age_years
+        if age is None:
+            return None
+        rows = self._rows(analyte_id, age)
+        if rows and rows[0].low is None and rows[0].high is None:
+            r = rows[0]
+            return f"{r.reasoning or 'no limit'} ({r.source or 'estimate'})"
+        return None
 
     def _lab(self, f: LabFinding, specimen_only: bool) -> FindingState:
         skip = self._applies(f.applies)
@@ -262,12 +297,32 @@ class _Evaluator:
             where = "in the same sample" if specimen_only else "near the index ALP"
             return FindingState(f.id, "unknown", f"{f.analyte} not measured {where}")
         when = "" if m.t in (None, 0) else f", day {m.t:+g}"
+        if f.bands:
+            return self._banded(f, m, when)
+        return self._against(f, m, when, self._cut(f))
+
+    def _cut(self, f: LabFinding) -> _Cut | None:
+        """The finding's one fixed threshold (None for a reference-range finding)."""
+        if f.value is None or f.unit is None:
+            return None
+        return _Cut(f.op, f.value, f.unit, self.kb.thresholds[f.id])
+
+    def _against(self, f: LabFinding, m: Measurement, when: str, cut: _Cut | None) -> FindingState:
+        """The result against a fixed threshold, or against its reference range (``cut`` None)."""
         shown = f"{m.original}{when}"
         if m.value is None:
-            return self._verdict(f, m, m.qualifier, f"reported {_quoted(m)}{when}")
-        if f.op in ("below_ref", "above_ref"):
+            return self._verdict(f, m, m.qualifier, f"reported {_quoted(m)}{when}", cut)
+        if cut is None:
             lo, hi, origin = self._reference(f, m)
             limit = lo if f.op == "below_ref" else hi
+            none_here = self._no_limit_here(f.analyte) if origin != "lab range" else None
+            if limit is None and none_here is not None:
+                return FindingState(
+                    f.id,
+                    "unknown",
+                    f"{shown}: no threshold at this age: {none_here}",
+                    applicable=False,
+                )
             if limit is None:
                 if m.flag is not None:
                     return self._verdict(
@@ -275,6 +330,7 @@ class _Evaluator:
                         m,
                         m.flag,
                         f"{shown}, flagged '{m.flag}' by the lab (no range to compare with)",
+                        cut,
                     )
                 return FindingState(f.id, "unknown", f"{shown}: no reference range to compare with")
             op = "lt" if f.op == "below_ref" else "gt"
@@ -283,8 +339,8 @@ class _Evaluator:
             else:
                 detail = f"{shown} ({origin}: {_fmt(lo)}–{_fmt(hi)} {m.unit})"
         else:
-            limit = self.kb.thresholds[f.id]
-            op = f.op
+            limit = cut.limit
+            op = cut.op
             detail = shown
         value = m.value
         if f.adjust is not None:
@@ -292,10 +348,75 @@ class _Evaluator:
             detail += f"; {note}"
         state = _compare(value, m.qualifier, op, limit)
         if state == "unknown" and m.flag is not None:
-            flagged = self._verdict(f, m, m.flag, f"{shown}, flagged '{m.flag}' by the lab")
+            flagged = self._verdict(f, m, m.flag, f"{shown}, flagged '{m.flag}' by the lab", cut)
             if flagged.state != "unknown":
                 return flagged
         return FindingState(f.id, state, detail)
+
+    # ------------------------------------------------------------------ banded thresholds
+    def _banded(self, f: LabFinding, m: Measurement, when: str) -> FindingState:
+        """A threshold chosen by age and sex (see the module docstring)."""
+        age, sex = self.case.age_years, self.case.sex
+        bands = [b for b in f.bands if b.holds(age, sex)]
+        if not bands:
+            covered = ", ".join(b.describe() for b in f.bands)
+            return FindingState(
+                f.id,
+                "unknown",
+                f"no threshold for this age and sex (thresholds for ages {covered})",
+                applicable=False,
+            )
+        results = [(b, self._band_state(f, b, m, when)) for b in bands]
+        if len(results) == 1:
+            return results[0][1]
+        missing = (
+            " and ".join(w for w, v in (("age", age), ("sex", sex)) if v is None) or "age and sex"
+        )
+        each = "; ".join(f"ages {b.describe()}: {r.state} ({r.detail})" for b, r in results)
+        states = {r.state for _, r in results}
+        if len(states) == 1 and "unknown" not in states:
+            state = states.pop()
+            return FindingState(f.id, state, f"{state} whatever the {missing} (not given): {each}")
+        return FindingState(
+            f.id, "unknown", f"depends on the {missing}, which was not given: {each}"
+        )
+
+    def _band_state(
+        self, f: LabFinding, b: ThresholdBand, m: Measurement, when: str
+    ) -> FindingState:
+        analyte = self.kb.analytes[f.analyte]
+        if b.growth is None:
+            cut = _Cut(
+                f.op, b.value, b.unit, b.value * factor(analyte, b.unit, self.kb.unit_synonyms)
+            )
+            r = self._against(f, m, when, cut)
+            if m.value is None:  # a verdict's detail names the threshold already
+                return replace(r, detail=f"{r.detail} (threshold for ages {b.describe()})")
+            return replace(
+                r,
+                detail=f"{r.detail}; threshold {_OP_WORDS[f.op]} {b.value:g} {b.unit} "
+                f"at ages {b.describe()}",
+            )
+        name = indicator_name(b.growth)
+        shown = f"{m.original}{when}"
+        if m.value is None or m.qualifier in ("<", ">"):
+            return FindingState(
+                f.id, "unknown", f"{shown}: a {name} z-score needs the measured value"
+            )
+        if self.case.age_years is None:
+            return FindingState(f.id, "unknown", f"{shown}: a {name} z-score needs the age")
+        age = max(0.0, self.case.age_years + (m.t or 0.0) / DAYS_PER_YEAR)
+        value = m.value / factor(analyte, unit(b.growth), self.kb.unit_synonyms)
+        z = zscore(b.growth, value, age, self.case.sex)
+        if z.z is None:
+            return FindingState(f.id, "unknown", f"{shown}: {z.why}", applicable=z.in_range)
+        state = _compare(z.z, None, f.op, b.value)
+        return FindingState(
+            f.id,
+            state,
+            f"{shown}: WHO {name} z-score {z.z:+.2f} at {age:.3g} years "
+            f"(threshold {_OP_WORDS[f.op]} {b.value:g} SD at ages {b.describe()})",
+        )
 
     def _adjusted(self, f: LabFinding, m: Measurement) -> tuple[float, str]:
         """The value corrected for another analyte of the same sample (``adjust``), and how."""
@@ -316,7 +437,12 @@ class _Evaluator:
         )
 
     def _verdict(
-        self, f: LabFinding, m: Measurement, q: Qualifier | None, shown: str
+        self,
+        f: LabFinding,
+        m: Measurement,
+        q: Qualifier | None,
+        shown: str,
+        cut: _Cut | None = None,
     ) -> FindingState:
         """A lab finding settled by the lab's verdict (a qualifier or its flag)."""
         if q is None:
@@ -325,7 +451,7 @@ class _Evaluator:
         if q in f.qualifiers:
             state: State = "present" if f.qualifiers[q] else "absent"
             return FindingState(f.id, state, shown)
-        if f.op in ("below_ref", "above_ref"):
+        if cut is None:
             hit = _DEFAULT_QUALIFIERS[f.op].get(q)
             if q == "undetectable" and f.op == "below_ref":
                 lo, _, origin = self._reference(f, m)
@@ -342,19 +468,17 @@ class _Evaluator:
                     f.id, "unknown", f"{shown}: '{q}' does not say whether it is {side} the range"
                 )
             return FindingState(f.id, "present" if hit else "absent", shown)
-        return self._verdict_threshold(f, m, q, shown)
+        return self._verdict_threshold(f, m, q, shown, cut)
 
     def _verdict_threshold(
-        self, f: LabFinding, m: Measurement, q: Qualifier, shown: str
+        self, f: LabFinding, m: Measurement, q: Qualifier, shown: str, cut: _Cut
     ) -> FindingState:
         """A fixed threshold settled by a verdict, through the limits it was judged against."""
-        assert f.unit is not None
-        assert f.value is not None
         analyte = self.kb.analytes[f.analyte]
-        scale = factor(analyte, f.unit, self.kb.unit_synonyms)
-        shown_unit = "" if f.unit == "1" else f" {f.unit}"
-        threshold = f"{_OP_WORDS[f.op]} {f.value:g}{shown_unit}"
-        limits = self._verdict_limits(f, m, scale)
+        scale = factor(analyte, cut.unit, self.kb.unit_synonyms)
+        shown_unit = "" if cut.unit == "1" else f" {cut.unit}"
+        threshold = f"{_OP_WORDS[cut.op]} {cut.value:g}{shown_unit}"
+        limits = self._verdict_limits(f, m, scale, cut.unit)
         if limits is None:
             return FindingState(
                 f.id,
@@ -372,7 +496,7 @@ class _Evaluator:
                 f"{shown}; threshold {threshold}: cannot tell, '{q}' against {where} does not "
                 "place the value on one side of it",
             )
-        state = decide(bounds, f.op, self.kb.thresholds[f.id])
+        state = decide(bounds, cut.op, cut.limit)
         means = describe(bounds, scale, shown_unit.strip()).replace("  ", " ").strip()
         verdict = {
             "present": f"always {threshold}: counted as present",
@@ -382,10 +506,9 @@ class _Evaluator:
         return FindingState(f.id, state, f"{shown}; against {where} that is {means}, {verdict}")
 
     def _verdict_limits(
-        self, f: LabFinding, m: Measurement, scale: float
+        self, f: LabFinding, m: Measurement, scale: float, unit: str
     ) -> tuple[float | None, float | None, str] | None:
         """The limits a verdict was judged against: the lab's, else the knowledge's."""
-        unit = f.unit or self.kb.analytes[f.analyte].canonical_unit
         if m.ref_low is not None or m.ref_high is not None:
             shown = (
                 m.original_ref or f"{_fmt_in(m.ref_low, scale)}–{_fmt_in(m.ref_high, scale)} {unit}"

@@ -17,6 +17,7 @@ from lowalp.errors import KnowledgeError, UnitError
 from lowalp.intervals import Interval
 from lowalp.knowledge import loader
 from lowalp.knowledge.schema import (
+    GROWTH_UNITS,
     Analyte,
     AnalytesFile,
     Cause,
@@ -357,6 +358,13 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
                     kb.thresholds[fid] = f.value * factor(lab_analyte, f.unit, kb.unit_synonyms)
                 except UnitError as exc:
                     bad(file, f"{fid}.unit: {exc}")
+            for i, band in enumerate(f.bands):
+                need_source(file, f"{fid}.bands.{i}", band.source)
+                unit = GROWTH_UNITS[band.growth] if band.growth is not None else band.unit
+                try:
+                    factor(lab_analyte, unit, kb.unit_synonyms)
+                except UnitError as exc:
+                    bad(file, f"{fid}.bands.{i}.unit: {exc}")
         elif isinstance(f, RatioFinding):
             need_source(file, f"{fid}.threshold", f.threshold.source)
             for an_id, unit in (

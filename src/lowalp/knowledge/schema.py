@@ -121,6 +121,13 @@ class LinkCeilings(Cited):
         return self
 
 
+class PrintedAlpRange(Cited):
+    """How a child's printed ALP range is recognised as the adult one (see
+    :class:`lowalp.intervals.PrintedRangeRule`); the adult interval is the one for this age."""
+
+    adult_reference_age_years: float = Field(ge=18)
+
+
 class Settings(Strict):
     version: str
     disclaimer: str
@@ -132,6 +139,7 @@ class Settings(Strict):
     base_rate: Cited
     max_probability_given_cause: float = Field(gt=0.5, lt=1)
     adult_age_years: float = Field(gt=0)
+    printed_alp_range: PrintedAlpRange
     unit_check: UnitCheck
     wording: Wording
     link_ceilings: LinkCeilings
@@ -142,12 +150,22 @@ class Settings(Strict):
 
 
 class ReferenceRange(Cited):
+    """A reference interval for an age band (and sex). A row with neither limit says there is
+    none at those ages (its ``reasoning`` says why): a finding judged against it does not apply
+    there, unless the lab printed its own range."""
+
     low: float | None = None
     high: float | None = None
     unit: str
     sex: Literal["F", "M"] | None = None
     age_min: float = 0
     age_max: float = 200
+
+    @model_validator(mode="after")
+    def _said(self) -> ReferenceRange:
+        if self.low is None and self.high is None and not self.reasoning:
+            raise ValueError("a row without `low` or `high` needs `reasoning` (why there is none)")
+        return self
 
 
 class HistoricalUnit(Cited):
@@ -303,6 +321,46 @@ class Adjustment(Cited):
     result_unit: str
 
 
+GrowthIndicator = Literal["bmi_for_age"]
+"""A WHO growth indicator the engine computes as a z-score (:mod:`lowalp.engine.growth`)."""
+GROWTH_UNITS: dict[str, str] = {"bmi_for_age": "kg/m2"}
+"""The unit each growth indicator's measurement is taken in."""
+
+
+class ThresholdBand(Cited):
+    """The threshold of a lab finding for one age band (and sex): a value in a unit of the
+    analyte, or, with ``growth``, a z-score (``unit: SD``) of a WHO growth indicator computed from
+    the value, the age and the sex. Ages in years; ``age_max`` is exclusive."""
+
+    age_min: float = Field(default=0, ge=0)
+    age_max: float = Field(default=200, gt=0)
+    sex: Literal["F", "M"] | None = None
+    value: float
+    unit: str
+    growth: GrowthIndicator | None = None
+
+    @model_validator(mode="after")
+    def _band(self) -> ThresholdBand:
+        if self.age_min >= self.age_max:
+            raise ValueError("needs age_min < age_max")
+        if (self.growth is not None) != (self.unit == "SD"):
+            raise ValueError(
+                "a growth indicator's threshold is a z-score (`unit: SD`), and only it"
+            )
+        return self
+
+    def holds(self, age: float | None, sex: str | None) -> bool:
+        """Whether this band can be the person's, given what is known (None: not known)."""
+        if age is not None and not self.age_min <= age < self.age_max:
+            return False
+        return sex is None or self.sex is None or self.sex == sex
+
+    def describe(self) -> str:
+        hi = "+" if self.age_max >= 200 else f"–<{self.age_max:g} y"
+        who = {"F": " females", "M": " males", None: ""}[self.sex]
+        return f"{self.age_min:g}{hi}{who}"
+
+
 class LabFinding(FindingBase):
     kind: Literal["lab"]
     analyte: Id
@@ -312,11 +370,28 @@ class LabFinding(FindingBase):
     applies: Applies | None = None
     adjust: Adjustment | None = None
     threshold: Cited | None = None
+    bands: list[ThresholdBand] = Field(default_factory=list)
+    """Instead of one ``value``: a threshold per age band (and sex), each with its source. The
+    band that holds for the person decides; with the age or sex unknown, the finding is decided
+    only when every band that could hold gives the same answer. No band: not applicable."""
     qualifiers: dict[str, bool] = Field(default_factory=dict)
     """How a qualitative result maps: e.g. {low: true, normal: false} for a below_ref finding."""
 
     @model_validator(mode="after")
     def _threshold(self) -> LabFinding:
+        if self.bands:
+            if self.op not in ("lt", "le", "gt", "ge"):
+                raise ValueError("`bands` need a comparison op (lt, le, gt or ge)")
+            if self.value is not None or self.unit is not None or self.threshold is not None:
+                raise ValueError("with `bands`, each band carries its value, unit and source")
+            for i, a in enumerate(self.bands):
+                for j in range(i + 1, len(self.bands)):
+                    b = self.bands[j]
+                    ages = a.age_min < b.age_max and b.age_min < a.age_max
+                    sexes = a.sex is None or b.sex is None or a.sex == b.sex
+                    if ages and sexes:
+                        raise ValueError(f"bands {i} and {j} overlap")
+            return self
         if self.op in ("lt", "le", "gt", "ge"):
             if self.value is None or self.unit is None:
                 raise ValueError(f"op {self.op!r} needs `value` and `unit`")

@@ -3,8 +3,9 @@
 It applies the exact rules of ``lowalp assess`` to every person's ALP series:
 
 - ALP status per result (engine/alp_status.py): the lab's printed range when given; for a
-  child (age < ``adult_age_years``) whose printed lower limit is below the age/sex interval's,
-  the interval instead (and the result counts as "low for age but inside the printed range");
+  child (age < ``adult_age_years``) whose printed range looks like the adult one (its upper
+  limit, else its lower, beyond the geometric mean of the age/sex and adult limits:
+  :class:`lowalp.intervals.PrintedRangeRule`), the interval instead (and the result counts as "low for age but inside the printed range");
   without a printed range the age/sex interval; with sex unknown the interval with the lower
   limit of the two sexes. Age at a result = age at the index ALP + days from it / 365.25,
   computed in that order so the float arithmetic matches the engine's; no birth date: 40 y.
@@ -22,7 +23,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from lowalp.intervals import Interval, candidate_intervals
+from lowalp.intervals import (
+    Interval,
+    PrintedRangeRule,
+    adult_interval,
+    candidate_intervals,
+    printed_range_rule,
+)
 from lowalp.knowledge import Knowledge
 
 DAYS_PER_YEAR = 365.25
@@ -70,6 +77,33 @@ def _interval_case(kb: Knowledge, sex_key: Any, age: Any, attr: str) -> Any:
     return ibis.cases(*branches, else_=null)
 
 
+def _rules(kb: Knowledge) -> dict[tuple[str, float], PrintedRangeRule]:
+    """The printed-range rule of each segment (sex key, age from), as the engine builds it."""
+    age = kb.settings.printed_alp_range.adult_reference_age_years
+    out: dict[tuple[str, float], PrintedRangeRule] = {}
+    for key, a, _, iv in interval_segments(kb.intervals):
+        grown = adult_interval(kb.intervals, None if key == "U" else key, age)  # type: ignore[arg-type]
+        if grown is not None:
+            out[(key, a)] = printed_range_rule(iv, grown)
+    return out
+
+
+def _rule_case(kb: Knowledge, sex_key: Any, age: Any, attr: str) -> Any:
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    rules = _rules(kb)
+    branches = [
+        ((sex_key == key) & (age >= a) & (age < b), float(getattr(rules[(key, a)], attr)))
+        for key, a, b, _ in interval_segments(kb.intervals)
+        if (key, a) in rules
+    ]
+    return ibis.cases(*branches, else_=ibis.null().cast("float64"))
+
+
+def _beyond(x: Any, mid: Any, side: Any) -> Any:
+    return ((side < 0) & (x < mid)) | ((side > 0) & (x > mid))
+
+
 def judged_alp(used: Any, kb: Knowledge) -> Any:
     """Every ALP row with its age, limits, status and the low-for-age-only flag."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
@@ -89,21 +123,32 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
     alp = alp.mutate(
         iv_lower=_interval_case(kb, alp.sex_key, alp.age, "lower"),
         iv_upper=_interval_case(kb, alp.sex_key, alp.age, "upper"),
+        **{
+            f"rule_{attr}": _rule_case(kb, alp.sex_key, alp.age, attr)
+            for attr in ("upper_mid", "upper_side", "lower_mid", "lower_side")
+        },
     )
     printed = alp.ref_low.notnull() | alp.ref_high.notnull()
+    looks_adult = ibis.ifelse(
+        alp.ref_high.notnull(),
+        _beyond(alp.ref_high, alp.rule_upper_mid, alp.rule_upper_side),
+        _beyond(alp.ref_low, alp.rule_lower_mid, alp.rule_lower_side),
+    )
     for_child = (
         printed
         & alp.iv_lower.notnull()
+        & alp.rule_upper_mid.notnull()
         & (alp.age < adult)
-        & alp.ref_low.notnull()
-        & (alp.ref_low < alp.iv_lower)
+        & looks_adult.fill_null(False)
     )
     lower = ibis.ifelse(for_child, alp.iv_lower, ibis.ifelse(printed, alp.ref_low, alp.iv_lower))
     upper = ibis.ifelse(for_child, alp.iv_upper, ibis.ifelse(printed, alp.ref_high, alp.iv_upper))
     alp = alp.mutate(
         lower=lower,
         upper=upper,
-        for_age_only=for_child & (alp.ref_low <= alp.value) & (alp.value < alp.iv_lower),
+        for_age_only=(
+            for_child & (alp.ref_low <= alp.value) & (alp.value < alp.iv_lower)
+        ).fill_null(False),
     )
     censored = alp.censor.notnull()  # "<x": low only when x is at or below the lower limit
     status = ibis.cases(

@@ -185,9 +185,15 @@ def build_tables() -> Tables:
                     rl[i, s, b], rh[i, s, b] = iv.lower, iv.upper
                     continue
                 rr = [
-                    r for r in an.reference if r.sex in (None, sex) and r.age_min <= age < r.age_max
+                    r
+                    for r in an.reference
+                    if r.sex in (None, sex)
+                    and r.age_min <= age < r.age_max
+                    and (r.low is not None or r.high is not None)
                 ]
-                if not rr:  # children: labs print (and we centre on) the adult range
+                if not rr or rr[0].high is None:
+                    # Children: labs print (and we centre on) the adult range; a threshold
+                    # without an upper limit (WHO anaemia cut-offs) is not a printed range.
                     rr = [
                         r
                         for r in an.reference
