@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from lowalp.render.pdf import find_chromium
 from lowalp.web import WebSettings, create_app
 from lowalp.web.work import WorkPool, count_records
 
@@ -188,6 +189,9 @@ def test_health_answers_within_a_second_while_uploads_at_their_limits_run(
         ("/upload", {"files": {"file": ("a.csv", csv_body(1000, 99_000))}}),
         ("/upload", {"files": {"file": ("b.parquet", parquet_bomb(tmp_path / "b.parquet", 5_000_000))}}),
     ] * 2  # fmt: skip
+    if find_chromium():  # PDFs too: one Chromium at a time, the rest queued or refused (503)
+        case = {"patient": {"age_years": 40, "sex": "F"}, "labs": [{"analyte": "alp", "value": 20, "unit": "U/L", "day": 0}]}  # fmt: skip
+        uploads += [("/report.pdf", {"data": {"case": json.dumps(case)}})] * 6
     statuses: list[int] = []
 
     def send(path: str, kwargs: dict[str, object]) -> None:

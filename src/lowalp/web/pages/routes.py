@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
@@ -17,6 +17,7 @@ from lowalp.model import Assessment
 from lowalp.web.pages.check import check_form, row_problems
 from lowalp.web.pages.examples import example_case
 from lowalp.web.pages.form import MAX_ROWS, EventRow, LabRow, form_from_case, form_page, read_form
+from lowalp.web.pages.origin import same_origin
 from lowalp.web.pages.report import audience_of, pdf_response, posted_case, report_page
 from lowalp.web.pages.upload import upload_page
 from lowalp.web.work import WorkPool
@@ -24,6 +25,7 @@ from lowalp.web.work import WorkPool
 T = TypeVar("T")
 
 router = APIRouter(include_in_schema=False)
+SAME_ORIGIN = Depends(same_origin)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -35,7 +37,7 @@ def home(request: Request, example: str | None = None) -> HTMLResponse:
     return form_page(request)
 
 
-@router.post("/assess", response_class=HTMLResponse)
+@router.post("/assess", response_class=HTMLResponse, dependencies=[SAME_ORIGIN])
 async def assess_form(request: Request) -> HTMLResponse:
     posted = await request.form()
     return await _work(request, _assess_form, request, posted)
@@ -64,7 +66,7 @@ def _assess_form(request: Request, posted: FormData) -> HTMLResponse:
     return report_page(request, case, a, notes=checked.left_out)
 
 
-@router.post("/report", response_class=HTMLResponse)
+@router.post("/report", response_class=HTMLResponse, dependencies=[SAME_ORIGIN])
 async def report(request: Request) -> HTMLResponse:
     posted = await request.form()
     return await _work(request, _report, request, posted)
@@ -76,7 +78,7 @@ def _report(request: Request, posted: FormData) -> HTMLResponse:
     return report_page(request, case, a, audience_of(posted.get("audience")))
 
 
-@router.post("/edit", response_class=HTMLResponse)
+@router.post("/edit", response_class=HTMLResponse, dependencies=[SAME_ORIGIN])
 async def edit(request: Request) -> HTMLResponse:
     posted = await request.form()
     return await _work(request, _edit, request, posted)
@@ -88,7 +90,7 @@ def _edit(request: Request, posted: FormData) -> HTMLResponse:
     return form_page(request, form_from_case(data, request.app.state.knowledge))
 
 
-@router.post("/report.pdf", response_model=None)
+@router.post("/report.pdf", response_model=None, dependencies=[SAME_ORIGIN])
 async def report_pdf(request: Request) -> Response:
     posted = await request.form()
     audience = audience_of(posted.get("audience"))
@@ -114,6 +116,6 @@ def example(request: Request, name: str, audience: str = "clinician") -> HTMLRes
     return report_page(request, case, a, audience_of(audience))
 
 
-@router.post("/upload", response_class=HTMLResponse)
+@router.post("/upload", response_class=HTMLResponse, dependencies=[SAME_ORIGIN])
 async def upload(request: Request, file: UploadFile | None = None) -> HTMLResponse:
     return await upload_page(request, file)
