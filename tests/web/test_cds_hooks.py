@@ -104,7 +104,7 @@ def bearer(token: str) -> dict[str, str]:
 
 @pytest.fixture
 def client(keys: Keys) -> Iterator[TestClient]:
-    app = create_app(WebSettings(cds_issuers=(CdsIssuer(ISS, str(keys.path)),)))
+    app = create_app(WebSettings(cds_issuers=(CdsIssuer(ISS, str(keys.path), (FHIR_BASE,)),)))
     with TestClient(app) as c:
         yield c
 
@@ -638,7 +638,9 @@ def test_asymmetric_algorithms_are_accepted(
 
 def test_audience_uses_the_public_url(keys: Keys, hpp: Record) -> None:
     public = "https://lowalp.hospital.example/"
-    settings = WebSettings(cds_issuers=(CdsIssuer(ISS, str(keys.path)),), public_base_url=public)
+    settings = WebSettings(
+        cds_issuers=(CdsIssuer(ISS, str(keys.path), (FHIR_BASE,)),), public_base_url=public
+    )
     with TestClient(create_app(settings)) as c:
         body = prefetch_only(hpp)
         check_error(c.post(PV, json=body, headers=bearer(keys.token())), 401)

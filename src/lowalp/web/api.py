@@ -25,19 +25,26 @@ they are added to the assessment's ``warnings``, with several they are listed in
 
 from __future__ import annotations
 
+import csv
 import difflib
+import itertools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from lowalp.adapters.base import ReadResult, Rejected
 from lowalp.errors import InputError, Problem
@@ -45,11 +52,20 @@ from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Cause
 from lowalp.model import Assessment, Case
 from lowalp.web.errors import error_body
+from lowalp.web.settings import WebSettings
+from lowalp.web.work import (
+    Deadline,
+    LimitExceeded,
+    WorkPool,
+    check_patients,
+    check_rows,
+    count_records,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 Audience = Literal["clinician", "patient"]
-OutputFormat = Literal["json", "fhir", "html", "text"]
+OutputFormat = Literal["json", "ndjson", "fhir", "html", "text"]
 
 
 # ----------------------------------------------------------------------------- content types
@@ -302,17 +318,29 @@ ASSESS_RESPONSES: dict[int | str, dict[str, Any]] = {
         "description": (
             "`format=json`: the Assessment (one case) or an AssessmentBatch (several); "
             "`format=fhir`: a FHIR Bundle (a Bundle of them for several cases); "
-            "`format=html`: the report page (one case); `format=text`: the terminal report."
+            "`format=html`: the report page (one case); `format=text`: the terminal report; "
+            '`format=ndjson`: one line per case, streamed (`{"assessment": …}`, '
+            '`{"rejected": …}`, last `{"stats": …}`).'
         ),
         "content": {
             "application/fhir+json": {"schema": {"type": "object"}},
             "text/html": {"schema": {"type": "string"}},
             "text/plain": {"schema": {"type": "string"}},
+            "application/x-ndjson": {"schema": {"type": "string"}},
         },
     },
-    413: {"model": ErrorResponse, "description": "The body is larger than the limit"},
+    413: {
+        "model": ErrorResponse,
+        "description": "The body is past one of the limits (bytes, records, patients); the "
+        "problem's pointer names the limit",
+    },
     415: {"model": ErrorResponse, "description": "The Content-Type is not one of those accepted"},
     **ERRORS,
+    503: {
+        "model": ErrorResponse,
+        "description": "Every worker is busy and the queue is full; try again after "
+        "`Retry-After` seconds",
+    },
 }
 
 
@@ -335,7 +363,8 @@ async def assess(
     ] = False,
 ) -> Response:
     """Assess every case in the body. Errors come back in the one error shape: 415 for a
-    Content-Type not accepted, 422 listing every problem of a case that cannot be read."""
+    Content-Type not accepted, 413 for a body past one of the limits (the limit named), 422
+    listing every problem of a case that cannot be read, 503 when the server is busy."""
     kind = CONTENT_TYPES.get(media_type(request.headers.get("content-type")))
     body = await request.body()  # the app's body limit applies while this is read
     if media_type(request.headers.get("content-type")) == "text/plain" and not _is_hl7(body):
@@ -343,7 +372,11 @@ async def assess(
     if kind is None:
         return unsupported(request.headers.get("content-type"))
     kb: Knowledge = request.app.state.knowledge
-    return await run_in_threadpool(_answer, body, kind, kb, strict, format, audience)
+    settings: WebSettings = request.app.state.settings
+    pool: WorkPool = request.app.state.work
+    if format == "ndjson":
+        return await _stream(pool, body, kind, kb, strict, settings)
+    return await pool.run(_answer, body, kind, kb, strict, format, audience, settings)
 
 
 def _answer(
@@ -353,9 +386,21 @@ def _answer(
     strict: bool,
     fmt: OutputFormat,
     audience: Audience,
+    settings: WebSettings,
 ) -> Response:
     """Read, assess and render in one worker thread (the work is CPU-bound)."""
-    return _render(_assess_body(body, kind, kb, strict), fmt, audience, kb)
+    deadline = Deadline(settings.request_seconds)
+    read = _read_body(body, kind, settings)
+    deadline.check()
+    if read.many and len(read.cases) > settings.max_batch_patients:
+        raise LimitExceeded(
+            413,
+            "max_batch_patients",
+            f"the input holds {len(read.cases)} patients; an answer built whole "
+            f"(format={fmt}) holds at most {settings.max_batch_patients}",
+            hint=f"ask for format=ndjson: it streams up to {settings.max_patients} patients",
+        )
+    return _render(_assess_read(read, kb, strict, deadline), fmt, audience, kb)
 
 
 def _is_hl7(body: bytes) -> bool:
@@ -381,6 +426,36 @@ def unsupported(content_type: str | None) -> JSONResponse:
 
 
 @dataclass
+class Read:
+    """The cases of a body, before they are assessed."""
+
+    cases: list[Case]
+    unread: list[RejectedOut]
+    """Records or cases that could not be read."""
+    fmt: str
+    unit: str
+    read: int
+    used: int
+    rejected: int
+    many: bool
+    notes: list[str] = field(default_factory=list)
+    """Said in a single case's warnings: records not used, the adapter's warnings."""
+    from_fhir: bool = False
+
+    def stats(self, assessed: int, failed: int) -> BatchStats:
+        return BatchStats(
+            format=self.fmt,
+            unit=self.unit,
+            read=self.read,
+            used=self.used,
+            rejected=self.rejected,
+            cases=self.read if self.fmt == "case-json" else len(self.cases),
+            assessed=assessed,
+            failed=failed,
+        )
+
+
+@dataclass
 class Outcome:
     assessments: list[Assessment]
     rejected: list[RejectedOut]
@@ -389,13 +464,13 @@ class Outcome:
     from_fhir: bool = False
 
 
-def _assess_body(body: bytes, kind: InputKind, kb: Knowledge, strict: bool) -> Outcome:
+def _read_body(body: bytes, kind: InputKind, settings: WebSettings) -> Read:
     if kind is CASE_JSON:
         data = _parse_json(body)
         if not (isinstance(data, Mapping) and "resourceType" in data):
-            return _assess_json(data, kb, strict)
+            return _read_json(data, settings)
         kind = FHIR  # a FHIR Bundle sent as plain JSON
-    return _assess_file(body, kind, kb, strict)
+    return _read_file(body, kind, settings)
 
 
 def _parse_json(body: bytes) -> Any:
@@ -417,25 +492,15 @@ def _parse_json(body: bytes) -> Any:
         raise InputError([Problem("(body)", "the JSON is nested too deeply")]) from None
 
 
-def _assess_json(data: Any, kb: Knowledge, strict: bool) -> Outcome:
+def _read_json(data: Any, settings: WebSettings) -> Read:
     from lowalp.adapters import case_json
 
     if not isinstance(data, list):
         case = case_json.case_from_dict(data)
-        assessments, _ = _assess_cases([case], kb, strict, many=False)
-        stats = BatchStats(
-            format="case-json",
-            unit="cases",
-            read=1,
-            used=1,
-            rejected=0,
-            cases=1,
-            assessed=1,
-            failed=0,
-        )
-        return Outcome(assessments, [], stats, many=False)
+        return Read([case], [], "case-json", "cases", 1, 1, 0, many=False)
     if not data:
         raise InputError([Problem("(body)", "the array holds no case")])
+    check_patients(len(data), settings.max_patients)
     cases: list[Case] = []
     unread: list[RejectedOut] = []
     for i, item in enumerate(data):
@@ -453,18 +518,7 @@ def _assess_json(data: Any, kb: Knowledge, strict: bool) -> Outcome:
         raise InputError(
             [Problem(p.pointer, p.message, p.value, p.hint) for r in unread for p in r.problems]
         )
-    assessments, failures = _assess_cases(cases, kb, strict, many=True)
-    stats = BatchStats(
-        format="case-json",
-        unit="cases",
-        read=len(data),
-        used=len(cases),
-        rejected=len(unread),
-        cases=len(data),
-        assessed=len(assessments),
-        failed=len(data) - len(assessments),
-    )
-    return Outcome(assessments, unread + failures, stats, many=True)
+    return Read(cases, unread, "case-json", "cases", len(data), len(cases), len(unread), True)
 
 
 def _problem(p: Problem, prefix: str = "") -> ProblemOut:
@@ -478,50 +532,91 @@ def _plain(value: object) -> Any:
     return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
-def _assess_file(body: bytes, kind: InputKind, kb: Knowledge, strict: bool) -> Outcome:
+def _records(body: bytes, kind: InputKind) -> tuple[int, str]:
+    """An upper bound on the records of a body, counted on its bytes before it is parsed."""
+    if kind is FHIR:
+        return body.count(b'"resourceType"'), "FHIR resources"
+    if kind is HL7V2:
+        return count_records(body), "segments"
+    return count_records(body), "lines"
+
+
+def _read_file(body: bytes, kind: InputKind, settings: WebSettings) -> Read:
     from lowalp import adapters
 
+    records, unit = _records(body, kind)
+    check_rows(records, settings.max_rows, unit)
     fd, name = tempfile.mkstemp(prefix="lowalp-api-", suffix=kind.suffix)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
         result = adapters.load(Path(name), format=kind.adapter)
-        cases = list(result.cases)  # adapters may stream: read everything before deleting
+        # adapters may stream: read (up to the limit) before deleting
+        cases = list(itertools.islice(result.cases, settings.max_patients + 1))
+    except csv.Error as exc:  # the csv module's own limits (its message quotes no input)
+        raise InputError([Problem("(body)", f"the CSV could not be read: {exc}")]) from None
     finally:
         Path(name).unlink(missing_ok=True)
-    return _from_read(result, cases, kb, strict)
+    check_patients(len(cases), settings.max_patients, more=True)
+    return _from_result(result, cases)
 
 
-def _from_read(result: ReadResult, cases: list[Case], kb: Knowledge, strict: bool) -> Outcome:
+def _from_result(result: ReadResult, cases: list[Case]) -> Read:
     if not cases:
         problems = [Problem(r.pointer, r.reason, value=r.value) for r in result.rejected]
         raise InputError(problems or [Problem("(body)", "no case found in the input")])
-    many = len(cases) > 1
-    assessments, failures = _assess_cases(cases, kb, strict, many=many)
-    stats = BatchStats(
-        format=result.format,
-        unit=result.stats.unit,
-        read=result.stats.read,
-        used=result.stats.used,
-        rejected=result.stats.rejected,
-        cases=len(cases),
-        assessed=len(assessments),
-        failed=len(failures),
-    )
-    rejected = [_rejected(r) for r in result.rejected] + failures
     notes = [f"not used: {r}" for r in result.rejected] + list(result.warnings)
-    if not many and notes:
+    return Read(
+        cases,
+        [_rejected(r) for r in result.rejected],
+        result.format,
+        result.stats.unit,
+        result.stats.read,
+        result.stats.used,
+        result.stats.rejected,
+        many=len(cases) > 1,
+        notes=notes,
+        from_fhir=result.format == "fhir",
+    )
+
+
+def _assess_read(read: Read, kb: Knowledge, strict: bool, deadline: Deadline) -> Outcome:
+    assessments, failures = _assess_cases(read.cases, kb, strict, many=read.many, deadline=deadline)
+    if not read.many and read.notes:
         a = assessments[0]
-        assessments[0] = a.model_copy(update={"warnings": (*a.warnings, *notes)})
-    return Outcome(assessments, rejected, stats, many=many, from_fhir=result.format == "fhir")
+        assessments[0] = a.model_copy(update={"warnings": (*a.warnings, *read.notes)})
+    failed = (
+        len(read.cases) - len(assessments) + (len(read.unread) if read.fmt == "case-json" else 0)
+    )
+    return Outcome(
+        assessments,
+        read.unread + failures,
+        read.stats(len(assessments), failed),
+        many=read.many,
+        from_fhir=read.from_fhir,
+    )
 
 
 def _rejected(r: Rejected) -> RejectedOut:
     return RejectedOut(pointer=r.pointer, reason=r.reason, value=r.value)
 
 
+def _assess_one(case: Case, kb: Knowledge, strict: bool) -> Assessment | RejectedOut:
+    """The case's assessment, or why it could not be assessed."""
+    from lowalp.engine.assess import assess_case
+
+    try:
+        return assess_case(case, knowledge=kb, strict=strict)
+    except InputError as exc:
+        return RejectedOut(
+            pointer=f"case {case.id}" if case.id else "case",
+            reason="the case could not be assessed",
+            problems=[_problem(p) for p in exc.problems],
+        )
+
+
 def _assess_cases(
-    cases: Iterable[Case], kb: Knowledge, strict: bool, *, many: bool
+    cases: Iterable[Case], kb: Knowledge, strict: bool, *, many: bool, deadline: Deadline
 ) -> tuple[list[Assessment], list[RejectedOut]]:
     """Assess each case; with one case its error is the answer, with several it is listed."""
     from lowalp.engine.assess import assess_case
@@ -529,18 +624,15 @@ def _assess_cases(
     assessments: list[Assessment] = []
     failures: list[RejectedOut] = []
     for case in cases:
-        try:
+        deadline.check()
+        if not many:
             assessments.append(assess_case(case, knowledge=kb, strict=strict))
-        except InputError as exc:
-            if not many:
-                raise
-            failures.append(
-                RejectedOut(
-                    pointer=f"case {case.id}" if case.id else "case",
-                    reason="the case could not be assessed",
-                    problems=[_problem(p) for p in exc.problems],
-                )
-            )
+            continue
+        done = _assess_one(case, kb, strict)
+        if isinstance(done, RejectedOut):
+            failures.append(done)
+        else:
+            assessments.append(done)
     if not assessments:
         raise InputError(
             [
@@ -550,6 +642,66 @@ def _assess_cases(
             ]
         )
     return assessments, failures
+
+
+async def _stream(
+    pool: WorkPool,
+    body: bytes,
+    kind: InputKind,
+    kb: Knowledge,
+    strict: bool,
+    settings: WebSettings,
+) -> Response:
+    """``format=ndjson``: one line per case as it is assessed, so that neither the server nor
+    the client holds the whole answer. Lines: ``{"assessment": …}`` for each case assessed,
+    ``{"rejected": …}`` for each record or case not used, and last ``{"stats": …}`` (or
+    ``{"error": …}`` when the time limit passed part-way)."""
+    pool.admit()  # held until the last line is sent
+    try:
+        deadline = Deadline(settings.request_seconds)
+        read = await pool.step(_read_body, body, kind, settings)
+        deadline.check()
+    except BaseException:
+        pool.leave()
+        raise
+
+    async def lines() -> AsyncIterator[bytes]:
+        try:
+            for r in read.unread:
+                yield _line("rejected", r)
+            assessed = failed = 0
+            for case in read.cases:
+                try:
+                    deadline.check()
+                except LimitExceeded as exc:
+                    yield _error_line(exc)
+                    return
+                done = await pool.step(_assess_one, case, kb, strict)
+                if isinstance(done, RejectedOut):
+                    failed += 1
+                    yield _line("rejected", done)
+                else:
+                    assessed += 1
+                    if not read.many and read.notes:
+                        done = done.model_copy(update={"warnings": (*done.warnings, *read.notes)})
+                    yield _line("assessment", done)
+            if read.fmt == "case-json":
+                failed += len(read.unread)
+            yield _line("stats", read.stats(assessed, failed))
+        finally:
+            pool.leave()
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+def _line(key: str, model: BaseModel) -> bytes:
+    return b'{"' + key.encode() + b'":' + model.model_dump_json().encode() + b"}\n"
+
+
+def _error_line(exc: LimitExceeded) -> bytes:
+    return (
+        json.dumps(error_body(exc.status, exc.title, exc.message, [exc.problem()])).encode() + b"\n"
+    )
 
 
 def _render(outcome: Outcome, fmt: OutputFormat, audience: Audience, kb: Knowledge) -> Response:
@@ -609,7 +761,7 @@ def _render(outcome: Outcome, fmt: OutputFormat, audience: Audience, kb: Knowled
 
 
 @router.get("/health", summary="Is the service up", response_model=Health)
-def health(request: Request) -> Health:
+async def health(request: Request) -> Health:
     kb: Knowledge = request.app.state.knowledge
     return Health(status="ok", knowledge_version=kb.version)
 

@@ -20,6 +20,7 @@ from lowalp.errors import InputError, LowAlpError, Problem
 from lowalp.knowledge import load_knowledge
 from lowalp.web.errors import error_body
 from lowalp.web.settings import WebSettings
+from lowalp.web.work import Busy, LimitExceeded, WorkPool
 
 log = logging.getLogger("lowalp.web")
 
@@ -32,7 +33,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # the pages' posts name their origin (pages/origin.py)
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-store",
@@ -47,31 +48,41 @@ def factory() -> FastAPI:
             uvicorn lowalp.web.app:factory --factory --workers 2
 
     Read: ``LOWALP_WEB_HOST``, ``LOWALP_WEB_PORT``, ``LOWALP_WEB_KNOWLEDGE`` (a folder),
-    ``LOWALP_WEB_MAX_BODY_BYTES``, ``LOWALP_WEB_PUBLIC_URL``, ``LOWALP_CDS_ALLOW_UNSIGNED``
-    (``1``/``true``), and ``LOWALP_CDS_ISSUERS`` (``ISS=JWKS`` pairs separated by spaces).
+    ``LOWALP_WEB_PUBLIC_URL``, ``LOWALP_WEB_RUNTIME_DIR`` (a folder), every limit of
+    :data:`lowalp.web.settings.TUNABLE` as ``LOWALP_WEB_<NAME>`` (``LOWALP_WEB_MAX_ROWS`` …),
+    ``LOWALP_CDS_ALLOW_UNSIGNED`` and ``LOWALP_CDS_FHIR_INSECURE`` (``1``/``true``), and
+    ``LOWALP_CDS_ISSUERS`` (a JSON list of ``{"issuer", "jwks", "fhir_servers"}``, or
+    ``ISS=JWKS`` pairs separated by spaces).
     """
     import os
+    from dataclasses import replace
     from pathlib import Path
 
-    from lowalp.web.settings import CdsIssuer
+    from lowalp.web.settings import TUNABLE, env_name, issuers_from_env
 
     env = os.environ
-    issuers = tuple(
-        CdsIssuer(*pair.split("=", 1))
-        for pair in env.get("LOWALP_CDS_ISSUERS", "").split()
-        if "=" in pair
-    )
+    if env.get("LOWALP_WEB_LOG_LEVEL"):  # a worker process of lowalp serve --workers N
+        from lowalp.web.logs import configure_logging
+
+        configure_logging(env["LOWALP_WEB_LOG_LEVEL"])
+    yes = ("1", "true", "yes")
     defaults = WebSettings()
     settings = WebSettings(
         host=env.get("LOWALP_WEB_HOST", defaults.host),
         port=int(env.get("LOWALP_WEB_PORT", defaults.port)),
         knowledge=Path(env["LOWALP_WEB_KNOWLEDGE"]) if env.get("LOWALP_WEB_KNOWLEDGE") else None,
-        max_body_bytes=int(env.get("LOWALP_WEB_MAX_BODY_BYTES", defaults.max_body_bytes)),
-        cds_issuers=issuers,
-        cds_allow_unsigned=env.get("LOWALP_CDS_ALLOW_UNSIGNED", "").lower() in ("1", "true", "yes"),
+        cds_issuers=issuers_from_env(env.get("LOWALP_CDS_ISSUERS", "")),
+        cds_allow_unsigned=env.get("LOWALP_CDS_ALLOW_UNSIGNED", "").lower() in yes,
+        cds_fhir_insecure=env.get("LOWALP_CDS_FHIR_INSECURE", "").lower() in yes,
         public_base_url=env.get("LOWALP_WEB_PUBLIC_URL") or None,
+        runtime_dir=Path(env["LOWALP_WEB_RUNTIME_DIR"])
+        if env.get("LOWALP_WEB_RUNTIME_DIR")
+        else None,
     )
-    return build(settings)
+    tuned = {
+        name: kind(env[env_name(name)]) for name, kind, _ in TUNABLE if env.get(env_name(name))
+    }
+    return build(replace(settings, **tuned))
 
 
 def build(settings: WebSettings) -> FastAPI:
@@ -84,6 +95,8 @@ def build(settings: WebSettings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.knowledge = load_knowledge(settings.knowledge)
+    app.state.work = WorkPool(settings.work_threads, settings.work_queue, "reading and assessing")
+    app.state.pdf = WorkPool(settings.pdf_concurrency, settings.pdf_queue, "PDF printing")
     if settings.cds_allow_unsigned:
         log.warning("CDS Hooks JWT verification is OFF (--cds-allow-unsigned): development only")
 
@@ -221,6 +234,25 @@ def _handlers(app: FastAPI) -> None:
             error_body(413, "Request body too large", f"the limit is {exc.limit} bytes"),
             status_code=413,
             headers={"Connection": "close"},
+        )
+
+    @app.exception_handler(LimitExceeded)
+    async def limit_exceeded(request: Request, exc: LimitExceeded) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.status, exc.title, exc.message, [exc.problem()]),
+            status_code=exc.status,
+        )
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                503,
+                "The server is busy",
+                f"every place for {exc.what} is taken; try again in {exc.retry_after} s",
+            ),
+            status_code=503,
+            headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.exception_handler(InputError)

@@ -6,7 +6,8 @@ A call is accepted only when its ``Authorization: Bearer`` token
 - names in ``kid`` a key of the JWKS configured for its ``iss`` (issuers not configured are
   refused; the token's ``jku`` is never followed),
 - has ``aud`` equal to the URL that was called, ``exp`` in the future (with a small leeway) and
-  no more than an hour away, ``iat``, and a ``jti`` not seen before (kept until it expires).
+  no more than an hour away, ``iat``, and a ``jti`` not seen before (kept until it expires, in
+  a SQLite file of the server's runtime folder that all its workers share).
 
 Any failure gives the same bare 401. The log records only the category of the failure, never
 the token or its claims.
@@ -18,12 +19,17 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
+import sqlite3
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import anyio
+import anyio.to_thread
 import httpx
 import jwt
 
@@ -157,25 +163,63 @@ def parse_jwks(data: Any) -> dict[str, JwksKey]:
     return keys
 
 
-@dataclass
 class ReplayStore:
-    """``(iss, jti)`` pairs seen, each kept until its token expires."""
+    """``(iss, jti)`` pairs seen, each kept until its token expires (plus the leeway).
 
-    _seen: dict[tuple[str, str], float] = field(default_factory=dict)
-    _adds: int = 0
+    With a ``path`` the pairs live in a small SQLite file (WAL journal), so every worker
+    process of the server sees the same pairs and a worker that restarts forgets none; without
+    one they are kept in this process's memory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._seen: dict[tuple[str, str], float] = {}
+        self._adds = 0
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            self._db = sqlite3.connect(path, timeout=5.0, isolation_level=None,
+                                       check_same_thread=False)  # fmt: skip
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS seen (iss TEXT NOT NULL, jti TEXT NOT NULL, "
+                "exp REAL NOT NULL, PRIMARY KEY (iss, jti))"
+            )
+            os.chmod(path, 0o600)
+        self._lock = threading.Lock()
 
     def check_and_add(self, issuer: str, jti: str, exp: float, now: float) -> bool:
         """False when the pair was seen before (a replay); otherwise remember it."""
-        key = (issuer, jti)
-        if key in self._seen and self._seen[key] + LEEWAY_SECONDS >= now:
-            return False
-        self._seen[key] = exp
+        with self._lock:
+            if self._db is not None:
+                return self._check_db(self._db, issuer, jti, exp, now)
+            key = (issuer, jti)
+            if key in self._seen and self._seen[key] + LEEWAY_SECONDS >= now:
+                return False
+            self._seen[key] = exp
+            self._adds += 1
+            if self._adds % REPLAY_PRUNE_EVERY == 0:
+                self._seen = {k: v for k, v in self._seen.items() if v + LEEWAY_SECONDS >= now}
+            return True
+
+    def _check_db(
+        self, db: sqlite3.Connection, issuer: str, jti: str, exp: float, now: float
+    ) -> bool:
+        # one statement: inserted, or an expired pair taken over; a live pair stays (replay)
+        cursor = db.execute(
+            "INSERT INTO seen (iss, jti, exp) VALUES (?, ?, ?) "
+            "ON CONFLICT (iss, jti) DO UPDATE SET exp = excluded.exp WHERE seen.exp + ? < ?",
+            (issuer, jti, exp, LEEWAY_SECONDS, now),
+        )
+        fresh = cursor.rowcount == 1
         self._adds += 1
         if self._adds % REPLAY_PRUNE_EVERY == 0:
-            self._seen = {k: v for k, v in self._seen.items() if v + LEEWAY_SECONDS >= now}
-        return True
+            db.execute("DELETE FROM seen WHERE exp + ? < ?", (LEEWAY_SECONDS, now))
+        return fresh
 
     def __len__(self) -> int:
+        if self._db is not None:
+            row = self._db.execute("SELECT count(*) FROM seen").fetchone()
+            return int(row[0])
         return len(self._seen)
 
 
@@ -185,6 +229,7 @@ class Verifier:
     transport: httpx.AsyncBaseTransport | None = None
     jwks: JwksCache = field(init=False)
     replay: ReplayStore = field(default_factory=ReplayStore)
+    """In memory unless given one on a file (:func:`replay_store`)."""
 
     def __post_init__(self) -> None:
         self.jwks = JwksCache({i.issuer: i for i in self.issuers}, self.transport)
@@ -241,7 +286,8 @@ class Verifier:
         jti = claims["jti"]
         if not isinstance(jti, str) or not jti:
             raise Unauthorized("missing claim")
-        if not self.replay.check_and_add(issuer, jti, exp, now):
+        fresh = await anyio.to_thread.run_sync(self.replay.check_and_add, issuer, jti, exp, now)
+        if not fresh:
             raise Unauthorized("replayed jti")
         return claims
 

@@ -7,6 +7,7 @@ shape. Unknown members (``extension`` …) are ignored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,9 @@ class HookRequest:
     fhir_server: str | None
     access_token: str | None
     prefetch: dict[str, Any] | None
+
+
+_BEARER = re.compile(r"[A-Za-z0-9\-._~+/]{1,8192}=*")
 
 
 def _url_ok(url: str) -> bool:
@@ -63,6 +67,13 @@ def parse_request(body: Any, hook: str) -> HookRequest | list[Problem]:
             if not isinstance(raw, str) or not raw:
                 problems.append(
                     Problem("fhirAuthorization.access_token", "required: a non-empty string")
+                )
+            elif not _BEARER.fullmatch(raw):  # never echoed: it is a credential
+                problems.append(
+                    Problem(
+                        "fhirAuthorization.access_token",
+                        "not a Bearer token (RFC 6750: letters, digits and -._~+/ then any =)",
+                    )
                 )
             else:
                 token = raw

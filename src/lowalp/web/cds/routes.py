@@ -67,18 +67,20 @@ def _error(
     return _respond(state, error_body(status, title, detail, problems), status, **(headers or {}))
 
 
-async def _authorised(request: Request, state: CdsState) -> JSONResponse | None:
-    """None when the call may go on, else the 401 response."""
+async def _authorised(request: Request, state: CdsState) -> JSONResponse | str | None:
+    """The verified issuer when the call may go on (None in unsigned mode), else the 401
+    response."""
     if state.unsigned:
         return None
     try:
-        await state.verifier.verify(
+        claims = await state.verifier.verify(
             request.headers.get("authorization"), called_url(request, state.settings)
         )
     except Unauthorized as exc:
         log.warning("CDS call refused: %s", exc.category)  # the category only, never the token
         return _error(state, 401, "Unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    return None
+    issuer: str = claims["iss"]
+    return issuer
 
 
 async def _json(request: Request) -> tuple[Any, list[Problem]]:
@@ -116,9 +118,9 @@ async def call_service(service_id: str, request: Request) -> JSONResponse:
     service = SERVICES.get(service_id)
     if service is None:
         return _error(state, 404, "No such CDS service", "see GET /cds-services")
-    refused = await _authorised(request, state)
-    if refused is not None:
-        return refused
+    issuer = await _authorised(request, state)
+    if isinstance(issuer, JSONResponse):
+        return issuer
     started = time.perf_counter()
     body, problems = await _json(request)
     parsed = problems if problems else parse_request(body, service.hook)
@@ -131,6 +133,8 @@ async def call_service(service_id: str, request: Request) -> JSONResponse:
         templates=state.templates,
         base_url=base_url(request, state.settings),
         transport=transport(request),
+        settings=state.settings,
+        issuer=issuer,
     )
     try:
         cards = await HANDLERS[service_id](parsed, ctx)
@@ -176,9 +180,9 @@ async def feedback(service_id: str, request: Request) -> JSONResponse:
     state = cds_state(request)
     if service_id not in SERVICES:
         return _error(state, 404, "No such CDS service", "see GET /cds-services")
-    refused = await _authorised(request, state)
-    if refused is not None:
-        return refused
+    issuer = await _authorised(request, state)
+    if isinstance(issuer, JSONResponse):
+        return issuer
     body, problems = await _json(request)
     parsed = problems if problems else parse_feedback(body)
     if parsed and isinstance(parsed[0], Problem):

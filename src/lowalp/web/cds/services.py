@@ -21,7 +21,9 @@ from lowalp.text.reader import read_text
 from lowalp.web.cds import cards, prefetch
 from lowalp.web.cds.discovery import ORDER_SELECT, PATIENT_VIEW, REQUIRED_KEYS
 from lowalp.web.cds.fhir_client import FhirAccess, fetch_all
+from lowalp.web.cds.fhir_guard import allowed_server, guarded_transport
 from lowalp.web.cds.request import HookRequest
+from lowalp.web.settings import WebSettings
 
 log = logging.getLogger("lowalp.web.cds")
 
@@ -39,6 +41,9 @@ class CallContext:
     base_url: str
     transport: httpx.AsyncBaseTransport | None = None
     unavailable: list[str] = field(default_factory=list)
+    settings: WebSettings = field(default_factory=WebSettings)
+    issuer: str | None = None
+    """The verified ``iss`` of the call (None in unsigned development mode)."""
 
 
 async def patient_assessment(req: HookRequest, ctx: CallContext) -> Assessment | None:
@@ -46,13 +51,22 @@ async def patient_assessment(req: HookRequest, ctx: CallContext) -> Assessment |
     got = prefetch.gather(req.prefetch, ctx.templates)
     if got.outcomes:
         log.info("CDS prefetch held %d OperationOutcome(s)", got.outcomes)
+    server = None
     if got.missing and req.fhir_server:
+        server = allowed_server(ctx.settings, ctx.issuer, req.fhir_server)
+        if server is None:  # nothing is contacted; the answer is as if it had failed
+            log.warning("CDS fhirServer not among the caller's configured servers: not used")
+    if got.missing and server is not None:
         try:
             queries = {k: prefetch.resolve(ctx.templates[k], req.context) for k in got.missing}
         except prefetch.TemplateError:
             queries = {}
         fetched = await fetch_all(
-            FhirAccess(req.fhir_server, req.access_token), queries, transport=ctx.transport
+            FhirAccess(server, req.access_token),
+            queries,
+            transport=ctx.transport or guarded_transport(ctx.settings),
+            seconds=ctx.settings.cds_fetch_seconds,
+            max_bytes=ctx.settings.cds_fhir_max_bytes,
         )
         got.data.update(fetched)
         got.missing = [k for k in got.missing if k not in fetched]

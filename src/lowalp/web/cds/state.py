@@ -13,7 +13,7 @@ import httpx
 from fastapi import Request
 
 from lowalp.knowledge import Knowledge
-from lowalp.web.cds.auth import Verifier
+from lowalp.web.cds.auth import ReplayStore, Verifier
 from lowalp.web.cds.discovery import discovery_document, prefetch_templates
 from lowalp.web.cds.feedback import FeedbackCounts
 from lowalp.web.settings import WebSettings
@@ -45,7 +45,7 @@ def cds_state(request: Request) -> CdsState:
         state = CdsState(
             settings=settings,
             kb=kb,
-            verifier=Verifier(settings.cds_issuers),
+            verifier=Verifier(settings.cds_issuers, replay=replay_store(settings)),
             discovery=discovery_document(kb),
             templates=prefetch_templates(kb),
         )
@@ -53,6 +53,17 @@ def cds_state(request: Request) -> CdsState:
         app_state.cds_unsigned = settings.cds_allow_unsigned
     state.verifier.jwks.transport = transport(request)
     return state
+
+
+REPLAY_FILE = "cds-jti.sqlite"
+
+
+def replay_store(settings: WebSettings) -> ReplayStore:
+    """The ``jti`` store: a file in the runtime folder when the server has one (shared by its
+    workers), else memory."""
+    if settings.runtime_dir is None:
+        return ReplayStore()
+    return ReplayStore(settings.runtime_dir / REPLAY_FILE)
 
 
 def transport(request: Request) -> httpx.AsyncBaseTransport | None:

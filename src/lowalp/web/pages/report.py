@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -17,6 +17,8 @@ from lowalp.model import Assessment, Case
 from lowalp.render.html import Audience, render_html
 from lowalp.web.errors import error_body
 from lowalp.web.pages.templating import environment, site
+from lowalp.web.settings import WebSettings
+from lowalp.web.work import RETRY_AFTER_SECONDS, WorkPool
 
 _BODY_OPEN = re.compile(r"<body\b[^>]*>")
 
@@ -75,23 +77,36 @@ def posted_case(form: FormData) -> Case:
     return load_case(data)
 
 
-async def pdf_response(a: Assessment, audience: Audience) -> Response:
-    """The report as a PDF download, or a 503 in the one error shape when it cannot be made."""
-    from starlette.concurrency import run_in_threadpool
+async def pdf_response(request: Request, a: Assessment, audience: Audience) -> Response:
+    """The report as a PDF download, or a 503 in the one error shape when it cannot be made.
 
-    from lowalp.render.pdf import PdfError, PdfUnavailable, render_pdf
+    Printing runs in the app's PDF pool: ``settings.pdf_concurrency`` Chromium processes at
+    once (one by default), ``settings.pdf_queue`` requests waiting, any more answered 503 with
+    ``Retry-After``; each print is stopped after ``settings.pdf_timeout_seconds``."""
+    from lowalp.render.pdf import PdfError, PdfUnavailable, html_to_pdf
 
+    settings: WebSettings = request.app.state.settings
+    pool: WorkPool = request.app.state.pdf
+    document = render_html(a, audience=audience)
     try:
-        pdf = await run_in_threadpool(render_pdf, a, audience=audience)
+        pdf = await pool.run(_print, html_to_pdf, document, settings.pdf_timeout_seconds)
     except PdfUnavailable as exc:
         return JSONResponse(
             error_body(503, "PDF output is not available", str(exc)), status_code=503
         )
     except PdfError as exc:
-        return JSONResponse(error_body(503, "The PDF could not be made", str(exc)), status_code=503)
+        return JSONResponse(
+            error_body(503, "The PDF could not be made", str(exc)),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     name = "lowalp-report" + ("-patient" if audience == "patient" else "") + ".pdf"
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+def _print(html_to_pdf: Callable[..., bytes], document: str, timeout: float) -> bytes:
+    return html_to_pdf(document, timeout=timeout)

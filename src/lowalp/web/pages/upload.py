@@ -3,6 +3,8 @@ several to a list of cases, and what could not be read is said on the page."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,16 @@ from lowalp.render.common import is_low, summary_line
 from lowalp.web.pages.form import form_page
 from lowalp.web.pages.report import case_json, report_page
 from lowalp.web.pages.templating import page
+from lowalp.web.settings import WebSettings
+from lowalp.web.work import (
+    Deadline,
+    LimitExceeded,
+    WorkPool,
+    check_parquet,
+    check_patients,
+    check_rows,
+    count_records,
+)
 
 MAX_LIST = 200
 """Cases listed after an upload; more are counted, not shown."""
@@ -39,23 +51,53 @@ class Listed:
 
 
 async def upload_page(request: Request, file: UploadFile | None) -> HTMLResponse:
-    """The report for a file of one case, the list for several, else the form with why."""
-    kb: Knowledge = request.app.state.knowledge
+    """The report for a file of one case, the list for several, else the form with why. The
+    file is read and assessed in the app's work pool (:mod:`lowalp.web.work`), within its
+    limits."""
     if file is None or not file.filename:
         return form_page(request, status=422, upload_errors=["Choose a file to upload."])
-    suffix = Path(file.filename).suffix.lower()
     data = await file.read()
     if not data:
         return form_page(request, status=422, upload_errors=["The file is empty."])
+    pool: WorkPool = request.app.state.work
+    return await pool.run(_upload, request, file.filename, data)
+
+
+def _upload(request: Request, filename: str, data: bytes) -> HTMLResponse:
+    try:
+        return _read_and_assess(request, filename, data)
+    except LimitExceeded as exc:
+        return form_page(
+            request,
+            status=exc.status,
+            upload_errors=[f"{exc.message} ({exc.limit}).", *([exc.hint] if exc.hint else [])],
+        )
+
+
+def _read_and_assess(request: Request, filename: str, data: bytes) -> HTMLResponse:
+    kb: Knowledge = request.app.state.knowledge
+    settings: WebSettings = request.app.state.settings
+    deadline = Deadline(settings.request_seconds)
+    suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="lowalp-upload-") as tmp:
         path = Path(tmp) / ("upload" + (suffix if suffix in UPLOAD_SUFFIXES else ""))
         path.write_bytes(data)
+        if data.startswith(b"PAR1"):
+            check_parquet(path, settings.max_rows, settings.max_decompressed_bytes)
+        else:
+            check_rows(_records(data), settings.max_rows)
         try:
             result = load(path)
-            cases = list(result.cases)
+            cases = list(itertools.islice(result.cases, settings.max_patients + 1))
         except InputError as exc:
             problems = [str(p).replace(str(path), "the file") for p in exc.problems]
             return form_page(request, status=422, upload_errors=problems)
+        except csv.Error as exc:  # the csv module's own limits (its message quotes no input)
+            return form_page(
+                request, status=422, upload_errors=[f"The CSV could not be read: {exc}."]
+            )
+    check_patients(len(cases), settings.max_patients, more=True)
+    deadline.check()
     notes = _read_notes(result.format, result.stats.summary(), result.rejected, result.warnings)
     if not cases:
         return form_page(
@@ -69,6 +111,7 @@ async def upload_page(request: Request, file: UploadFile | None) -> HTMLResponse
         return report_page(request, cases[0], a, notes=notes)
     listed = []
     for case in cases[:MAX_LIST]:
+        deadline.check()
         try:
             a = assess(case, knowledge=kb)
             listed.append(Listed(case, case_json(case), a, _summary(a), ""))
@@ -80,9 +123,19 @@ async def upload_page(request: Request, file: UploadFile | None) -> HTMLResponse
         "cases.html.j2",
         listed=listed,
         total=len(cases),
-        filename=file.filename,
+        filename=filename,
         notes=notes,
     )
+
+
+def _records(data: bytes) -> int:
+    """An upper bound on the records of a text file: its lines, or for one JSON document its
+    resources (a FHIR Bundle or an array of cases may sit on one line)."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head in (b"{", b"["):
+        objects = data.count(b'"resourceType"') if b'"resourceType"' in data else data.count(b"{")
+        return max(count_records(data), objects)
+    return count_records(data)
 
 
 def _summary(a: Assessment) -> str:
