@@ -118,7 +118,8 @@ def _judge(
 ) -> tuple[Measurement, AlpMeasurement, Interval | None, bool]:
     """Limits and status of one ALP result.
 
-    The lab's printed range is used when given. For a child, a printed lower limit below the
+    The lab's printed range is used when given with its lower limit (a range printed with only
+    an upper limit cannot say the value is low: the age/sex interval is used). For a child, a printed lower limit below the
     age/sex interval's is taken for an adult range and the age/sex interval is used instead;
     ``for_age_only`` then says the value would have passed the printed range.
     """
@@ -141,9 +142,9 @@ def _judge(
         for_age_only = (
             m.value is not None and m.ref_low is not None and m.ref_low <= m.value < interval.lower
         )
-    elif printed:
+    elif printed and (m.ref_low is not None or interval is None):
         lower, upper, source = m.ref_low, m.ref_high, "lab"
-    elif interval is not None:
+    elif interval is not None:  # no printed range, or one without the lower limit that decides
         lower, upper, source = interval.lower, interval.upper, interval.id
     status: Status
     note = ""
