@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.hostile.doors import api, cli, problems, strict_loads, upload
 
 from lowalp.model import EventRecord, LabResult, MedicationRecord, Patient
-from tests.hostile.doors import api, cli, problems, strict_loads, upload
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CASE: dict[str, Any] = {
@@ -201,8 +201,8 @@ CSV_HEAD = "patient_id,sex,age,day,analyte,value,unit,ref_low,ref_high\n"
 def test_a_csv_infinity_rejects_the_row_with_its_column(
     tmp_path: Path, column: str, cell: str
 ) -> None:
-    row = dict(patient_id="p1", sex="F", age="46", day="0", analyte="alp", value="19", unit="U/L")
-    row |= {"ref_low": "35", "ref_high": "104"}
+    row = {"patient_id": "p1", "sex": "F", "age": "46", "day": "0", "analyte": "alp"}
+    row |= {"value": "19", "unit": "U/L", "ref_low": "35", "ref_high": "104"}
     bad = row | {column: cell}
     other = row | {"day": "-200", "value": "21"}
     file = tmp_path / "labs.csv"
