@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from tests.hostile.doors import api, cli, problems, strict_loads, upload
 
 from lowalp.adapters import load
+from lowalp.errors import InputError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CASE = {
@@ -208,10 +209,16 @@ def test_generated_csv_rows_are_all_counted(
         else:  # several: JSON Lines
             for line in ran.out.splitlines():
                 strict_loads(line)
-    result = load(file)
-    cases = list(result.cases)
+    try:
+        result = load(file)
+        cases = list(result.cases)
+    except InputError:  # refused whole (a CR file with a line break in a quoted cell)
+        assert ran.code == 1
+        assert api(file.read_bytes(), "text/csv").status_code == 422
+        return
     assert result.stats.reconciles(), result.stats
-    assert result.stats.read == len(cells)
+    if newline != "\r" and all(any(c.strip() for c in row) for row in cells):
+        assert result.stats.read == len(cells)  # one record a row, line breaks in cells too
     assert result.stats.cases >= len(cases)
     r = api(file.read_bytes(), "text/csv")
     if r.status_code == 200:

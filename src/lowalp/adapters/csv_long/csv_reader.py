@@ -37,8 +37,10 @@ def _lines(
         if progress is not None and done >= report:
             progress(done, total)
             report = done + (1 << 20)
-        # a file split by CR alone (old Mac, some exports) comes as one chunk: split it too
-        parts = chunk.splitlines(keepends=True) if b"\r" in chunk[:-2] else (chunk,)
+        # a file split by CR alone (old Mac, some exports) comes as one chunk without LF:
+        # split it there (a CR inside a quoted cell of an LF file is left to the CSV parser)
+        bare_cr = b"\r" in chunk[:-1] and not chunk.endswith(b"\n")
+        parts = chunk.splitlines(keepends=True) if bare_cr else (chunk,)
         for raw in parts:
             lineno += 1
             try:
@@ -69,13 +71,22 @@ def _split(line: str, delimiter: str, where: str, source: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter), [])
     except csv.Error as exc:
+        hint = _LIMIT_HINT if "field limit" in str(exc) else None
         raise InputError(
-            [Problem(where, f"not readable as CSV: {exc}", hint=_LIMIT_HINT)], source=source
+            [Problem(where, f"not readable as CSV: {exc}", hint=hint)], source=source
         ) from None
 
 
 _LIMIT = csv.field_size_limit()
 _LIMIT_HINT = f"no cell of a lab file needs more than {_LIMIT:,} characters"
+
+
+def _width(line: str, delimiter: str) -> int | None:
+    """The number of fields of one line, None when it does not split on its own."""
+    try:
+        return len(next(csv.reader([line], delimiter=delimiter), []))
+    except csv.Error:
+        return None
 
 
 def _check_rows(header: list[str], delimiter: str, sample: list[str], source: str) -> None:
@@ -84,13 +95,16 @@ def _check_rows(header: list[str], delimiter: str, sample: list[str], source: st
     rows = [ln.rstrip("\r\n") for ln in sample if ln.strip() and len(ln) < _LIMIT]
     if not rows or len(header) < 2:
         return
-    widths = [len(next(csv.reader([r], delimiter=delimiter))) for r in rows]
+    rows = [r for r in rows if _width(r, delimiter) is not None]  # a line break inside quotes
+    if not rows:
+        return
+    widths = [_width(r, delimiter) for r in rows]
     if sum(w == 1 for w in widths) * 2 < len(rows):
         return
     for other in DELIMITERS:
         if other == delimiter:
             continue
-        other_widths = [len(next(csv.reader([r], delimiter=other))) for r in rows]
+        other_widths = [_width(r, other) for r in rows]
         if sum(w == len(header) for w in other_widths) * 2 >= len(rows):
             raise InputError(
                 [
