@@ -39,6 +39,14 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class Input(Frozen):
+    """An input model: besides the closed schema, a number must be finite (``NaN``,
+    ``Infinity`` or ``1e309`` anywhere in a case is rejected with the field named, never read
+    as "no range" or "any day")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
 def _iso_date_only(value: object) -> object:
     """Dates come as ISO text (or date objects), never as numbers (no epoch seconds)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -48,17 +56,24 @@ def _iso_date_only(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 
+MAX_DAYS = 60_000
+"""The largest distance in days an input may give between two moments (about 164 years, more
+than a life): a ``day`` or a count of days beyond it is a mistake, and arithmetic on it would
+overflow."""
+Days = Annotated[float, Field(ge=-MAX_DAYS, le=MAX_DAYS)]
+DayCount = Annotated[float, Field(ge=0, le=MAX_DAYS)]
+
 
 # ----------------------------------------------------------------------------- input
 
 
-class Patient(Frozen):
+class Patient(Input):
     age_years: float | None = Field(default=None, ge=0, le=130)
     birth_date: IsoDate | None = None
     sex: Sex | None = None
 
 
-class LabResult(Frozen):
+class LabResult(Input):
     """One laboratory result as the lab reported it (value and unit not yet converted)."""
 
     analyte: str | None = None
@@ -68,7 +83,7 @@ class LabResult(Frozen):
     qualifier: Qualifier | None = None
     ref_low: float | None = None
     ref_high: float | None = None
-    day: float | None = None
+    day: Days | None = None
     date: IsoDate | None = None
     specimen: str | None = None
     text: str | None = None
@@ -92,7 +107,7 @@ blood relative (``family``), in someone else who is not (``other``: a spouse, a 
 patient), hypothetical ("if …", "rule out …") or uncertain ("possible …")."""
 
 
-class MedicationRecord(Frozen):
+class MedicationRecord(Input):
     """A medicine with what is known of its use (a structured alternative to free text)."""
 
     name: str
@@ -101,11 +116,11 @@ class MedicationRecord(Frozen):
     start: IsoDate | None = None
     end: IsoDate | None = None
     """When it was stopped (with ``status: stopped``)."""
-    days_since_stopped: float | None = Field(default=None, ge=0)
-    duration_days: float | None = Field(default=None, ge=0)
+    days_since_stopped: DayCount | None = None
+    duration_days: DayCount | None = None
 
 
-class FindingRecord(Frozen):
+class FindingRecord(Input):
     """A clinical finding with its assertion (a structured alternative to free text)."""
 
     text: str
@@ -113,7 +128,7 @@ class FindingRecord(Frozen):
     date: IsoDate | None = None
 
 
-class EventRecord(Frozen):
+class EventRecord(Input):
     """Something that happened to the patient (surgery, transfusion …) and when.
 
     ``days_before``, ``day`` or ``date`` give when it happened (its start, for one that lasts);
@@ -123,8 +138,8 @@ class EventRecord(Frozen):
     """
 
     event: str
-    days_before: float | None = Field(default=None, ge=0)
-    day: float | None = None
+    days_before: DayCount | None = None
+    day: Days | None = None
     date: IsoDate | None = None
     end_days_before: float | None = Field(default=None, ge=0)
     end_day: float | None = None
@@ -149,7 +164,7 @@ class EventRecord(Frozen):
         return self
 
 
-class Context(Frozen):
+class Context(Input):
     """What else is known. ``None`` means not told; an empty list means "none"."""
 
     medications: tuple[str | MedicationRecord, ...] | None = None
@@ -172,7 +187,7 @@ def text_of(item: str | MedicationRecord | FindingRecord | EventRecord) -> str:
     return item.event
 
 
-class Case(Frozen):
+class Case(Input):
     id: str | None = None
     patient: Patient = Patient()
     labs: tuple[LabResult, ...]

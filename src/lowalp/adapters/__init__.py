@@ -78,6 +78,11 @@ def load(
     if not p.exists():
         raise InputError([Problem(str(p), "file not found")])
     adapter = get(format) if format else sniff(p)
-    result = adapter.read(p, options or ReadOptions())
+    try:
+        result = adapter.read(p, options or ReadOptions())
+    except RecursionError:
+        raise InputError(
+            [Problem(str(p), "the input is nested too deeply to read")], source=str(p)
+        ) from None
     result.format = adapter.name
     return result

@@ -7,6 +7,7 @@ input and the reason, and the counts reconcile (``read == used + rejected``).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,22 @@ from typing import Protocol
 
 from lowalp.adapters.code_map import CodeMap
 from lowalp.model import Case
+
+
+def finite(value: object) -> float | None:
+    """``value`` as a finite float, or None when it is not one (text, NaN, infinity, or an
+    integer beyond the range of a float): an adapter rejects the record then, with the field.
+
+    >>> finite(19), finite("4.5"), finite(float("nan")), finite(10**400)
+    (19.0, 4.5, None, None)
+    """
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)

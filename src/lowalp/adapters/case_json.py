@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from lowalp.adapters import strict_json
 from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
 from lowalp.errors import InputError, Problem
 from lowalp.model import Case
@@ -65,6 +66,10 @@ def case_from_dict(data: Any, *, source: str | None = None) -> Case:
         return Case.model_validate(data)
     except ValidationError as exc:
         raise InputError(_problems(exc), source=source) from None
+    except RecursionError:
+        raise InputError(
+            [Problem("(case)", "the case is nested too deeply to read")], source=source
+        ) from None
 
 
 _UNION_TAGS = frozenset({"str", "MedicationRecord", "FindingRecord", "EventRecord"})
@@ -115,36 +120,45 @@ def _problems(exc: ValidationError) -> list[Problem]:
 
 
 def loads(text: str, *, source: str | None = None) -> Case:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")],
-            source=source,
-        ) from None
-    return case_from_dict(data, source=source)
+    return case_from_dict(strict_json.parse(text, source=source), source=source)
 
 
 def load(path: str | Path) -> Case:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError([Problem(str(p), "file not found")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(str(p), "not a UTF-8 text file")]) from None
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(p, exc) from None
     return loads(text, source=str(p))
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> InputError:
+    return InputError(
+        [
+            Problem(
+                f"byte {exc.start}",
+                "not UTF-8 text",
+                hint="save the file as UTF-8 (UTF-16 and Latin-1 are not read)",
+            )
+        ],
+        source=str(path),
+    )
 
 
 def iter_jsonl(path: str | Path) -> Iterator[tuple[int, Case | InputError]]:
     """Each line of a JSON Lines file as a case, or the error that line gave."""
     p = Path(path)
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+    with p.open("rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
             try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
                 yield lineno, loads(line, source=f"{p}:{lineno}")
+            except UnicodeDecodeError:
+                yield lineno, InputError([Problem("(line)", "not UTF-8 text")])
             except InputError as exc:
                 yield lineno, exc
 
@@ -154,14 +168,17 @@ class _CaseJsonAdapter:
     description = "lowalp case JSON (one object) or JSON Lines of cases"
 
     def sniff(self, head: str, path: Path | None) -> bool:
-        text = head.lstrip()
+        text = head.lstrip("\ufeff \t\r\n")
         if not text.startswith("{"):
             return False
         first = text.split("\n", 1)[0]
         return '"resourceType"' not in first and ('"labs"' in text or '"patient"' in text)
 
     def read(self, path: Path, options: ReadOptions) -> ReadResult:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(path, exc) from None
         stripped = text.strip()
         stats = ReadStats(unit="cases")
         result = ReadResult(cases=[], stats=stats)
@@ -186,10 +203,13 @@ class _CaseJsonAdapter:
 
 
 def _is_single_object(text: str) -> bool:
+    """One JSON document (not JSON Lines)."""
     try:
         json.loads(text)
     except json.JSONDecodeError:
         return False
+    except (ValueError, RecursionError):
+        return True  # a whole document that :func:`loads` refuses with the reason
     return True
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lowalp.adapters.base import Rejected
+from lowalp.adapters.spreadsheet import safe_row
 from lowalp.cli.common import Progress, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
 from lowalp.model import Assessment
@@ -117,8 +118,8 @@ def _write_rejects(path: Path, rejected: list[Rejected]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["pointer", "reason", "value"])
-        for r in rejected:
-            w.writerow([r.pointer, r.reason, r.value or ""])
+        for r in rejected:  # every cell is text here: each made safe for a spreadsheet
+            w.writerow(safe_row([r.pointer, r.reason, r.value or ""]))
     say(f"wrote {len(rejected)} rejected record(s) to {path}")
 
 

@@ -126,9 +126,11 @@ def _judge(
 ) -> tuple[Measurement, AlpMeasurement, Interval | None, bool]:
     """Limits and status of one ALP result.
 
-    The lab's printed range is used when given. For a child, a printed range that looks like the
-    adult one (``grown``: see ``printed_alp_range`` in settings.yaml and
-    :class:`lowalp.intervals.PrintedRangeRule`) gives way to the age/sex interval;
+    The lab's printed range is used when given with its lower limit (a range printed with only
+    an upper limit cannot say the value is low: the age/sex interval is used). For a child, a
+    printed range that looks like the adult one (``grown``: see ``printed_alp_range`` in
+    settings.yaml and :class:`lowalp.intervals.PrintedRangeRule`) gives way to the age/sex
+    interval;
     ``for_age_only`` then says the value would have passed the printed range.
     """
     ivs = candidate_intervals(intervals, age, sex)
@@ -150,9 +152,9 @@ def _judge(
         for_age_only = (
             m.value is not None and m.ref_low is not None and m.ref_low <= m.value < interval.lower
         )
-    elif printed:
+    elif printed and (m.ref_low is not None or interval is None):
         lower, upper, source = m.ref_low, m.ref_high, "lab"
-    elif interval is not None:
+    elif interval is not None:  # no printed range, or one without the lower limit that decides
         lower, upper, source = interval.lower, interval.upper, interval.id
     status: Status
     note = ""

@@ -37,7 +37,9 @@ def connect(
     """An Ibis backend: DuckDB in memory by default, or a local/remote Spark session.
 
     DuckDB gets a memory limit (default: half the machine's memory, at most 8 GB) and a temp
-    directory to spill to, so a 100M-row screen stays bounded.
+    directory to spill to, so a 100M-row screen stays bounded; it never installs an extension.
+    An input ``database`` is opened read-only with external access (files, network) and
+    extension autoloading off.
     """
     if engine not in ENGINES:
         raise InputError(
@@ -54,8 +56,13 @@ def connect(
         kwargs: dict[str, Any] = {"memory_limit": limit, "temp_directory": str(tmp)}
         if threads:
             kwargs["threads"] = threads
+        kwargs["autoinstall_known_extensions"] = False  # nothing is fetched from the network
         if database is not None:
-            return ibis.duckdb.connect(str(database), read_only=True, **kwargs)
+            # the input database's own code (views, macros) cannot reach a file, the network
+            # or an extension: the screen reads its tables and writes outputs from Python
+            # (given before temp_directory, which duckdb would otherwise refuse to set)
+            locked = {"enable_external_access": False, "autoload_known_extensions": False}
+            return ibis.duckdb.connect(str(database), read_only=True, **(locked | kwargs))
         return ibis.duckdb.connect(**kwargs)
     return ibis.pyspark.connect(session=spark_session(spark_master))
 
@@ -153,25 +160,23 @@ def read_parquet_plain(con: Any, path: str | Path, name: str) -> Any:
     return con.read_parquet(str(path), table_name=name)
 
 
-def csv_to_parquet(path: str | Path, dest: Path, *, text_columns: tuple[str, ...] = ()) -> Path:
-    """Copy a CSV file to Parquet in file order (DuckDB streams it: memory stays bounded)."""
+def csv_to_parquet(path: str | Path, dest: Path, *, all_text: bool = False) -> Path:
+    """Copy a CSV file to Parquet in file order (DuckDB streams it: memory stays bounded).
+
+    ``all_text``: every column as text (the reader then parses each cell, so one text cell in
+    a numeric column rejects its row instead of stopping the copy). Paths are passed as
+    values, never written into SQL."""
     import duckdb  # type: ignore[import-untyped,unused-ignore]
 
-    con = duckdb.connect()
+    con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
         con.execute("SET preserve_insertion_order = true")
-        header = con.execute(
-            "SELECT * FROM read_csv(?, header = true, sample_size = 20480) LIMIT 0", [str(path)]
-        ).description
-        names = [d[0] for d in header or ()]
-        types = {n: "VARCHAR" for n in names if n.lower() in text_columns}
-        types_sql = ", ".join(f"'{n}': '{t}'" for n, t in types.items())
-        opts = f", types = {{{types_sql}}}" if types else ""
-        con.execute(
-            f"COPY (SELECT * FROM read_csv(?, header = true, sample_size = 20480{opts})) "
-            f"TO '{dest}' (FORMAT parquet)",
-            [str(path)],
-        )
+        rel = con.read_csv(str(path), header=True, sample_size=20480, all_varchar=all_text)
+        rel.write_parquet(str(dest))
+    except duckdb.Error as exc:
+        raise InputError(
+            [Problem(str(path), f"not readable as CSV: {str(exc).splitlines()[0]}")]
+        ) from None
     finally:
         con.close()
     return dest

@@ -141,8 +141,10 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
         & (alp.age < adult)
         & looks_adult.fill_null(False)
     )
-    lower = ibis.ifelse(for_child, alp.iv_lower, ibis.ifelse(printed, alp.ref_low, alp.iv_lower))
-    upper = ibis.ifelse(for_child, alp.iv_upper, ibis.ifelse(printed, alp.ref_high, alp.iv_upper))
+    # the lab's range when it has the lower limit that decides "low" (as assess reads it)
+    lab = alp.ref_low.notnull() | (printed & alp.iv_lower.isnull())
+    lower = ibis.ifelse(for_child, alp.iv_lower, ibis.ifelse(lab, alp.ref_low, alp.iv_lower))
+    upper = ibis.ifelse(for_child, alp.iv_upper, ibis.ifelse(lab, alp.ref_high, alp.iv_upper))
     alp = alp.mutate(
         lower=lower,
         upper=upper,

@@ -72,11 +72,11 @@ def _find(folder: Path, stem: str, required: bool) -> Path | None:
     return None
 
 
-def _as_parquet(path: Path, work: Path, text_columns: tuple[str, ...] = ()) -> Path:
+def _as_parquet(path: Path, work: Path, name: str) -> Path:
+    """A CSV table copied to ``name``.parquet in the work folder, every column as text (each
+    cell is parsed by the staging expression, so a bad cell rejects its row)."""
     if path.suffix.lower() == ".csv":
-        return engines.csv_to_parquet(
-            path, work / f"{path.stem}.parquet", text_columns=text_columns
-        )
+        return engines.csv_to_parquet(path, work / f"{name}.parquet", all_text=True)
     return path
 
 
@@ -97,7 +97,9 @@ def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> di
     mapping = {cid: c.analyte for cid, c in omop.concepts.items()}
     concept = _find(src.path, "concept", required=False) if src.path.is_dir() else None
     if concept is not None:
-        t = engines.read_parquet_plain(con, _as_parquet(concept, src.work_dir), "lowalp_concept")
+        t = engines.read_parquet_plain(
+            con, _as_parquet(concept, src.work_dir, "concept"), "lowalp_concept"
+        )
         codes = list(kb.loinc_index)
         hits = (
             t.filter(t.vocabulary_id.cast("string") == "LOINC")
@@ -115,9 +117,9 @@ def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any
     meas_path = _as_parquet(
         _find(folder, "measurement", True),  # type: ignore[arg-type]
         src.work_dir,
-        ("value_source_value", "unit_source_value", "measurement_source_value"),
+        "measurement",
     )
-    person_path = _as_parquet(_find(folder, "person", True), src.work_dir)  # type: ignore[arg-type]
+    person_path = _as_parquet(_find(folder, "person", True), src.work_dir, "person")  # type: ignore[arg-type]
     m = engines.read_parquet(con, meas_path, "lowalp_measurement")
     p = engines.read_parquet_plain(con, person_path, "lowalp_person")
     return _omop_expr(
@@ -125,25 +127,55 @@ def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any
     )
 
 
-def _duckdb_tables(con: Any) -> set[str]:
-    """Table and view names of a DuckDB database (ibis 12's ``list_tables`` calls a cursor
-    method that duckdb 2 no longer has)."""
-    rows = con.raw_sql("SELECT table_name FROM information_schema.tables").fetchall()
-    return {str(r[0]) for r in rows}
+def _duckdb_tables(con: Any) -> dict[str, str]:
+    """Table and view names of a DuckDB database's main schema, with their kind (``BASE
+    TABLE``, ``VIEW`` …); ibis 12's ``list_tables`` calls a cursor method that duckdb 2 no
+    longer has."""
+    rows = con.raw_sql(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
+    tables = _duckdb_tables(con)
+    for name in ("measurement", "person"):
+        if name not in tables:
+            raise InputError(
+                [
+                    Problem(
+                        f"--duckdb {src.path}",
+                        f"no {name} table",
+                        hint=f"found: {', '.join(sorted(tables)) or 'no tables'}",
+                    )
+                ]
+            )
+    for name in ("measurement", "person", "concept"):
+        if tables.get(name, "BASE TABLE") != "BASE TABLE":
+            raise InputError(
+                [
+                    Problem(
+                        f"--duckdb {src.path}",
+                        f"{name} is a {tables[name].lower()}, not a table: the screen reads "
+                        "only tables (a view runs the database's own query, which may read "
+                        "other files)",
+                        hint=f"materialise it: CREATE TABLE {name} AS SELECT * FROM …",
+                    )
+                ]
+            )
     # a view rather than con.sql(): ibis 12's schema probe for ad-hoc SQL calls a cursor method
-    # that duckdb 2 no longer has
+    # that duckdb 2 no longer has (a fixed statement: no name or path is written into it)
     con.raw_sql(
-        "CREATE OR REPLACE TEMP VIEW lowalp_measurement AS SELECT rowid AS lowalp_rowid, * FROM measurement"
+        "CREATE OR REPLACE TEMP VIEW lowalp_measurement AS "
+        'SELECT rowid AS lowalp_rowid, * FROM main."measurement"'
     )
     m = con.table("lowalp_measurement")
     p = con.table("person")
     mapping = {cid: c.analyte for cid, c in omop.concepts.items()}
-    if "concept" in _duckdb_tables(con):
+    if "concept" in tables:
         t = con.table("concept")
         hits = (
             t.filter((t.vocabulary_id == "LOINC") & t.concept_code.isin(list(kb.loinc_index)))
@@ -160,6 +192,8 @@ def _omop_expr(
 ) -> Any:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
+    _require(m, "measurement", MEASUREMENT_COLUMNS)
+    _require(p, "person", PERSON_COLUMNS)
     cols = set(m.columns)
     pcols = set(p.columns)
 
@@ -167,46 +201,49 @@ def _omop_expr(
         return m[name] if name in cols else ibis.null().cast(typ)
 
     gender = {k: v.sex for k, v in omop.gender.items()}
-    sex = p.gender_concept_id.cast("int64").substitute(gender, else_=ibis.null().cast("string"))
-    year = p.year_of_birth.cast("int64")
-    month = (
-        p.month_of_birth.cast("int64") if "month_of_birth" in pcols else ibis.null().cast("int64")
-    )
-    day = p.day_of_birth.cast("int64") if "day_of_birth" in pcols else ibis.null().cast("int64")
+    sex = _num(p.gender_concept_id).substitute(gender, else_=ibis.null().cast("string"))
+    year = _num(p.year_of_birth)
+    month = _num(p.month_of_birth) if "month_of_birth" in pcols else ibis.null().cast("int64")
+    day = _num(p.day_of_birth) if "day_of_birth" in pcols else ibis.null().cast("int64")
     # Year only: 1 July of that year (mid-year); month only: the 15th.
     bd = ibis.date(year, month.fill_null(7), day.fill_null(ibis.ifelse(month.isnull(), 1, 15)))
     if "birth_datetime" in pcols:
-        bd = p.birth_datetime.cast("date").fill_null(bd)
+        bd = _date(p.birth_datetime).fill_null(bd)
     persons = p.select(
-        lowalp_pid=p.person_id.cast("int64"),
+        lowalp_pid=_num(p.person_id),
         sex=sex,
         birth_date=ibis.ifelse(year.isnull(), ibis.null().cast("date"), bd),
         person_known=ibis.literal(True),
     )
-    j = m.left_join(persons, m.person_id.cast("int64") == persons.lowalp_pid)
+    j = m.left_join(persons, _num(m.person_id) == persons.lowalp_pid)
 
-    concept_id = j.measurement_concept_id.cast("int64")
+    concept_id = _num(j.measurement_concept_id)
     analyte = (
         concept_id.substitute(concepts, else_=ibis.null().cast("string"))
         if concepts
         else ibis.null().cast("string")
     )
     units = {k: v.unit for k, v in omop.units.items()}
-    unit_cid = (
-        j.unit_concept_id.cast("int64") if "unit_concept_id" in cols else ibis.null().cast("int64")
-    )
+    unit_cid = _num(j.unit_concept_id) if "unit_concept_id" in cols else ibis.null().cast("int64")
     source_unit = mcol("unit_source_value", "string").cast("string")
     unit = unit_cid.substitute(units, else_=ibis.null().cast("string")).fill_null(source_unit)
     ops = {k: v.operator for k, v in omop.operators.items()}
-    op_cid = mcol("operator_concept_id", "int64").cast("int64")
+    op_cid = _num(mcol("operator_concept_id", "int64"))
     operator = ibis.ifelse(
         op_cid.isnull(), ibis.null().cast("string"), op_cid.substitute(ops, else_="?")
     )
-    date = j.measurement_date
-    date = date.cast("date") if not date.type().is_string() else date.try_cast("date")
+    date = _date(j.measurement_date)
+    value = _num(j.value_as_number, "float64")
+    # a value_as_number that is not a number is kept as text: its row is rejected as a text
+    # value, the screen goes on
+    as_text = j.value_as_number.cast("string").strip().nullif("")
+    given_text = mcol("value_source_value", "string").cast("string")
+    value_text = ibis.ifelse(
+        value.isnull() & as_text.notnull(), as_text.fill_null(given_text), given_text
+    )
     return j.select(
         source_row=j[source_row].cast("int64"),
-        person_id=j.person_id.cast("int64"),
+        person_id=_num(j.person_id),
         patient_id=j.person_id.cast("string"),
         person_known=j.person_known.fill_null(False),
         sex=j.sex,
@@ -214,18 +251,45 @@ def _omop_expr(
         analyte=analyte,
         code=concept_id.cast("string"),
         measurement_date=date,
-        value_raw=j.value_as_number.cast("float64"),
-        value_text=mcol("value_source_value", "string").cast("string"),
+        value_raw=value,
+        value_text=value_text,
         operator=operator,
         unit=unit,
-        ref_low_raw=mcol("range_low", "float64").cast("float64"),
-        ref_high_raw=mcol("range_high", "float64").cast("float64"),
+        ref_low_raw=_num(mcol("range_low", "float64"), "float64"),
+        ref_high_raw=_num(mcol("range_high", "float64"), "float64"),
     )
 
 
-# ----------------------------------------------------------------------------- long format
+MEASUREMENT_COLUMNS = ("person_id", "measurement_concept_id", "measurement_date", "value_as_number")
+PERSON_COLUMNS = ("person_id", "gender_concept_id", "year_of_birth")
+"""The OMOP CDM v5.4 columns the screen needs (the CDM makes them required, but value)."""
 
-_LONG_TEXT = ("patient_id", "sex", "value", "unit", "loinc", "analyte", "date", "birth_date")
+
+def _require(t: Any, table: str, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in t.columns]
+    if missing:
+        raise InputError(
+            [
+                Problem(
+                    f"{table} table",
+                    f"missing column(s): {', '.join(missing)}",
+                    hint=f"OMOP CDM v5.4 {table} needs {', '.join(needed)}; "
+                    f"found: {', '.join(t.columns)[:300]}",
+                )
+            ]
+        )
+
+
+def _num(x: Any, typ: str = "int64") -> Any:
+    """A number column; text (an OMOP table read from CSV) parsed, null where it is not one."""
+    return x.try_cast(typ) if x.type().is_string() else x.cast(typ)
+
+
+def _date(x: Any) -> Any:
+    return x.try_cast("date") if x.type().is_string() else x.cast("date")
+
+
+# ----------------------------------------------------------------------------- long format
 
 
 def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
@@ -236,7 +300,7 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
         raise InputError(
             [Problem("--measurements", "a long .csv or .parquet file is needed", value=str(path))]
         )
-    t = engines.read_parquet(con, _as_parquet(path, src.work_dir, _LONG_TEXT), "lowalp_long")
+    t = engines.read_parquet(con, _as_parquet(path, src.work_dir, "long"), "lowalp_long")
     lower = {c.lower().strip(): c for c in t.columns}
     missing = [c for c in ("patient_id", "value", "unit") if c not in lower]
     if "loinc" not in lower and "analyte" not in lower:

@@ -58,6 +58,12 @@ def factor_rows(kb: Knowledge) -> list[tuple[str, str, float]]:
     return [(a, u, f) for (a, u), f in rows.items()]
 
 
+def _finite(x: Any) -> Any:
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    return ibis.ifelse(x.isnan() | x.isinf(), ibis.null().cast("float64"), x)
+
+
 def classify(staged: Any, kb: Knowledge) -> Any:
     """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
 
@@ -90,8 +96,10 @@ def classify(staged: Any, kb: Knowledge) -> Any:
         j.unit_clean.isnull() & j.analyte.isin(single), ibis.literal(1.0), j.factor
     )
     value = j.value_raw * factor
-    ref_low = j.ref_low_raw * factor
-    ref_high = j.ref_high_raw * factor
+    # a printed limit that is NaN or infinite (pandas' missing value) is no limit: the age/sex
+    # interval judges the value instead
+    ref_low = _finite(j.ref_low_raw) * factor
+    ref_high = _finite(j.ref_high_raw) * factor
     p_lo = j.analyte.substitute(lo, else_=ibis.null().cast("float64")).cast("float64")
     p_hi = j.analyte.substitute(hi, else_=ibis.null().cast("float64")).cast("float64")
     text_value = j.value_text.strip().nullif("").notnull()

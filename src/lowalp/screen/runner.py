@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.screen import engines, expression, inputs, rejects, worklist
+from lowalp.screen import engines, expression, inputs, outputs, rejects, worklist
 
 ALP_POINTS_MAX = 50_000
 
@@ -69,14 +69,18 @@ def run_screen(
 ) -> ScreenResult:
     """Screen ``src`` and write worklist.parquet/csv, rejects.parquet, summary.html to ``out_dir``.
 
-    Returns the work-list and rejects DataFrames and the counts (rows read = used + rejected).
+    The files are written to a staging folder in ``out_dir`` and moved in together at the end,
+    with ``manifest.json`` last (see :mod:`lowalp.screen.outputs`): a screen that stops leaves
+    the previous complete outputs, or none, never a mixture. Returns the work-list and rejects DataFrames and the counts (rows read = used + rejected).
     """
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     t0 = time.perf_counter()
     kb = knowledge or load_knowledge(knowledge_dir)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    final_out = Path(out_dir)
+    final_out.mkdir(parents=True, exist_ok=True)
+    out = outputs.staging(final_out)
+    completed = False
     work = src.work_dir
     work.mkdir(parents=True, exist_ok=True)
     own_con = con is None
@@ -159,7 +163,7 @@ def run_screen(
         extra = [c for c in ("patient_id",) if c in wl.columns and src.kind == "measurements"]
         wl_out = wl[[*WORKLIST_COLUMNS[:1], *extra, *WORKLIST_COLUMNS[1:]]].copy()
         wl_out.to_parquet(out / "worklist.parquet", index=False)
-        wl_out.to_csv(out / "worklist.csv", index=False)
+        outputs.write_csv(wl_out, out / "worklist.csv")
 
         rej_df = pq.read_table(out / "rejects.parquet").to_pandas()
         counts: dict[str, Any] = {
@@ -182,11 +186,15 @@ def run_screen(
         _summary(out, wl_out, con, used, kb, counts, progress)
         if export_cohort:
             _cohort(Path(export_cohort), kb, progress)
+        outputs.publish(out, final_out, outputs.manifest(src, counts, kb))
+        completed = True
         return ScreenResult(wl_out, rej_df, counts)
     finally:
         if own_con:
             _close(con)
         shutil.rmtree(work, ignore_errors=True)
+        if not completed:
+            outputs.discard(out)
 
 
 def _tri(x: Any) -> str:
@@ -233,7 +241,8 @@ def _write(con: Any, expr: Any, path: Path) -> None:
         else:
             tmp.rename(path)
         return
-    con.to_parquet(expr, str(path))
+    # from Python, in batches: an input database's connection has no file access
+    outputs.write_batches(con.con.sql(str(con.compile(expr))).to_arrow_reader(1 << 16), path)
 
 
 def alp_points(con: Any, used: Any, kb: Knowledge, limit: int = ALP_POINTS_MAX) -> Any:

@@ -482,14 +482,9 @@ def _parse_json(body: bytes) -> Any:
         ) from None
     if not text.strip():
         raise InputError([Problem("(body)", "the body is empty", hint="send a case as JSON")])
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            [Problem(f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}")]
-        ) from None
-    except RecursionError:
-        raise InputError([Problem("(body)", "the JSON is nested too deeply")]) from None
+    from lowalp.adapters import strict_json
+
+    return strict_json.parse(text)
 
 
 def _read_json(data: Any, settings: WebSettings) -> Read:

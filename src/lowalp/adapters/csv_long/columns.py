@@ -142,7 +142,10 @@ def detect_delimiter(header_line: str) -> str:
     known = set(COLUMNS) | set(ALIASES)
 
     def score(d: str) -> tuple[int, int]:
-        fields = next(csv.reader([header_line], delimiter=d), [])
+        try:
+            fields = next(csv.reader([header_line], delimiter=d), [])
+        except csv.Error:
+            return (0, False)
         return (sum(_clean(f) in known for f in fields), d == sniffed)
 
     return max([sniffed, *(d for d in DELIMITERS if d != sniffed)], key=score)

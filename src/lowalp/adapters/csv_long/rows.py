@@ -29,6 +29,16 @@ from lowalp.knowledge import Knowledge
 from lowalp.model import Case, EventRecord, MedicationRecord, Qualifier
 
 T = TypeVar("T")
+_NUMERIC = (
+    "age",
+    "day",
+    "value",
+    "ref_low",
+    "ref_high",
+    "medication_days_since_stopped",
+    "medication_duration_days",
+)
+"""The numeric columns in which ``NaN`` means an empty cell, in :meth:`_Table._row`'s order."""
 
 
 class _Table:
@@ -64,9 +74,22 @@ class _Table:
         self.dates: dict[str, dt.date] = {}
         self.last: tuple[str, str, str, str] | None = None
         self.last_patient: _Patient | None = None
+        self.nan_cells: dict[str, list[int]] = {}
+        """Numeric column -> rows where it was written NaN (read as empty)."""
         # the position of each of our columns in a row; an absent one points past the end,
         # where the caller puts an empty string
         self.order = [columns.get(name, width) for name in COLUMNS]
+
+    def _missing(self, n: int, cells: tuple[str, ...]) -> tuple[str, ...]:
+        """Numeric cells (in :data:`_NUMERIC`'s order) with ``NaN`` (pandas' missing value)
+        made empty, and counted for the warning."""
+        out = []
+        for column, cell in zip(_NUMERIC, cells, strict=True):
+            if cell.lower() == "nan":
+                self.nan_cells.setdefault(column, []).append(n)
+                cell = ""
+            out.append(cell)
+        return tuple(out)
 
     def intern(self, text: str) -> int:
         i = self.string_index.get(text)
@@ -82,6 +105,11 @@ class _Table:
         self.stats.rejected += 1
 
     # -- one row
+    def unreadable(self, n: int, reason: str) -> None:
+        """A row the CSV parser could not split: read, and rejected."""
+        self.stats.read += 1
+        self.reject(n, None, reason, None)
+
     def row(self, n: int, cells: Sequence[str]) -> None:
         """One data row; ``cells`` ends with one extra empty string (absent columns)."""
         self.stats.read += 1
@@ -139,6 +167,11 @@ class _Table:
             event_ongoing,
             notes,
         ) = [cells[j].strip() for j in self.order]
+        numbers = (age_text, day_text, value_text, ref_low, ref_high, med_stopped, med_duration)
+        if any(len(c) == 3 and c.lower() == "nan" for c in numbers):
+            age_text, day_text, value_text, ref_low, ref_high, med_stopped, med_duration = (
+                self._missing(n, numbers)
+            )
         if not pid:
             raise RowError("patient_id", "no patient id")
         when_kind, when = _NO_TIME, 0.0
@@ -405,6 +438,17 @@ class _Table:
 
     # -- after the last row
     def finish(self) -> None:
+        for column, rows in self.nan_cells.items():
+            shown = ", ".join(str(r) for r in rows[:5]) + ("…" if len(rows) > 5 else "")
+            meaning = {
+                "ref_low": "no lower reference limit from the lab",
+                "ref_high": "no upper reference limit from the lab",
+                "value": "no value (the row needs a qualifier or a flag to be used)",
+            }.get(column, "not given")
+            self.warnings.append(
+                f"{len(rows)} row(s) with NaN in column {column} (a missing value, as pandas "
+                f"writes it), read as empty: {meaning} (row {shown})"
+            )
         if self.bad_sex:
             shown = ", ".join(f"{k!r} ({v})" for k, v in list(self.bad_sex.items())[:5])
             total = sum(self.bad_sex.values())

@@ -112,7 +112,10 @@ def cases_to_rows(cases: Iterable[Case]) -> Iterator[dict[str, str]]:
 
 
 def write_csv(cases: Iterable[Case], path: Path, *, delimiter: str = ",") -> int:
-    """Write cases as a long CSV with every column; returns the number of rows."""
+    """Write cases as a long CSV with every column; returns the number of rows.
+
+    The file is for lowalp (or another program) to read back, value for value: cells are not
+    neutralised for spreadsheets as the reports' CSV files are (:mod:`lowalp.adapters.spreadsheet`)."""
     n = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter=delimiter, restval="")

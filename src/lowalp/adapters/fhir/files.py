@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from lowalp.adapters import strict_json
 from lowalp.adapters.base import ReadOptions, ReadResult
 from lowalp.adapters.fhir.cases import finish
 from lowalp.adapters.fhir.dates import NAIVE_IN_TEXT
@@ -97,10 +98,9 @@ def read_bundle(path: Path, reader: Reader, options: ReadOptions) -> None:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError([Problem(str(path), "not a UTF-8 text file")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise json_error(exc, str(path)) from None
+    data = strict_json.parse(
+        text, source=str(path), hint="the file may be cut off (truncated); export it again"
+    )
     del text
     if options.progress:
         options.progress(size, size)
@@ -130,11 +130,13 @@ def read_ndjson(path: Path, reader: Reader, done: int, total: int, label: str) -
                 continue
             where = f"{label} line {lineno}"
             try:
-                res = json.loads(raw)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                res = strict_json.parse(raw, prefix=f"{where}, ")
+            except InputError as exc:
                 reader.result.stats.read += 1
-                col = f", column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-                reader.reject(f"{where}{col}", f"not valid JSON: {exc}")
+                first = exc.problems[0]
+                more = len(exc.problems) - 1
+                reason = first.message + (f" (and {more} more on the line)" if more else "")
+                reader.reject(first.pointer, reason, first.value)
                 continue
             reader.resource(res, where, None, NAIVE_IN_TEXT.search(raw) is not None)
             if len(reader.version_problems) >= MAX_PROBLEMS:
@@ -143,19 +145,6 @@ def read_ndjson(path: Path, reader: Reader, done: int, total: int, label: str) -
         progress(done, total)
     check_version(reader, str(path))
     return done
-
-
-def json_error(exc: json.JSONDecodeError, source: str) -> InputError:
-    return InputError(
-        [
-            Problem(
-                f"line {exc.lineno}, column {exc.colno}",
-                f"not valid JSON: {exc.msg}",
-                hint="the file may be cut off (truncated); export it again",
-            )
-        ],
-        source=source,
-    )
 
 
 def ndjson_files(folder: Path) -> list[Path]:
@@ -171,8 +160,11 @@ def read_manifest(folder: Path, reader: Reader) -> None:
         return
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # JSON or UTF-8 errors, digits, nesting
         reader.result.warnings.append(f"{path.name}: not readable as JSON ({exc}); ignored")
+        return
+    if not isinstance(data, dict):
+        reader.result.warnings.append(f"{path.name}: not a JSON object; ignored")
         return
     for key in ("error", "outcome"):
         for i, item in enumerate(data.get(key) or []):
@@ -195,6 +187,6 @@ def is_ndjson(path: Path) -> bool:
                 break
         try:
             json.loads(first)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         return any(raw.strip() for raw in fh)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from lowalp.adapters.base import finite
 from lowalp.adapters.fhir.concepts import concept_text
 from lowalp.adapters.fhir.pointers import at
 
@@ -151,6 +152,7 @@ def duration(value: Any) -> float | None:
     if not isinstance(value, dict) or value.get("value") is None:
         return None
     factor = DURATION_DAYS.get(str(value.get("code") or value.get("unit") or ""))
-    if factor is None or float(value["value"]) < 0:
+    number = finite(value["value"])
+    if factor is None or number is None or number < 0:
         return None
-    return float(value["value"]) * factor
+    return finite(number * factor)

@@ -35,7 +35,7 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lowalp.adapters.base import Rejected
+from lowalp.adapters.base import Rejected, finite
 from lowalp.adapters.fhir.concepts import (
     LOINC,
     ORIGINAL_TEXT,
@@ -113,7 +113,12 @@ def read_observation(
         if q.get("value") is None:
             reader.reject(at(prefix, "valueQuantity.value"), "valueQuantity without a value")
             return
-        value = float(q["value"])
+        value = finite(q["value"])
+        if value is None:
+            reader.reject(
+                at(prefix, "valueQuantity.value"), "not a finite number", str(q["value"])[:40]
+            )
+            return
         comparator = q.get("comparator")
         if comparator:
             qualifier = COMPARATOR[comparator]
@@ -141,7 +146,10 @@ def read_observation(
         m = CENSORED.match(text)
         if m:
             qualifier = COMPARATOR[m.group(1)]
-            value = float(m.group(2))
+            value = finite(m.group(2))
+            if value is None:
+                reader.reject(at(prefix, "valueString"), "not a finite number", text[:40])
+                return
             unit = m.group(3) or map_unit
         else:
             qualifier = WORD_QUALIFIER.get(text.lower()) or flag_qualifier

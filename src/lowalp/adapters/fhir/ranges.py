@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from lowalp.adapters.base import finite
 from lowalp.adapters.fhir import pointers
 from lowalp.model import Sex
 from lowalp.units import clean_unit
@@ -113,7 +114,14 @@ def read_ranges(
                     pointers.at(where, side),
                 )
                 ok = False
-            bounds.append(float(b["value"]))
+            limit = finite(b["value"])
+            if limit is None:
+                reader.warn.add(
+                    "reference range bound not a finite number: range not used",
+                    pointers.at(where, side),
+                )
+                ok = False
+            bounds.append(limit)
         if not ok or (bounds[0] is None and bounds[1] is None):
             continue
         sex: str | None = None
@@ -128,6 +136,9 @@ def read_ranges(
         age_high = (age.get("high") or {}).get("value")
         bound = age.get("low") or age.get("high") or {}
         age_unit = bound.get("code") or bound.get("unit") or "a"
+        if any(a is not None and finite(a) is None for a in (age_low, age_high)):
+            reader.warn.add("reference range age not a finite number; range not used", where)
+            continue
         if age and age_unit not in AGE_UNITS:
             reader.warn.add(
                 f"reference range age unit {age_unit!r} not understood; range not used", where
@@ -138,8 +149,8 @@ def read_ranges(
                 bounds[0],
                 bounds[1],
                 sex,
-                None if age_low is None else float(age_low),
-                None if age_high is None else float(age_high),
+                None if age_low is None else finite(age_low),
+                None if age_high is None else finite(age_high),
                 age_unit,
             )
         )

@@ -6,6 +6,7 @@ OBR-22) and NTE-3 comments. Each returns the reading, or the reason it cannot be
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 
 from lowalp.adapters.flags import FLAG_QUALIFIER
@@ -66,6 +67,15 @@ _Reading = tuple[float | None, Qualifier | None, str | None]
 
 
 def _value(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Reading | str:
+    """OBX-5 read by :func:`_value_as_written`; a number too long to be finite is refused
+    (``float`` reads 400 digits as infinity)."""
+    reading = _value_as_written(vtype, raw, fields, enc)
+    if isinstance(reading, tuple) and reading[0] is not None and not math.isfinite(reading[0]):
+        return "the number is too large to be a result"
+    return reading
+
+
+def _value_as_written(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Reading | str:
     """OBX-5 as (number, qualifier, text), or the reason it cannot be used.
 
     ``text`` is the value as written for text and coded types (``ST``, ``TX``, ``FT``, ``CE``,
@@ -154,12 +164,11 @@ def _range(raw: str, unit: str) -> tuple[float | None, float | None]:
         if m.group(3) is not None and m.group(3).strip() != unit:
             return None, None
         low, high = float(m.group(1)), float(m.group(2))
-        return (low, high) if low <= high else (None, None)
+        ok = math.isfinite(low) and math.isfinite(high) and low <= high
+        return (low, high) if ok else (None, None)
     c = _CENSORED.fullmatch(raw)
-    if c:
-        return (
-            (float(c.group(2)), None) if c.group(1).startswith(">") else (None, float(c.group(2)))
-        )
+    if c and math.isfinite(bound := float(c.group(2))):
+        return (bound, None) if c.group(1).startswith(">") else (None, bound)
     return None, None
 
 
