@@ -111,3 +111,26 @@ def test_within_a_group_at_most_one_member_supports_and_one_refutes(case):
             counted = _counted(c, gid)
             assert sum(e.weight > 0 for e in counted) <= 1, (c.id, gid)
             assert sum(e.weight < 0 for e in counted) <= 1, (c.id, gid)
+
+
+def test_a_borderline_earlier_value_is_not_a_normal_value_on_record():
+    """38 U/L against a lower limit of 35 is within assay and day-to-day variation of a low
+    value: it neither counts as a normal value on record nor as the start of a fall."""
+    labs = [
+        {**_alp(38, -700), "ref_low": 35, "ref_high": 104},
+        {**_alp(22, -300), "ref_low": 35, "ref_high": 104},
+        {**_alp(21, 0), "ref_low": 35, "ref_high": 104},
+    ]
+    a = assess({"patient": {"age_years": 45, "sex": "F"}, "labs": labs})
+    hpp = _cause(a, "hypophosphatasia")
+    states = {e.finding: (e.state, e.detail) for e in hpp.evidence}
+    assert states["alp_normal_on_record"][0] == "absent"
+    assert "borderline" in states["alp_normal_on_record"][1]
+    assert states["alp_fall_from_normal"][0] == "absent"
+    assert a.alp.persistent is True
+    # The same series with a clearly normal earlier value (60 U/L) counts against HPP once.
+    labs[0] = {**_alp(60, -700), "ref_low": 35, "ref_high": 104}
+    b = assess({"patient": {"age_years": 45, "sex": "F"}, "labs": labs})
+    hpp_b = _cause(b, "hypophosphatasia")
+    assert {e.finding: e.state for e in hpp_b.evidence}["alp_normal_on_record"] == "present"
+    assert hpp_b.probability < hpp.probability

@@ -74,7 +74,8 @@ def alp_status(work: Work) -> Work:
     return replace(
         work,
         alp=status,
-        alp_series=tuple((j[0], j[1].status) for j in series) or ((m, am.status),),
+        alp_series=tuple((j[0], j[1].status, j[1].lower_limit) for j in series)
+        or ((m, am.status, am.lower_limit),),
         warnings=work.warnings + tuple(warnings),
     )
 

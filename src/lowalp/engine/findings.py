@@ -674,11 +674,14 @@ class _Evaluator:
             )
         elif f.property == "normal_on_record":
             value = series.normal_on_record
-            detail = {
-                True: "a normal value on record",
-                False: "every earlier value low",
-                None: "no earlier value",
-            }[value]
+            detail = (
+                series.normal_detail
+                or {
+                    True: "a normal value on record",
+                    False: "every earlier value low",
+                    None: "no earlier value",
+                }[value]
+            )
         else:
             alp = self.work.alp
             if alp.status != "low":

@@ -39,6 +39,8 @@ class Series:
     fall_from_normal: bool | None
     normal_on_record: bool | None
     fall_detail: str = ""
+    normal_detail: str = ""
+    """Why earlier normal values were not counted as a normal value on record (borderline)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,8 @@ class Work:
     kb: Knowledge
     case: Normalised
     alp: AlpStatus | None = None
-    alp_series: tuple[tuple[Measurement, str], ...] = ()
-    """Each ALP measurement with its status, oldest first."""
+    alp_series: tuple[tuple[Measurement, str, float | None], ...] = ()
+    """Each ALP measurement with its status and the lower limit it was judged by, oldest first."""
     series: Series | None = None
     findings: dict[str, FindingState] = field(default_factory=dict)
     artifacts: tuple[Artifact, ...] = ()

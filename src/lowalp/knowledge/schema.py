@@ -59,6 +59,13 @@ class PersistenceRule(Cited):
     description: str
 
 
+class ClearlyNormal(Cited):
+    """How far above its lower limit an earlier ALP must be to count as a normal value on record
+    (or the normal value a fall came from): ``value >= lower limit × (1 + margin)``."""
+
+    margin: float = Field(ge=0, lt=1)
+
+
 class UnitCheck(Cited):
     """When a value or a printed range is taken to be in another unit than the one written."""
 
@@ -133,6 +140,7 @@ class Settings(Strict):
     disclaimer: str
     disclaimer_plain: str
     persistence: PersistenceRule
+    clearly_normal: ClearlyNormal
     concurrent_window_days: float = Field(gt=0)
     concurrent_window: Cited
     default_base_rate: float = Field(gt=0, lt=1)
