@@ -32,7 +32,7 @@ from lowalp.engine.value_bounds import (
     ratio_bounds,
     verdict_bounds,
 )
-from lowalp.engine.work import FindingState, Work
+from lowalp.engine.work import FindingState, Work, outside_age_or_sex
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import (
     AlpFinding,
@@ -183,17 +183,16 @@ class _Evaluator:
     def _applies(self, applies: Applies | None) -> str | None:
         if applies is None:
             return None
-        age, sex = self.case.age_years, self.case.sex
-        if applies.age_min is not None and (age is None or age < applies.age_min):
-            return f"applies from age {applies.age_min:g}" + (
-                " (age unknown)" if age is None else ""
-            )
-        if applies.age_max is not None and (age is None or age >= applies.age_max):
-            return f"applies below age {applies.age_max:g}" + (
-                " (age unknown)" if age is None else ""
-            )
-        if applies.sex is not None and sex != applies.sex:
-            return f"applies to sex {applies.sex}"
+        why = outside_age_or_sex(
+            self.case.age_years,
+            self.case.sex,
+            applies.age_min,
+            applies.age_max,
+            applies.sex,
+            "applies",
+        )
+        if why:
+            return why
         if applies.when is not None:
             context = self.state(applies.when)
             if context.state != "present":

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lowalp.engine.likelihood import RuleWeights, rule_weights
-from lowalp.engine.work import Work
+from lowalp.engine.work import Work, outside_age_or_sex
 from lowalp.knowledge.schema import Cause, EvidenceRule, RulePopulation, TestEntry
 
 
@@ -72,19 +72,16 @@ def withheld(work: Work, test: TestEntry) -> str | None:
 
 
 def _requirement_missing(work: Work, pop: RulePopulation) -> str | None:
-    age, sex = work.case.age_years, work.case.sex
-    if pop.age_min is not None and (age is None or age < pop.age_min):
-        return f"the rule was measured from age {pop.age_min:g}" + (
-            " and the age is not given" if age is None else ""
-        )
-    if pop.age_max is not None and (age is None or age >= pop.age_max):
-        return f"the rule was measured below age {pop.age_max:g}" + (
-            " and the age is not given" if age is None else ""
-        )
-    if pop.sex is not None and sex != pop.sex:
-        return f"the rule was measured in sex {pop.sex}" + (
-            " and the sex is not given" if sex is None else ""
-        )
+    why = outside_age_or_sex(
+        work.case.age_years,
+        work.case.sex,
+        pop.age_min,
+        pop.age_max,
+        pop.sex,
+        "the rule was measured",
+    )
+    if why:
+        return why
     for fid in pop.when:
         fs = work.findings[fid]
         if fs.state != "present":

@@ -57,3 +57,23 @@ class Work:
     scores: tuple[ScoreResult, ...] = ()
     next_tests: tuple[NextTest, ...] = ()
     warnings: tuple[str, ...] = ()
+
+
+def outside_age_or_sex(
+    age: float | None,
+    sex: str | None,
+    age_min: float | None,
+    age_max: float | None,
+    sex_needed: str | None,
+    verb: str,
+) -> str | None:
+    """Why a person is outside an age or sex bound (``verb``: "applies", "the rule was measured"),
+    or ``None``; an unknown age or sex is outside a bound that needs it."""
+    age_note = " (age unknown)" if age is None else ""
+    if age_min is not None and (age is None or age < age_min):
+        return f"{verb} from age {age_min:g}{age_note}"
+    if age_max is not None and (age is None or age >= age_max):
+        return f"{verb} below age {age_max:g}{age_note}"
+    if sex_needed is not None and sex != sex_needed:
+        return f"{verb} to sex {sex_needed}" + (" (sex unknown)" if sex is None else "")
+    return None

@@ -7,7 +7,7 @@ them, validates each against a closed schema and checks that every reference res
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -179,25 +179,19 @@ def _load(root: Traversable | Path) -> Knowledge:
         "evidence_groups.yaml",
         "group",
     )
-    group_of: dict[str, str] = {}
-    for g in groups.values():
-        for fid in g.findings:
-            if fid in group_of:
-                raise KnowledgeError(
-                    "evidence_groups.yaml",
-                    f"{g.id}: finding {fid!r} is already in group {group_of[fid]!r}",
-                )
-            group_of[fid] = g.id
+    group_of = _index_once(
+        ((fid, g.id) for g in groups.values() for fid in g.findings),
+        lambda fid, first, second: KnowledgeError(
+            "evidence_groups.yaml", f"{second}: finding {fid!r} is already in group {first!r}"
+        ),
+    )
     intervals = _intervals(loader.read_csv(root, "alp_intervals.csv"), sources)
-    loinc_index: dict[str, str] = {}
-    for a in analytes.values():
-        for code in a.loinc:
-            if code in loinc_index:
-                raise KnowledgeError(
-                    "analytes.yaml",
-                    f"LOINC {code} is given for both {loinc_index[code]} and {a.id}",
-                )
-            loinc_index[code] = a.id
+    loinc_index = _index_once(
+        ((code, a.id) for a in analytes.values() for code in a.loinc),
+        lambda code, first, second: KnowledgeError(
+            "analytes.yaml", f"LOINC {code} is given for both {first} and {second}"
+        ),
+    )
 
     kb = Knowledge(
         settings=settings,
@@ -219,6 +213,18 @@ def _load(root: Traversable | Path) -> Knowledge:
     )
     _check_references(kb, finding_files)
     return kb
+
+
+def _index_once(
+    pairs: Iterable[tuple[str, str]], clash: Callable[[str, str, str], KnowledgeError]
+) -> dict[str, str]:
+    """A key → owner index in which no key has two owners (``clash(key, first, second)``)."""
+    out: dict[str, str] = {}
+    for key, owner in pairs:
+        if key in out:
+            raise clash(key, out[key], owner)
+        out[key] = owner
+    return out
 
 
 def _text(root: Traversable | Path) -> TextKnowledge:

@@ -10,6 +10,7 @@ engine takes from it; every entry not understood is listed and changes no findin
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from typing import TypeVar, cast
 
@@ -689,21 +690,21 @@ def _notes(st: _State, notes: str) -> None:
 
 def days_before(ev: EventRecord, index: LabResult) -> float | None:
     """When the event happened (or began), in days before the index ALP."""
-    if ev.days_before is not None:
-        return ev.days_before
-    if ev.date is not None and index.date is not None:
-        return float((index.date - ev.date).days)
-    if ev.day is not None and index.day is not None:
-        return float(index.day - ev.day)
-    return None
+    return _before_index(ev.days_before, ev.date, ev.day, index)
 
 
 def end_days_before(ev: EventRecord, index: LabResult) -> float | None:
     """When the event ended, in days before the index ALP (negative: after it)."""
-    if ev.end_days_before is not None:
-        return ev.end_days_before
-    if ev.end_date is not None and index.date is not None:
-        return float((index.date - ev.end_date).days)
-    if ev.end_day is not None and index.day is not None:
-        return float(index.day - ev.end_day)
+    return _before_index(ev.end_days_before, ev.end_date, ev.end_day, index)
+
+
+def _before_index(
+    days: float | None, date: dt.date | None, day: float | None, index: LabResult
+) -> float | None:
+    if days is not None:
+        return days
+    if date is not None and index.date is not None:
+        return float((index.date - date).days)
+    if day is not None and index.day is not None:
+        return float(index.day - day)
     return None
