@@ -319,6 +319,8 @@ class CauseResult(Frozen):
     management: tuple[str, ...]
     """Urgent pointers (see ``urgent``) first, then the rest in the knowledge's order."""
     patient_questions: tuple[str, ...]
+    patient_questions_child: tuple[str, ...] = ()
+    """The same, as a parent asks them (for a patient under the adult age)."""
     sources: tuple[str, ...]
     urgent: tuple[str, ...] = ()
     """The management pointers urgent for this case (their ``urgent_when`` finding is present)."""
@@ -368,6 +370,8 @@ class NextTest(Frozen):
     invasiveness: str
     causes: tuple[str, ...]
     preparation: str = ""
+    plain: str = ""
+    """The test in plain words for the patient view (empty: ``name`` is plain already)."""
     urgent: bool = False
     """An ``urgent_when`` finding of the test is present: ranked before the others."""
     folded: bool = False
@@ -413,6 +417,9 @@ class Wording(Frozen):
     possible_from: float
     likely_from: float
     most_consistent_from: float
+    patient_from: float
+    """The patient view names no cause below this probability but the leading one (knowledge
+    ``settings.patient_view.min_probability``)."""
 
 
 class Assessment(Frozen):
@@ -434,6 +441,9 @@ class Assessment(Frozen):
     disclaimer: str
     disclaimer_plain: str
     wording: Wording
+    adult_age_years: float
+    """From this age the patient view speaks to the patient, below it to a parent (knowledge
+    ``settings.adult_age_years``)."""
 
     def top(self, n: int = 3) -> list[str]:
         """The ids of the first ``n`` causes, best first."""

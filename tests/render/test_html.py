@@ -206,7 +206,10 @@ def make_assessment(**over: Any) -> Assessment:
         "knowledge_version": "2026.11.0",
         "disclaimer": "Decision support only; not a diagnosis.",
         "disclaimer_plain": "This is not a diagnosis; talk to your doctor.",
-        "wording": Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75),
+        "wording": Wording(
+            possible_from=0.3, likely_from=0.5, most_consistent_from=0.75, patient_from=0.05
+        ),
+        "adult_age_years": 18,
     }
     fields.update(over)
     return Assessment(**fields)

@@ -104,7 +104,9 @@ def assess_case(
             possible_from=kb.settings.wording.possible_from,
             likely_from=kb.settings.wording.likely_from,
             most_consistent_from=kb.settings.wording.most_consistent_from,
+            patient_from=kb.settings.patient_view.min_probability,
         ),
+        adult_age_years=kb.settings.adult_age_years,
     )
 
 

@@ -120,6 +120,7 @@ def next_tests(work: Work) -> Work:
                 invasiveness=test.invasiveness,
                 causes=tuple(bearing),
                 preparation=test.preparation,
+                plain=test.plain,
                 urgent=urgent,
                 deferred_by=deferred,
             )

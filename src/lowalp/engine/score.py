@@ -50,6 +50,7 @@ def score(work: Work) -> Work:
             evidence=tuple(evidence),
             management=tuple(p.text for p in pointers),
             patient_questions=tuple(cause.patient_questions),
+            patient_questions_child=tuple(cause.patient_questions_child),
             sources=tuple(cause.sources),
             urgent=tuple(p.text for p in pointers if p.urgent),
             pointers=pointers,

@@ -104,6 +104,13 @@ class Wording(Cited):
         return self
 
 
+class PatientView(Cited):
+    """What the patient view leaves out: causes below ``min_probability`` (the leading cause
+    is always named); probabilities are given there in words only."""
+
+    min_probability: float = Field(gt=0, lt=1)
+
+
 LinkGradeName = Literal["cohort", "case_series", "mechanism"]
 """How a cause's link to a low ALP is known: ALP measured in a group of patients with the
 condition (or the condition counted in a low-ALP series); reported in patients or named in
@@ -150,6 +157,7 @@ class Settings(Strict):
     printed_alp_range: PrintedAlpRange
     unit_check: UnitCheck
     wording: Wording
+    patient_view: PatientView
     link_ceilings: LinkCeilings
     next_tests: NextTestsShown
 
@@ -494,6 +502,8 @@ class RuleRef(Strict):
 class TestEntry(Strict):
     id: Id
     name: str
+    plain: str = ""
+    """The test in plain words for the patient view, where ``name`` is clinicians' language."""
     analytes: list[Id] = Field(default_factory=list)
     findings: list[Id] = Field(default_factory=list)
     kinds: list[Literal["clinical", "medication", "event"]] = Field(default_factory=list)
@@ -623,6 +633,9 @@ class Cause(Strict):
     management: list[ManagementPointer] = Field(min_length=1)
     """Plain strings in the files are read as pointers that are never urgent."""
     patient_questions: list[str] = Field(min_length=1)
+    patient_questions_child: list[str] = Field(default_factory=list)
+    """The same questions as a parent asks them, for a child's report (the adult ones where
+    empty)."""
     sources: list[Id] = Field(min_length=1)
     artifact: ArtifactSpec | None = None
 

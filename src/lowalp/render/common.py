@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lowalp.engine.next_tests import DEFERRED
 from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Wording
 
@@ -45,7 +47,7 @@ def likelihood_word(p: float, wording: Wording) -> str:
     """Hedged words for a probability, in the bands of knowledge ``settings.wording``; never
     'diagnostic'.
 
-    >>> w = Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75)
+    >>> w = Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75, patient_from=0.05)
     >>> [likelihood_word(p, w) for p in (0.8, 0.6, 0.4, 0.1)]
     ['most consistent with the data', 'likely', 'possible', 'less likely']
     """
@@ -109,12 +111,93 @@ def answer_phrase(a: Assessment) -> str:
     return f"possibly {_short(top)} ({pct(p)})" + (f"; or {also}" if also else "")
 
 
+def plain_likelihood(p: float, wording: Wording) -> str:
+    """How likely a cause is, for the patient view: the bands of :func:`likelihood_word` in
+    plain words, never a percentage.
+
+    >>> w = Wording(possible_from=0.3, likely_from=0.5, most_consistent_from=0.75, patient_from=0.05)
+    >>> [plain_likelihood(p, w) for p in (0.9999, 0.6, 0.4, 0.1)]
+    ['fits the results best', 'likely', 'possible', 'less likely']
+    """
+    if p >= wording.most_consistent_from:
+        return "fits the results best"
+    return likelihood_word(p, wording)
+
+
+def is_child(a: Assessment) -> bool:
+    """True when the patient is younger than the knowledge's adult age: the patient view then
+    speaks to a parent."""
+    return a.age_years is not None and a.age_years < a.adult_age_years
+
+
+def patient_causes(a: Assessment, n: int = 3) -> list[CauseResult]:
+    """The causes the patient view names: of the first ``n``, those at ``wording.patient_from``
+    or more, and always the leading one (which may be "no identifiable cause")."""
+    return [
+        c for i, c in enumerate(a.causes[:n]) if i == 0 or c.probability >= a.wording.patient_from
+    ]
+
+
+def _lower_first(name: str) -> str:
+    """A name inside a sentence: its first letter lower-cased unless it starts an acronym.
+
+    >>> _lower_first("An inherited condition that lowers the bone enzyme ALP"), _lower_first("ALP")
+    ('an inherited condition that lowers the bone enzyme ALP', 'ALP')
+    """
+    if len(name) > 1 and name[1].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+@dataclass(frozen=True)
+class Voice:
+    """The framing words of the patient view: to the patient, or to a parent of a child.
+
+    Only the framing follows the age; the knowledge's plain texts of causes, evidence and
+    questions are written once, and the disclaimer is the knowledge's."""
+
+    your: str
+    """Whose result: "your" or "your child's"."""
+    someone: str
+    """Whom the interval is for: "someone of your age and sex" or "a child of this age and sex"."""
+    their: str
+    """Whose age, later in a sentence: "your" or "their"."""
+    doctor: str
+    """Whom to ask: "your doctor" or "your child's doctor"."""
+    reader: str
+    """Who reads the page: "you" or "a parent"."""
+
+
+def voice(a: Assessment) -> Voice:
+    if is_child(a):
+        return Voice(
+            your="your child's",
+            someone="a child of this age and sex",
+            their="their",
+            doctor="your child's doctor",
+            reader="a parent",
+        )
+    return Voice(
+        your="your",
+        someone="someone of your age and sex",
+        their="your",
+        doctor="your doctor",
+        reader="you",
+    )
+
+
+def plain_test(t: NextTest) -> str:
+    """A next test as the patient view names it: its plain name where the knowledge gives one."""
+    return t.plain or t.name
+
+
 def plain_answer(a: Assessment) -> str:
-    """The same, in plain words for the patient view."""
+    """The same, in plain words for the patient view (to a parent when the patient is a child)."""
+    your = voice(a).your.capitalize()
     if not is_low(a):
         where = "in the usual range" if a.alp.status == "normal" else "higher than usual"
         return (
-            f"Your ALP is {where}, not low, so there is no low result to explain. "
+            f"{your} ALP is {where}, not low, so there is no low result to explain. "
             "Your doctor will tell you whether anything else about it needs attention."
         )
     if not a.causes:
@@ -126,11 +209,12 @@ def plain_answer(a: Assessment) -> str:
             "No single reason stands out from the results given so far. The reasons below are "
             "only possibilities; a repeat test and the tests your doctor suggests will tell more."
         )
+    name = _lower_first(top.plain_name)
     if p >= w.most_consistent_from:
-        return f"The results fit best with this reason: {top.plain_name.lower()}. It is not a diagnosis."
+        return f"The results fit best with this reason: {name}. It is not a diagnosis."
     if p >= w.likely_from:
-        return f"The most likely reason is {top.plain_name.lower()}, but others are not ruled out."
-    return f"One possible reason is {top.plain_name.lower()}; others are still possible too."
+        return f"The most likely reason is {name}, but others are not ruled out."
+    return f"One possible reason is {name}; others are still possible too."
 
 
 def not_low_note(a: Assessment) -> str:
@@ -208,6 +292,22 @@ def questions_for(a: Assessment) -> list[CauseResult]:
     """The causes whose patient questions are worth showing: the leading one, and the second
     when it is still a real possibility (10% or more)."""
     return [c for i, c in enumerate(a.causes[:2]) if i == 0 or c.probability >= 0.1]
+
+
+def patient_questions(a: Assessment) -> list[str]:
+    """The questions the patient view lists, each once: those of :func:`questions_for`, as a
+    parent asks them when the patient is a child and the knowledge words them so."""
+    child = is_child(a)
+    qs = (
+        q
+        for c in questions_for(a)
+        for q in (
+            c.patient_questions_child
+            if child and c.patient_questions_child
+            else c.patient_questions
+        )
+    )
+    return list(dict.fromkeys(qs))
 
 
 def urgent_actions(a: Assessment) -> list[tuple[str, tuple[str, ...]]]:
@@ -296,3 +396,14 @@ URGENT_PLAIN = (
     "ask them what is being done now."
 )
 """What the patient view says when an action is urgent (the actions are clinicians' words)."""
+
+URGENT_PLAIN_CHILD = (
+    "Some of your child's results need urgent care today. The care team has steps to take "
+    "first; ask them what is being done now."
+)
+"""The same, to a parent."""
+
+
+def urgent_plain(a: Assessment) -> str:
+    """The patient view's urgent advice, to the patient or to a parent."""
+    return URGENT_PLAIN_CHILD if is_child(a) else URGENT_PLAIN

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, NextTest, Status
 from lowalp.render.common import (
     PATIENT_TESTS,
-    URGENT_PLAIN,
+    Voice,
     alp_line,
     ceiling_note,
     day,
@@ -31,14 +31,19 @@ from lowalp.render.common import (
     management_pointers,
     not_low_note,
     num,
+    patient_causes,
+    patient_questions,
     pct,
     persistence_line,
     plain_answer,
+    plain_likelihood,
+    plain_test,
     pointer_sources,
-    questions_for,
     shown_tests,
     summary_line,
     urgent_actions,
+    urgent_plain,
+    voice,
 )
 from lowalp.render.templating import template_environment
 
@@ -50,7 +55,6 @@ Audience = Literal["clinician", "patient"]
 TEMPLATE = "report.html.j2"
 MAX_COST = 5
 """Relative cost runs from 1 (£) to 5 (£££££)."""
-PATIENT_CAUSES = 3
 
 STATUS_WORD: dict[Status, str] = {
     "low": "low",
@@ -93,6 +97,8 @@ def _environment() -> jinja2.Environment:
         anchor=anchor,
         status_word=lambda s: STATUS_WORD.get(s, str(s)),
         status_plain=lambda s: STATUS_PLAIN.get(s, str(s)),
+        plain_likelihood=plain_likelihood,
+        plain_test=plain_test,
     )
     env.tests["web_url"] = is_web_url
     env.globals.update(MAX_COST=MAX_COST)
@@ -344,11 +350,13 @@ class View:
     is_low: bool
     plain_answer: str
     not_low_note: str
+    voice: Voice
+    """The framing words of the patient view (to a parent when the patient is a child)."""
 
 
 def _view(a: Assessment) -> View:
     mgmt = tuple((c, m, pointer_sources(c, m)) for c, m in management_pointers(a))
-    questions = dict.fromkeys(q for c in questions_for(a) for q in c.patient_questions)
+    questions = patient_questions(a)
     return View(
         who=_who(a),
         summary=_summary(a),
@@ -363,12 +371,13 @@ def _view(a: Assessment) -> View:
         folded_line=folded_line(a),
         patient_tests=tuple(shown_tests(a)[:PATIENT_TESTS]),
         urgent=tuple(urgent_actions(a)),
-        urgent_plain=URGENT_PLAIN,
-        patient_causes=tuple(a.causes[:PATIENT_CAUSES]),
+        urgent_plain=urgent_plain(a),
+        patient_causes=tuple(patient_causes(a)),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),
         measurement_sources=tuple(_limit_source(m) for m in a.alp.measurements),
         is_low=is_low(a),
         not_low_note=not_low_note(a) if not is_low(a) else "",
         plain_answer=plain_answer(a),
+        voice=voice(a),
     )

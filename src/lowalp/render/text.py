@@ -9,7 +9,6 @@ from lowalp.model import Assessment, CauseResult, Wording
 from lowalp.render.common import (
     NO_CAUSE,
     PATIENT_TESTS,
-    URGENT_PLAIN,
     alp_line,
     ceiling_note,
     day,
@@ -20,14 +19,19 @@ from lowalp.render.common import (
     management_pointers,
     not_low_note,
     num,
+    patient_causes,
+    patient_questions,
     pct,
     persistence_line,
     plain_answer,
+    plain_likelihood,
+    plain_test,
     pointer_sources,
-    questions_for,
     shown_tests,
     summary_line,
     urgent_actions,
+    urgent_plain,
+    voice,
 )
 
 Audience = Literal["clinician", "patient"]
@@ -268,9 +272,11 @@ def _cause_block(i: int, c: CauseResult, st: _Style, wording: Wording) -> list[s
 
 
 def _patient(a: Assessment, st: _Style) -> str:
+    """Plain words, likelihood in words only (no percentages), to a parent for a child."""
     out: list[str] = []
     alp = a.alp
-    out.append(st.bold("Your alkaline phosphatase (ALP) result, in plain words"))
+    v = voice(a)
+    out.append(st.bold(f"{v.your.capitalize()} alkaline phosphatase (ALP) result, in plain words"))
     out.append("")
     state = {
         "low": "lower than usual",
@@ -280,24 +286,27 @@ def _patient(a: Assessment, st: _Style) -> str:
     }[alp.status]
     if alp.value is None and alp.status == "unknown":
         out += _wrap(
-            "ALP is an enzyme made mostly by your bones and liver. The program could not tell "
-            "from the report whether your result is low, normal or high"
+            "ALP is an enzyme made mostly by the bones and liver. The program could not tell "
+            f"from the report whether {v.your} result is low, normal or high"
             + (f" ({alp.status_reason})" if alp.status_reason else "")
-            + ". Please ask your doctor about it."
+            + f". Please ask {v.doctor} about it."
         )
     elif alp.value is None:
         out += _wrap(
-            "ALP is an enzyme made mostly by your bones and liver. The laboratory described your "
-            f"result in words rather than as a number; it is {state}."
+            "ALP is an enzyme made mostly by the bones and liver. The laboratory described "
+            f"{v.your} result in words rather than as a number; it is {state}."
         )
     else:
         out += _wrap(
-            f"ALP is an enzyme made mostly by your bones and liver. Your result was {num(alp.value)} U/L, "
-            f"which is {state} for someone of your age and sex (usual range {num(alp.lower_limit)}–{num(alp.upper_limit)} U/L)."
+            f"ALP is an enzyme made mostly by the bones and liver. {v.your.capitalize()} result was "
+            f"{num(alp.value)} U/L, which is {state} for {v.someone} (usual range "
+            f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L)."
         )
     if alp.low_for_age_only:
         out += _wrap(
-            "Children and teenagers normally have much higher ALP than adults. Your result was inside the adult range printed on the report, but it is low for your age."
+            "Children and teenagers normally have much higher ALP than adults. "
+            f"{v.your.capitalize()} result was inside the adult range printed on the report, "
+            f"but it is low for {v.their} age."
         )
     if alp.persistent:
         out += _wrap("It has been low on more than one test, weeks apart.")
@@ -314,13 +323,17 @@ def _patient(a: Assessment, st: _Style) -> str:
         out += _wrap(a.disclaimer_plain)
         return "\n".join(out) + "\n"
     if urgent_actions(a):
-        out += _wrap(st.warn("Urgent: ") + URGENT_PLAIN)
+        out += _wrap(st.warn("Urgent: ") + urgent_plain(a))
         out.append("")
     out += _wrap(plain_answer(a))
     out.append("")
     out.append(st.bold("Possible reasons, most likely first"))
-    for c in a.causes[:3]:
-        out += _wrap(f"{c.plain_name} ({pct(c.probability)}): {c.plain}", "     ", " • ")
+    for c in patient_causes(a):
+        out += _wrap(
+            f"{c.plain_name} ({plain_likelihood(c.probability, a.wording)}): {c.plain}",
+            "     ",
+            " • ",
+        )
         clues = [e.plain or e.label for e in c.evidence if e.state == "present" and e.weight > 0][
             :3
         ]
@@ -330,17 +343,17 @@ def _patient(a: Assessment, st: _Style) -> str:
     if shown_tests(a):
         out.append(st.bold("Tests that could help"))
         for t in shown_tests(a)[:PATIENT_TESTS]:
-            out += _wrap(("Urgent, today: " if t.urgent else "") + t.name, "     ", " • ")
+            out += _wrap(("Urgent, today: " if t.urgent else "") + plain_test(t), "     ", " • ")
         out.append("")
-    questions = [q for c in questions_for(a) for q in c.patient_questions]
+    questions = patient_questions(a)
     if questions:
-        out.append(st.bold("Questions you could ask your doctor"))
-        for q in dict.fromkeys(questions):
+        out.append(st.bold(f"Questions you could ask {v.doctor}"))
+        for q in questions:
             out += _wrap(q, "     ", " • ")
         out.append("")
     if a.not_understood:
         out += _wrap(
-            f"Some of the information given could not be used ({len(a.not_understood)} item(s)); your doctor can check it."
+            f"Some of the information given could not be used ({len(a.not_understood)} item(s)); {v.doctor} can check it."
         )
         out.append("")
     out += _wrap(a.disclaimer_plain)
