@@ -16,6 +16,7 @@ from lowalp import assess
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment
 from lowalp.render.common import (
+    for_parent,
     is_child,
     patient_causes,
     patient_questions,
@@ -194,3 +195,27 @@ def test_the_sweep_reaches_flagged_cases() -> None:
     children = [p for p in CASE_FILES if is_child(_assessed(p))]
     assert len(flagged) >= 3
     assert len(children) >= 3
+
+
+def test_every_finding_said_to_a_parent_is_about_the_child() -> None:
+    texts = [f.plain for f in _kb().findings.values() if getattr(f, "plain", "")]
+    about_you = [t for t in texts if re.search(r"\byou(r)?\b", t, re.IGNORECASE)]
+    assert len(about_you) >= 20
+    for t in about_you:
+        said = for_parent(t)
+        assert not re.search(r"\byou\b", said, re.IGNORECASE), said
+        assert not re.search(r"\byour\b(?! child)", said, re.IGNORECASE), said
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=IDS)
+def test_a_child_report_gives_the_clues_about_the_child(path: Path) -> None:
+    a = _assessed(path)
+    if not is_child(a):
+        return
+    text, html = _views(path)
+    for c in patient_causes(a):
+        for e in [e for e in c.evidence if e.state == "present" and e.weight > 0][:3]:
+            said = for_parent(e.plain or e.label)
+            assert not re.search(r"\byour\b(?! child)|\byou\b", said, re.IGNORECASE), said
+            assert said in text
+            assert said in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lowalp.engine.next_tests import DEFERRED
@@ -166,6 +167,8 @@ class Voice:
     """Whom to ask: "your doctor" or "your child's doctor"."""
     reader: str
     """Who reads the page: "you" or "a parent"."""
+    child: bool = False
+    """The page speaks to a parent: findings' plain words go through :func:`for_parent`."""
 
 
 def voice(a: Assessment) -> Voice:
@@ -176,6 +179,7 @@ def voice(a: Assessment) -> Voice:
             their="their",
             doctor="your child's doctor",
             reader="a parent",
+            child=True,
         )
     return Voice(
         your="your",
@@ -184,6 +188,42 @@ def voice(a: Assessment) -> Voice:
         doctor="your doctor",
         reader="you",
     )
+
+
+_PARENT_SUBJECT = (
+    ("You are, or were", "Your child is, or was"),
+    ("You have", "Your child has"),
+    ("You are", "Your child is"),
+    ("You had", "Your child had"),
+    ("You eat", "Your child eats"),
+    ("You drink", "Your child drinks"),
+    ("You take", "Your child takes"),
+    ("Your ", "Your child's "),
+)
+"""How a finding's plain words, which start from "you", begin when said to a parent."""
+
+
+def for_parent(text: str) -> str:
+    """A finding's plain words about "you" said to a parent: the subject becomes the child, and
+    a later "you" or "your" becomes "they" or "their".
+
+    >>> for_parent("You have been seriously ill in the last four weeks")
+    'Your child has been seriously ill in the last four weeks'
+    >>> for_parent("Your weight is low for your height")
+    "Your child's weight is low for their height"
+    >>> for_parent("An eating disorder that limits how much you eat")
+    'An eating disorder that limits how much they eat'
+    """
+    for said, to_parent in _PARENT_SUBJECT:
+        if text.startswith(said):
+            text = to_parent + text[len(said) :]
+            break
+    return re.sub(r"\byou\b", "they", re.sub(r"\byour\b", "their", text))
+
+
+def voiced(text: str, v: Voice) -> str:
+    """A finding's plain words as the page speaks: to a parent for a child."""
+    return for_parent(text) if v.child else text
 
 
 def plain_test(t: NextTest) -> str:

@@ -44,6 +44,7 @@ from lowalp.render.common import (
     urgent_actions,
     urgent_plain,
     voice,
+    voiced,
 )
 from lowalp.render.templating import template_environment
 
@@ -99,6 +100,7 @@ def _environment() -> jinja2.Environment:
         status_plain=lambda s: STATUS_PLAIN.get(s, str(s)),
         plain_likelihood=plain_likelihood,
         plain_test=plain_test,
+        voiced=voiced,
     )
     env.tests["web_url"] = is_web_url
     env.globals.update(MAX_COST=MAX_COST)

@@ -32,6 +32,7 @@ from lowalp.render.common import (
     urgent_actions,
     urgent_plain,
     voice,
+    voiced,
 )
 
 Audience = Literal["clinician", "patient"]
@@ -334,9 +335,11 @@ def _patient(a: Assessment, st: _Style) -> str:
             "     ",
             " • ",
         )
-        clues = [e.plain or e.label for e in c.evidence if e.state == "present" and e.weight > 0][
-            :3
-        ]
+        clues = [
+            voiced(e.plain or e.label, v)
+            for e in c.evidence
+            if e.state == "present" and e.weight > 0
+        ][:3]
         if clues:
             out += _wrap("What points this way: " + "; ".join(clues) + ".", "     ", "     ")
     out.append("")
