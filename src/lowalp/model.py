@@ -440,6 +440,8 @@ class Assessment(Frozen):
     knowledge_version: str
     disclaimer: str
     disclaimer_plain: str
+    disclaimer_plain_child: str = ""
+    """The same, to a parent (the patient view of a child); ``disclaimer_plain`` where empty."""
     wording: Wording
     adult_age_years: float
     """From this age the patient view speaks to the patient, below it to a parent (knowledge

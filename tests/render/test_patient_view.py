@@ -150,6 +150,8 @@ def test_a_child_report_speaks_to_a_parent(path: Path) -> None:
     for view in (text, html):
         if child:
             assert "Your child's alkaline phosphatase" in view
+            assert "reasons for your child's result" in view
+            assert "reasons for your result" not in view
             assert "for someone of your age" not in view
             assert "low for your age" not in view
         else:

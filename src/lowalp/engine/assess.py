@@ -100,6 +100,7 @@ def assess_case(
         knowledge_version=kb.version,
         disclaimer=kb.settings.disclaimer,
         disclaimer_plain=kb.settings.disclaimer_plain,
+        disclaimer_plain_child=kb.settings.disclaimer_plain_child,
         wording=Wording(
             possible_from=kb.settings.wording.possible_from,
             likely_from=kb.settings.wording.likely_from,

@@ -146,6 +146,9 @@ class Settings(Strict):
     version: str
     disclaimer: str
     disclaimer_plain: str
+    disclaimer_plain_child: str = ""
+    """The same, to a parent, for a patient under ``adult_age_years`` (``disclaimer_plain``
+    where empty)."""
     persistence: PersistenceRule
     clearly_normal: ClearlyNormal
     concurrent_window_days: float = Field(gt=0)

@@ -226,6 +226,11 @@ def voiced(text: str, v: Voice) -> str:
     return for_parent(text) if v.child else text
 
 
+def plain_disclaimer(a: Assessment) -> str:
+    """The patient view's disclaimer: the knowledge's words to a parent for a child."""
+    return (a.disclaimer_plain_child if is_child(a) else "") or a.disclaimer_plain
+
+
 def plain_test(t: NextTest) -> str:
     """A next test as the patient view names it: its plain name where the knowledge gives one."""
     return t.plain or t.name

@@ -36,6 +36,7 @@ from lowalp.render.common import (
     pct,
     persistence_line,
     plain_answer,
+    plain_disclaimer,
     plain_likelihood,
     plain_test,
     pointer_sources,
@@ -353,6 +354,8 @@ class View:
     plain_answer: str
     not_low_note: str
     voice: Voice
+    disclaimer_plain: str
+    """The patient view's disclaimer (to a parent for a child)."""
     """The framing words of the patient view (to a parent when the patient is a child)."""
 
 
@@ -382,4 +385,5 @@ def _view(a: Assessment) -> View:
         not_low_note=not_low_note(a) if not is_low(a) else "",
         plain_answer=plain_answer(a),
         voice=voice(a),
+        disclaimer_plain=plain_disclaimer(a),
     )

@@ -24,6 +24,7 @@ from lowalp.render.common import (
     pct,
     persistence_line,
     plain_answer,
+    plain_disclaimer,
     plain_likelihood,
     plain_test,
     pointer_sources,
@@ -321,7 +322,7 @@ def _patient(a: Assessment, st: _Style) -> str:
     if not is_low(a):
         out += _wrap(plain_answer(a))
         out.append("")
-        out += _wrap(a.disclaimer_plain)
+        out += _wrap(plain_disclaimer(a))
         return "\n".join(out) + "\n"
     if urgent_actions(a):
         out += _wrap(st.warn("Urgent: ") + urgent_plain(a))
@@ -359,5 +360,5 @@ def _patient(a: Assessment, st: _Style) -> str:
             f"Some of the information given could not be used ({len(a.not_understood)} item(s)); {v.doctor} can check it."
         )
         out.append("")
-    out += _wrap(a.disclaimer_plain)
+    out += _wrap(plain_disclaimer(a))
     return "\n".join(out) + "\n"
