@@ -82,5 +82,5 @@ class UnitError(LowAlpError):
         self.suggestion = suggestion
         text = f"unit {unit!r} is not known for {analyte}; accepted: {', '.join(accepted)}"
         if suggestion:
-            text += f" (did you mean {suggestion!r}?)"
+            text += f"; closest: {suggestion!r}"
         super().__init__(text)

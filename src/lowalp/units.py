@@ -7,8 +7,9 @@ table is reported, not guessed.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
+
+from rapidfuzz import fuzz, process
 
 from lowalp.errors import UnitError
 from lowalp.knowledge.schema import Analyte
@@ -36,13 +37,33 @@ def accepted_units(analyte: Analyte) -> list[str]:
 
 
 def suggest_unit(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> str | None:
-    choices = list(analyte.units) + [s for s, t in synonyms.items() if t in analyte.units]
-    match = difflib.get_close_matches(unit, choices, n=1, cutoff=0.5)
-    if not match:
-        lowered = {c.lower(): c for c in choices}
-        hit = lowered.get(unit.lower())
-        return synonyms.get(hit, hit) if hit else None
-    return synonyms.get(match[0], match[0])
+    """The accepted unit of ``analyte`` closest in spelling to ``unit`` (its reviewed
+    synonyms count as spellings of their unit), or None when it has no units. It is only a
+    pointer for the message: a close spelling can be another scale (U/mL is 1000 U/L).
+
+    >>> from lowalp.knowledge import load_knowledge
+    >>> alp = load_knowledge().analytes["alp"]
+    >>> suggest_unit("u/l", alp, {}), suggest_unit("U/ml", alp, {}), suggest_unit("ukat", alp, {})
+    ('U/L', 'U/L', 'ukat/L')
+    """
+    spellings = {u: u for u in analyte.units}
+    spellings.update({s: t for s, t in synonyms.items() if t in analyte.units})
+    if not spellings:
+        return None
+    best = process.extractOne(
+        unit.strip(), list(spellings), scorer=fuzz.ratio, processor=lambda x: x.lower()
+    )
+    return spellings[best[0]] if best else None
+
+
+def unknown_unit_text(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> str:
+    """What is said of a unit the table does not hold for ``analyte``: the unit as given,
+    the accepted ones and the closest of them, with the reminder that it may be another scale."""
+    text = f"unit {unit!r} is not known for {analyte.name}; accepted: {', '.join(analyte.units)}"
+    closest = suggest_unit(clean_unit(unit, synonyms), analyte, synonyms)
+    if closest:
+        text += f"; closest: {closest!r} (use it only if the lab's report says so)"
+    return text
 
 
 def factor(analyte: Analyte, unit: str, synonyms: Mapping[str, str]) -> float:

@@ -467,7 +467,8 @@ def test_stu3_shape_without_profile_hint(tmp_path: Path) -> None:
         (
             "unknown-unit.json",
             "entry[2].resource.valueQuantity.unit",
-            "unit not known for Albumin; accepted: g/dL, g/L",
+            "unit 'grams per litre' is not known for Albumin; accepted: g/dL, g/L; "
+            "closest: 'g/L' (use it only if the lab's report says so)",
         ),
     ],
 )

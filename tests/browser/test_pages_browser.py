@@ -51,19 +51,30 @@ def test_fill_the_form_switch_units_and_read_the_report(page: Any, shot: Shot) -
     page.click("#assess-button")
     page.wait_for_selector("#causes-h")
     assert page.title().startswith("Low ALP assessment")
-    top = page.locator("table.causes tbody tr").first.locator("th")
+    top = page.locator("#view-clinician table.causes tbody tr").first.locator("th")
     assert top.is_visible()
     assert "Hypophosphatasia" in top.inner_text()
     # the chart: an SVG with one marker per plotted ALP
-    chart = page.locator("figure svg").first
+    clinician = page.locator("#view-clinician")
+    chart = clinician.locator("figure svg").first
     assert chart.is_visible()
-    assert page.locator("figure svg .point").count() == 2
+    assert clinician.locator("figure svg .point").count() == 2
     shot(page, "report-clinician")
     shot(page, "report-clinician-top", full_page=False)
-    page.get_by_role("button", name="Patient version (plain language)").click()
-    page.wait_for_selector("text=Your alkaline phosphatase (ALP) result")
-    assert page.locator("figure svg").count() >= 1
+    page.get_by_role("link", name="Patient version (plain language)").click()
+    patient = page.locator("#view-patient")
+    assert patient.get_by_text("Your alkaline phosphatase (ALP) result").first.is_visible()
+    assert not page.locator("#causes-h").is_visible()
+    assert patient.locator("figure svg").count() >= 1
     shot(page, "report-patient", full_page=False)
+    # the switch was a move within the page: Back shows the clinician report again, with
+    # no form posted again (a post would ask "Confirm Form Resubmission")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
+    page.go_back()
+    page.wait_for_selector("#causes-h", state="visible")
+    assert not patient.is_visible()
+    assert not [r for r in requests if r.startswith("POST")], requests
 
 
 def test_an_impossible_value_is_questioned_in_the_browser(page: Any, shot: Shot) -> None:

@@ -124,15 +124,25 @@ def test_form_case_gives_a_report_with_ranked_causes(client: TestClient) -> None
 
 def test_report_has_patient_tab_pdf_and_edit_that_repost_the_case(client: TestClient) -> None:
     html = client.post("/assess", data=hpp_form()).text
-    assert 'formaction="/report"' in html
-    assert 'value="patient"' in html
+    # the versions are links within the page (Back works), not form posts
+    assert '<a href="#view-patient" class="tab tab-other">' in html
+    assert 'formaction="/report" class="tab"' not in html
+    assert 'id="view-patient"' in html
+    assert 'id="view-clinician"' in html
+    assert "Your alkaline phosphatase (ALP) result" in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    for ref in re.findall(r'href="#([^"]+)"', html):
+        assert ref in ids, ref
+    assert 'value="patient" formaction="/report.pdf"' in html
     assert 'formaction="/report.pdf"' in html
     assert 'formaction="/edit"' in html
     case = json.dumps(hidden_case(html))
     patient = client.post("/report", data={"case": case, "audience": "patient"})
     assert patient.status_code == 200
     assert "Your alkaline phosphatase (ALP) result" in patient.text
-    assert 'value="patient" formaction="/report" class="tab" aria-current="page"' in patient.text
+    # posted for the patient, the patient version is the one shown first
+    assert '<a href="#view-patient" class="tab tab-main">' in patient.text
     edit = client.post("/edit", data={"case": case})
     assert edit.status_code == 200
     assert 'name="lab-2-value" value="310"' in edit.text

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Protocol
 
 from lowalp.adapters.code_map import CodeMap
+from lowalp.errors import InputError, Problem
 from lowalp.model import Case
+
+NO_ALP = "no ALP result"
+"""How the message that a case holds no usable ALP begins (see :func:`lowalp.normalise.normalise`)."""
 
 
 def finite(value: object) -> float | None:
@@ -45,6 +49,24 @@ class Rejected:
     def __str__(self) -> str:
         shown = f" ({self.value!r})" if self.value is not None else ""
         return f"{self.pointer}: {self.reason}{shown}"
+
+
+def explain_no_alp(exc: InputError, rejected: Iterable[Rejected], alp_name: str) -> InputError:
+    """``exc`` with its "no ALP result" hint replaced by the ALP records the adapter read but
+    could not use (an unknown unit, say), when there are any: the file had an ALP, so "add
+    one" would point the wrong way. ``alp_name`` is the knowledge's name of the analyte, which
+    the adapters' reasons quote."""
+    unused = [r for r in rejected if alp_name in r.reason]
+    if not unused:
+        return exc
+    why = "; ".join(str(r) for r in unused[:3]) + ("; …" if len(unused) > 3 else "")
+    problems = [
+        Problem(p.pointer, "no usable ALP result", p.value, f"the input's ALP was not used: {why}")
+        if p.message.startswith(NO_ALP)
+        else p
+        for p in exc.problems
+    ]
+    return InputError(problems, source=exc.source)
 
 
 @dataclass

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from lowalp.adapters.base import Rejected
+from lowalp.adapters.base import Rejected, explain_no_alp
 from lowalp.adapters.spreadsheet import safe_row
 from lowalp.cli.common import Progress, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 yield assess_case(case, knowledge=kb, strict=args.strict)
             except InputError as exc:
-                failures.append((case.id or "(case)", exc))
+                alp = kb.analytes["alp"].name
+                failures.append((case.id or "(case)", explain_no_alp(exc, result.rejected, alp)))
 
     failures: list[tuple[str, InputError]] = []
     out = _Writer(args, patient_refs=result.format == "fhir")

@@ -29,7 +29,7 @@ from lowalp.knowledge.schema import Analyte, HistoricalUnit
 from lowalp.model import LabResult, NotUnderstood, Qualifier
 from lowalp.normalise.plausibility import check_value, reference_envelope
 from lowalp.normalise.qualitative import MEANING_QUALIFIER, Reading, read_flag, read_text
-from lowalp.units import clean_unit, factor, unit_can_be_assumed
+from lowalp.units import clean_unit, factor, unit_can_be_assumed, unknown_unit_text
 
 DIRECTIONAL: frozenset[str] = frozenset({"low", "normal", "high"})
 
@@ -379,7 +379,7 @@ class _Reader:
                     censor,
                     flag,
                     unit_text=unit,
-                    reason=f"unit {unit!r} not known for {a.name} (accepted: {', '.join(exc.accepted)})",
+                    reason=unknown_unit_text(unit, a, self.kb.unit_synonyms),
                     suggestions=(exc.suggestion,) if exc.suggestion else (),
                 )
             f = historical.factor

@@ -9,6 +9,9 @@ from lowalp.engine.next_tests import DEFERRED
 from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Wording
 
 DETAIL_CAUSES = 5
+SUMMARY_LIMIT = 139
+"""The summary line's length: a CDS Hooks card summary must stay under 140 characters."""
+_PROPER = frozenset({"Wilson", "Menkes", "Cushing", "Addison", "Paget"})
 NO_CAUSE = "no_identifiable_cause"
 """The answer "nothing in the data explains the low value": never worded as a diagnosis."""
 
@@ -85,6 +88,30 @@ def is_low(a: Assessment) -> bool:
     return a.alp.status not in ("normal", "high")
 
 
+def clip(text: str, limit: int = SUMMARY_LIMIT) -> str:
+    """``text`` in at most ``limit`` characters, cut between words (never inside one) and
+    marked with an ellipsis when anything was left out."""
+    if len(text) <= limit:
+        return text
+    room = text[: limit - 1]  # one character is kept for the ellipsis
+    cut = room.rsplit(" ", 1)[0] if " " in room else ""
+    if text[limit - 1] == " ":
+        cut = room
+    return cut.rstrip(" ;,:—–-(") + "…"
+
+
+def _in_sentence(name: str) -> str:
+    """A knowledge name placed inside a sentence: only a capital that starts an ordinary word
+    is lowered; acronyms, gene names and proper names ("ALP", "HRT", "Wilson disease" after
+    the first word) keep the knowledge's capitalisation."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and not first[1:].islower():
+        return name
+    if first.rstrip(",;:") in _PROPER:
+        return name
+    return name[:1].lower() + name[1:]
+
+
 def _short(c: CauseResult) -> str:
     return c.name.split(" (")[0]
 
@@ -137,17 +164,6 @@ def patient_causes(a: Assessment, n: int = 3) -> list[CauseResult]:
     return [
         c for i, c in enumerate(a.causes[:n]) if i == 0 or c.probability >= a.wording.patient_from
     ]
-
-
-def _lower_first(name: str) -> str:
-    """A name inside a sentence: its first letter lower-cased unless it starts an acronym.
-
-    >>> _lower_first("An inherited condition that lowers the bone enzyme ALP"), _lower_first("ALP")
-    ('an inherited condition that lowers the bone enzyme ALP', 'ALP')
-    """
-    if len(name) > 1 and name[1].isupper():
-        return name
-    return name[:1].lower() + name[1:]
 
 
 @dataclass(frozen=True)
@@ -254,7 +270,7 @@ def plain_answer(a: Assessment) -> str:
             "No single reason stands out from the results given so far. The reasons below are "
             "only possibilities; a repeat test and the tests your doctor suggests will tell more."
         )
-    name = _lower_first(top.plain_name)
+    name = _in_sentence(top.plain_name)
     if p >= w.most_consistent_from:
         return f"The results fit best with this reason: {name}. It is not a diagnosis."
     if p >= w.likely_from:
@@ -314,19 +330,19 @@ def summary_line(a: Assessment) -> str:
     if alp.persistent:
         head += ", persistent"
     if not is_low(a):
-        return (head + "; not low, so no low-ALP work-up is suggested")[:139]
+        return clip(head + "; not low, so no low-ALP work-up is suggested")
     if a.artifacts:
-        return (head + "; " + a.artifacts[0].summary)[:139]
+        return clip(head + "; " + a.artifacts[0].summary)
     if not a.causes:
-        return (head + "; no explanation could be ranked")[:139]
+        return clip(head + "; no explanation could be ranked")
     if_low = "if it is low, " if alp.status == "unknown" else ""
     text = f"{head}; {if_low}{answer_phrase(a)}"
     shown = shown_tests(a)
     if shown:
         nxt = f"; next: {shown[0].name.split(' (')[0].split(':')[0]}"
-        if len(text + nxt) <= 139:
+        if len(text + nxt) <= SUMMARY_LIMIT:
             text += nxt
-    return text[:139]
+    return clip(text)
 
 
 def leading(a: Assessment, n: int = DETAIL_CAUSES) -> list[CauseResult]:

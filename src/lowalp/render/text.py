@@ -199,7 +199,8 @@ def _clinician(a: Assessment, st: _Style) -> str:
     if a.not_understood:
         out.append(st.warn("Not understood — left out of the reasoning"))
         for n in a.not_understood:
-            hint = f" (did you mean {', '.join(n.suggestions)}?)" if n.suggestions else ""
+            named = n.suggestions and "closest:" not in n.reason  # a unit's text names it
+            hint = f" (did you mean {', '.join(n.suggestions)}?)" if named else ""
             out += _wrap(f"{n.pointer}: '{n.value}' — {n.reason}{hint}", "    ", "  - ")
         out.append("")
     if a.warnings:

@@ -48,7 +48,7 @@ from lowalp.adapters.fhir.pointers import at
 from lowalp.adapters.fhir.ranges import Range, read_ranges
 from lowalp.adapters.flags import FLAG_QUALIFIER
 from lowalp.model import Qualifier
-from lowalp.units import clean_unit, suggest_unit, unit_can_be_assumed
+from lowalp.units import clean_unit, unit_can_be_assumed, unknown_unit_text
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -231,11 +231,9 @@ def quantity_unit(
             return reader.unit_cache.setdefault(candidate, candidate)
     if printed or code:
         bad = printed or code
-        suggestion = suggest_unit(str(bad), analyte, syn)
-        hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
         return Rejected(
             at(prefix, "valueQuantity.unit" if printed else "valueQuantity.code"),
-            f"unit not known for {analyte.name}; accepted: {', '.join(analyte.units)}{hint}",
+            unknown_unit_text(str(bad), analyte, syn),
             bad,
         )
     if map_unit:

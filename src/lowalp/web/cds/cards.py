@@ -18,6 +18,7 @@ from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment, CauseResult, NextTest
 from lowalp.render.common import (
     alp_line,
+    clip,
     likelihood_word,
     num,
     pct,
@@ -188,7 +189,7 @@ def patient_view_cards(
     lines += ["", f"_{md(a.disclaimer)}_ Knowledge version {md(kb.version)}."]
     card: dict[str, Any] = {
         "uuid": _uuid(),
-        "summary": summary_line(a)[:SUMMARY_MAX],
+        "summary": clip(summary_line(a), SUMMARY_MAX),
         "indicator": "warning" if warning else "info",
         "detail": "\n".join(lines) + _not_fetched(unavailable or []),
         "source": _source(kb, base_url),
@@ -223,7 +224,7 @@ def antiresorptive_card(
     cited = list(dict.fromkeys(sid for p in advice for sid in p.sources)) or list(cause.sources)
     shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported or "low"
     head = f"Low ALP ({shown}): exclude hypophosphatasia before starting "
-    summary = (head + drug[: SUMMARY_MAX - len(head)]).strip()
+    summary = clip((head + drug).strip(), SUMMARY_MAX)
     lines = [
         f"**{md(alp_line(a.alp))}**",
         "",

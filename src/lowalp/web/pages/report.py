@@ -38,17 +38,31 @@ def report_page(
     audience: Audience = "clinician",
     notes: Sequence[str] = (),
 ) -> HTMLResponse:
-    """The report document from :func:`render_html` with the site's header and footer."""
+    """The report document from :func:`render_html` with the site's header and footer.
+
+    Both versions are in the page: ``audience``'s is shown, the other opens from its tab, a
+    link to ``#view-<audience>`` that a style sheet rule (``:target``) shows in its place. The
+    switch is a move within one page, so Back returns to the version before it, with no form
+    posted again and no script; the case stays in the page as before, and nothing on the server.
+    """
+    other: Audience = "patient" if audience == "clinician" else "clinician"
     document = render_html(a, audience=audience)
+    second = render_html(a, audience=other)
     env, site_ = environment(), site(request)
     top = env.get_template("_report_top.html.j2").render(
-        site=site_, audience=audience, case_json=case_json(case), notes=list(notes), a=a
+        site=site_,
+        audience=audience,
+        other=other,
+        case_json=case_json(case),
+        notes=list(notes),
+        a=a,
     )
     bottom = env.get_template("_report_bottom.html.j2").render(site=site_)
+    head_end = document.find("</head>")
+    if head_end < 0:  # pragma: no cover - render_html's shape
+        raise RuntimeError("render_html returned a document without <head>")
     opening = _BODY_OPEN.search(document)
-    head_end, body_end = document.find("</head>"), document.rfind("</body>")
-    if opening is None or head_end < 0 or body_end < 0:  # pragma: no cover - render_html's shape
-        raise RuntimeError("render_html returned a document without <head> and <body>")
+    assert opening is not None
     html = (
         document[:head_end]
         + '<link rel="stylesheet" href="/static/site.css">\n'
@@ -56,11 +70,44 @@ def report_page(
         + document[head_end : opening.end()]
         + "\n"
         + top
-        + document[opening.end() : body_end]
+        + f'<div class="view view-other" id="view-{other}">\n'
+        + _prefix_ids(_body(second), f"{other}-")
+        + f'</div>\n<div class="view view-main" id="view-{audience}">\n'
+        + _body(document)
+        + "</div>\n"
         + bottom
-        + document[body_end:]
+        + "</body>\n</html>\n"
     )
     return HTMLResponse(html)
+
+
+def _body(document: str) -> str:
+    """What is between ``<body …>`` and ``</body>`` of a :func:`render_html` document."""
+    opening = _BODY_OPEN.search(document)
+    body_end = document.rfind("</body>")
+    if opening is None or body_end < 0:  # pragma: no cover - render_html's shape
+        raise RuntimeError("render_html returned a document without <body>")
+    return document[opening.end() : body_end]
+
+
+_ID_ATTRIBUTES = re.compile(
+    r'\b(id|for|headers|aria-labelledby|aria-describedby|aria-controls)="([^"]*)"'
+)
+_FRAGMENT = re.compile(r'\bhref="#([^"]+)"')
+
+
+def _prefix_ids(html: str, prefix: str) -> str:
+    """``html`` with every id, and every reference to one, prefixed: the second version of the
+    report shares the page with the first, and an id must be unique in it.
+
+    >>> _prefix_ids('<h2 id="a">x</h2><section aria-labelledby="a b"><a href="#a">', "p-")
+    '<h2 id="p-a">x</h2><section aria-labelledby="p-a p-b"><a href="#p-a">'
+    """
+
+    def ids(m: re.Match[str]) -> str:
+        return f'{m[1]}="{" ".join(prefix + v for v in m[2].split())}"'
+
+    return _FRAGMENT.sub(lambda m: f'href="#{prefix}{m[1]}"', _ID_ATTRIBUTES.sub(ids, html))
 
 
 def posted_case(form: FormData) -> Case:

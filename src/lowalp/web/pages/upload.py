@@ -15,11 +15,12 @@ from fastapi.responses import HTMLResponse
 
 from lowalp import assess
 from lowalp.adapters import load
-from lowalp.adapters.base import Rejected
+from lowalp.adapters.base import Rejected, explain_no_alp
 from lowalp.errors import InputError
 from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment, Case
 from lowalp.render.common import is_low, summary_line
+from lowalp.web.errors import upload_words
 from lowalp.web.pages.form import form_page
 from lowalp.web.pages.report import case_json, report_page
 from lowalp.web.pages.templating import page
@@ -90,7 +91,7 @@ def _read_and_assess(request: Request, filename: str, data: bytes) -> HTMLRespon
             result = load(path)
             cases = list(itertools.islice(result.cases, settings.max_patients + 1))
         except InputError as exc:
-            problems = [str(p).replace(str(path), "the file") for p in exc.problems]
+            problems = [upload_words(str(p).replace(str(path), "the file")) for p in exc.problems]
             return form_page(request, status=422, upload_errors=problems)
         except csv.Error as exc:  # the csv module's own limits (its message quotes no input)
             return form_page(
@@ -107,7 +108,9 @@ def _read_and_assess(request: Request, filename: str, data: bytes) -> HTMLRespon
         try:
             a = assess(cases[0], knowledge=kb)
         except InputError as exc:
-            return form_page(request, status=422, upload_errors=[str(p) for p in exc.problems])
+            exc = explain_no_alp(exc, result.rejected, kb.analytes["alp"].name)
+            errors = [upload_words(str(p)) for p in exc.problems]
+            return form_page(request, status=422, upload_errors=errors)
         return report_page(request, cases[0], a, notes=notes)
     listed = []
     for case in cases[:MAX_LIST]:
@@ -116,7 +119,7 @@ def _read_and_assess(request: Request, filename: str, data: bytes) -> HTMLRespon
             a = assess(case, knowledge=kb)
             listed.append(Listed(case, case_json(case), a, _summary(a), ""))
         except InputError as exc:
-            problem = "; ".join(str(p) for p in exc.problems)
+            problem = upload_words("; ".join(str(p) for p in exc.problems))
             listed.append(Listed(case, case_json(case), None, "", problem))
     return page(
         request,
@@ -159,4 +162,4 @@ def _read_notes(
     if len(rejected) > 50:
         notes.append(f"… and {len(rejected) - 50} more records not used.")
     notes += list(warnings[:20])
-    return notes
+    return [upload_words(n) for n in notes]
