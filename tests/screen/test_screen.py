@@ -80,7 +80,7 @@ def small_data(tmp: Path) -> Path:
         {"person_id": 1, "measurement_concept_id": ALB, "measurement_date": "2023-03-01",
          "value_as_number": 4.1, "unit_concept_id": G_DL},
         {"person_id": 1, "measurement_concept_id": TSH, "measurement_date": "2022-06-01",
-         "value_as_number": 2.0, "unit_source_value": "mIU/L"},  # outside ±90 days
+         "value_as_number": 2.0, "unit_source_value": "mIU/L"},  # outside the window
         alp(2, "2023-01-10", 80.0),
         alp(3, "2023-02-01", 60.0, range_low=40.0, range_high=129.0),  # 10.6 y: 129-417 U/L
         alp(4, "2022-01-01", 70.0),
