@@ -93,7 +93,7 @@ def measure(fmt: str, path: Path) -> dict[str, float]:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     adapter = ADAPTER if fmt == "csv" else PARQUET_ADAPTER
     start = time.perf_counter()
-    result = adapter.read(path, ReadOptions())
+    result = adapter.read(path, ReadOptions(), load_knowledge())
     read_done = time.perf_counter()
     cases = labs = 0
     for case in result.cases:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from lowalp.adapters.base import ReadOptions
 from lowalp.adapters.fhir import ADAPTER
+from lowalp.knowledge import load_knowledge
 
 ANALYTES = [
     ("6768-6", "U/L", 10, 140, (35, 104)),
@@ -106,7 +107,7 @@ def main() -> None:
                 print(f"  {done / (total or 1):5.1%}", file=sys.stderr)
 
         t0 = time.perf_counter()
-        result = ADAPTER.read(folder, ReadOptions(progress=progress))
+        result = ADAPTER.read(folder, ReadOptions(progress=progress), load_knowledge())
         t_read = time.perf_counter() - t0
         t1 = time.perf_counter()
         n_labs = sum(len(c.labs) for c in result.cases)

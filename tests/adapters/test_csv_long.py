@@ -21,7 +21,7 @@ from lowalp.adapters.csv_long import (
     write_csv,
 )
 from lowalp.errors import InputError
-from lowalp.knowledge import Knowledge
+from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment, Case, EventRecord, FindingRecord, MedicationRecord
 
 DATA = Path(__file__).parents[1] / "data" / "csv"
@@ -43,7 +43,7 @@ CUSTOM = {
 def read(name: str | Path, options: ReadOptions | None = None) -> tuple[ReadResult, list[Case]]:
     path = name if isinstance(name, Path) else DATA / name
     adapter = PARQUET_ADAPTER if path.suffix == ".parquet" else ADAPTER
-    result = adapter.read(path, options or ReadOptions())
+    result = adapter.read(path, options or ReadOptions(), load_knowledge())
     cases = list(result.cases)
     assert result.stats.reconciles(), result.stats.summary()
     assert result.stats.rejected == len(result.rejected)
@@ -134,7 +134,7 @@ def test_custom_column_names_through_the_mapping() -> None:
 
 def test_custom_columns_without_mapping_lists_every_missing_column() -> None:
     with pytest.raises(InputError) as err:
-        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions())
+        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions(), load_knowledge())
     (problem,) = err.value.problems
     assert "patient_id; value; unit; analyte or loinc or code" in problem.message
     assert "MRN, Gender, DOB" in str(problem.value)
@@ -144,7 +144,7 @@ def test_custom_columns_without_mapping_lists_every_missing_column() -> None:
 def test_mapping_errors_are_listed_with_did_you_mean() -> None:
     columns = {**CUSTOM, "paitent_id": "MRN", "unit": "Unit"}
     with pytest.raises(InputError) as err:
-        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions(columns=columns))
+        ADAPTER.read(DATA / "custom_columns.csv", ReadOptions(columns=columns), load_knowledge())
     text = str(err.value)
     assert "'paitent_id' is not one of our column names" in text
     assert "did you mean 'patient_id'?" in text
@@ -355,7 +355,7 @@ def test_round_trip_keeps_every_new_field(tmp_path: Path) -> None:
 )
 def test_whole_file_problems_raise_input_error(name: str, expected: str) -> None:
     with pytest.raises(InputError) as err:
-        ADAPTER.read(DATA / name, ReadOptions())
+        ADAPTER.read(DATA / name, ReadOptions(), load_knowledge())
     text = str(err.value)
     assert expected in text
     assert str(DATA / name) in text
@@ -369,11 +369,11 @@ def test_empty_and_non_utf8_files(tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"
     empty.write_text("\n\n")
     with pytest.raises(InputError, match="the file is empty"):
-        ADAPTER.read(empty, ReadOptions())
+        ADAPTER.read(empty, ReadOptions(), load_knowledge())
     latin = tmp_path / "latin1.csv"
     latin.write_bytes(b"patient_id,analyte,value,unit\nA,zinc,82,\xb5g/dL\n")
     with pytest.raises(InputError, match=r"line 2: not UTF-8 text; save the file as UTF-8"):
-        ADAPTER.read(latin, ReadOptions())
+        ADAPTER.read(latin, ReadOptions(), load_knowledge())
 
 
 def test_bom_quoted_fields_pipe_delimiter_and_header_case(tmp_path: Path) -> None:
@@ -390,7 +390,9 @@ def test_bom_quoted_fields_pipe_delimiter_and_header_case(tmp_path: Path) -> Non
 
 def test_progress_reports_bytes_up_to_the_file_size() -> None:
     seen: list[tuple[int, int | None]] = []
-    ADAPTER.read(DATA / "clean.csv", ReadOptions(progress=lambda d, t: seen.append((d, t))))
+    ADAPTER.read(
+        DATA / "clean.csv", ReadOptions(progress=lambda d, t: seen.append((d, t))), load_knowledge()
+    )
     size = (DATA / "clean.csv").stat().st_size
     assert seen[-1] == (size, size)
 
@@ -481,10 +483,10 @@ def test_parquet_rejections_and_missing_columns(tmp_path: Path) -> None:
     assert case.labs[1].qualifier == "<"
     bad = csv_to_parquet(DATA / "missing_columns.csv", tmp_path / "missing.parquet")
     with pytest.raises(InputError, match="missing required column"):
-        PARQUET_ADAPTER.read(bad, ReadOptions())
+        PARQUET_ADAPTER.read(bad, ReadOptions(), load_knowledge())
     not_parquet = DATA / "clean.csv"
     with pytest.raises(InputError, match="not a readable Parquet file"):
-        PARQUET_ADAPTER.read(not_parquet, ReadOptions())
+        PARQUET_ADAPTER.read(not_parquet, ReadOptions(), load_knowledge())
 
 
 def test_parquet_without_pyarrow_names_the_install_command(
@@ -494,7 +496,7 @@ def test_parquet_without_pyarrow_names_the_install_command(
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(InputError, match=r"pip install 'lowalp\[parquet\]'"):
-        PARQUET_ADAPTER.read(tmp_path / "x.parquet", ReadOptions())
+        PARQUET_ADAPTER.read(tmp_path / "x.parquet", ReadOptions(), load_knowledge())
 
 
 # ----------------------------------------------------------------------------- round trip

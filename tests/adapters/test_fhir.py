@@ -15,7 +15,7 @@ from lowalp.adapters.base import ReadOptions, ReadResult
 from lowalp.adapters.code_map import CodeMap
 from lowalp.adapters.fhir import ADAPTER, Range, _choose_range, _parse_date
 from lowalp.errors import InputError
-from lowalp.knowledge import Knowledge
+from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import (
     Case,
     Context,
@@ -32,7 +32,7 @@ EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.json"))
 
 
 def read(path: Path, **kw: object) -> tuple[ReadResult, list[Case]]:
-    result = ADAPTER.read(path, ReadOptions(**kw))  # type: ignore[arg-type]
+    result = ADAPTER.read(path, ReadOptions(**kw), load_knowledge())  # type: ignore[arg-type]
     cases = list(result.cases)
     assert result.stats.reconciles(), result.stats.summary()
     assert result.stats.rejected == len(result.rejected)
@@ -424,7 +424,7 @@ def test_single_ndjson_file_with_broken_lines(tmp_path: Path) -> None:
 
 def test_truncated_json() -> None:
     with pytest.raises(InputError) as info:
-        ADAPTER.read(DATA / "bad" / "truncated.json", ReadOptions())
+        ADAPTER.read(DATA / "bad" / "truncated.json", ReadOptions(), load_knowledge())
     (problem,) = info.value.problems
     assert problem.pointer.startswith("line ")
     assert ", column " in problem.pointer
@@ -433,7 +433,7 @@ def test_truncated_json() -> None:
 
 def test_stu3_bundle() -> None:
     with pytest.raises(InputError) as info:
-        ADAPTER.read(DATA / "bad" / "stu3-bundle.json", ReadOptions())
+        ADAPTER.read(DATA / "bad" / "stu3-bundle.json", ReadOptions(), load_knowledge())
     pointers = [p.pointer for p in info.value.problems]
     assert "entry[1].resource.context" in pointers
     assert "entry[2].resource.clinicalStatus" in pointers
@@ -448,7 +448,7 @@ def test_stu3_shape_without_profile_hint(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="earlier FHIR version"):
-        ADAPTER.read(path, ReadOptions())
+        ADAPTER.read(path, ReadOptions(), load_knowledge())
 
 
 @pytest.mark.parametrize(
@@ -481,7 +481,7 @@ def test_bad_observations(name: str, pointer: str, reason: str) -> None:
 def test_missing_package_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fhir.resources.R4B", None)
     with pytest.raises(InputError, match=r"pip install 'lowalp\[fhir\]'"):
-        ADAPTER.read(DATA / "bundle.json", ReadOptions())
+        ADAPTER.read(DATA / "bundle.json", ReadOptions(), load_knowledge())
 
 
 # ----------------------------------------------------------------------------- round trip

@@ -14,7 +14,7 @@ from lowalp.adapters import hl7v2
 from lowalp.adapters.base import ReadOptions, ReadResult
 from lowalp.adapters.code_map import CodeMap
 from lowalp.errors import InputError
-from lowalp.knowledge import Knowledge
+from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment, Case, Context, LabResult, Patient
 
 DATA = Path(__file__).parent.parent / "data" / "hl7v2"
@@ -24,7 +24,7 @@ ADAPTER = hl7v2.ADAPTER
 
 def read(name: str | Path, **kw: Any) -> tuple[ReadResult, list[Case]]:
     path = name if isinstance(name, Path) else DATA / name
-    result = ADAPTER.read(path, ReadOptions(**kw))
+    result = ADAPTER.read(path, ReadOptions(**kw), load_knowledge())
     cases = list(result.cases)
     assert result.stats.reconciles(), result.stats.summary()
     assert result.stats.rejected == len(result.rejected)
@@ -245,7 +245,7 @@ def test_progress_is_reported_in_bytes() -> None:
 )
 def test_bad_messages_raise_input_error_with_every_problem(name: str, expected: list[str]) -> None:
     with pytest.raises(InputError) as info:
-        ADAPTER.read(DATA / name, ReadOptions())
+        ADAPTER.read(DATA / name, ReadOptions(), load_knowledge())
     problems = [str(p) for p in info.value.problems]
     assert len(problems) == len(expected)
     for text, start in zip(problems, expected, strict=True):
@@ -275,7 +275,7 @@ def test_all_messages_bad_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "bad.hl7"
     path.write_text(bad + bad)
     with pytest.raises(InputError) as info:
-        ADAPTER.read(path, ReadOptions())
+        ADAPTER.read(path, ReadOptions(), load_knowledge())
     assert [p.pointer for p in info.value.problems] == ["message 1, line 3", "message 2, line 6"]
 
 
@@ -283,14 +283,14 @@ def test_empty_file_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.hl7"
     path.write_text("\r\n\r\n")
     with pytest.raises(InputError, match="no HL7 message found"):
-        ADAPTER.read(path, ReadOptions())
+        ADAPTER.read(path, ReadOptions(), load_knowledge())
 
 
 def test_not_an_oru_message(tmp_path: Path) -> None:
     path = tmp_path / "adt.hl7"
     path.write_text("MSH|^~\\&|A|B|C|D|20260101||ADT^A01|1|P|2.5.1\rPID|1||X\rOBX|1|NM|x||1\r")
     with pytest.raises(InputError, match="not an ORU"):
-        ADAPTER.read(path, ReadOptions())
+        ADAPTER.read(path, ReadOptions(), load_knowledge())
 
 
 def test_latin1_text_is_read_with_a_warning(tmp_path: Path) -> None:

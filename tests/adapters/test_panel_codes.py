@@ -17,7 +17,7 @@ from lowalp import assess
 from lowalp.adapters import hl7v2
 from lowalp.adapters.base import ReadOptions
 from lowalp.adapters.fhir import ADAPTER as FHIR
-from lowalp.knowledge import Knowledge
+from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Case
 from lowalp.normalise import normalise
 
@@ -58,9 +58,11 @@ IGA = {"fhir": 5.0, "hl7v2": 5.0}  # 0.05 g/L in the Bundle, 5 mg/dL in the mess
 
 def read_case(kind: str) -> Case:
     if kind == "fhir":
-        result = FHIR.read(DATA / "fhir" / "panel-bundle.json", ReadOptions())
+        result = FHIR.read(DATA / "fhir" / "panel-bundle.json", ReadOptions(), load_knowledge())
     else:
-        result = hl7v2.ADAPTER.read(DATA / "hl7v2" / "oru_r01_panel.hl7", ReadOptions())
+        result = hl7v2.ADAPTER.read(
+            DATA / "hl7v2" / "oru_r01_panel.hl7", ReadOptions(), load_knowledge()
+        )
     assert not result.rejected, result.rejected
     (case,) = list(result.cases)
     return case

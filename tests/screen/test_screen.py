@@ -80,7 +80,7 @@ def small_data(tmp: Path) -> Path:
         {"person_id": 1, "measurement_concept_id": ALB, "measurement_date": "2023-03-01",
          "value_as_number": 4.1, "unit_concept_id": G_DL},
         {"person_id": 1, "measurement_concept_id": TSH, "measurement_date": "2022-06-01",
-         "value_as_number": 2.0, "unit_source_value": "mIU/L"},  # outside ±90 days
+         "value_as_number": 2.0, "unit_source_value": "mIU/L"},  # outside the window
         alp(2, "2023-01-10", 80.0),
         alp(3, "2023-02-01", 60.0, range_low=40.0, range_high=129.0),  # 10.6 y: 129-417 U/L
         alp(4, "2022-01-01", 70.0),
@@ -240,3 +240,25 @@ def test_a_censored_alp_is_read_as_assess_reads_it(tmp_path: Path) -> None:
     assert a.alp.status == "low"
     assert a.alp.persistent is True
     assert row["cause_1"] == a.causes[0].id
+
+
+def test_co_analytes_are_those_assess_takes_as_drawn_with_the_index(tmp_path: Path) -> None:
+    """Within the knowledge's window (30 days), the nearest; of two equally near, the later."""
+    csv = tmp_path / "long.csv"
+    csv.write_text(
+        "patient_id,sex,birth_date,date,loinc,value,unit\n"
+        "P1,F,1970-05-01,2023-01-10,6768-6,21,U/L\n"
+        "P1,F,1970-05-01,2023-03-15,6768-6,20,U/L\n"
+        "P1,F,1970-05-01,2023-02-03,62236-5,250,nmol/L\n"  # 40 days before: outside
+        "P1,F,1970-05-01,2023-03-05,1751-7,3.9,g/dL\n"  # 10 days before
+        "P1,F,1970-05-01,2023-03-25,1751-7,4.2,g/dL\n"  # 10 days after: the later wins
+        "P1,F,1970-05-01,2023-03-10,3016-3,1.5,mIU/L\n"  # 5 days before: nearest
+        "P1,F,1970-05-01,2023-04-04,3016-3,2.5,mIU/L\n",  # 20 days after
+        encoding="utf-8",
+    )
+    r = run_screen(ScreenInput("measurements", csv), tmp_path / "out")
+    row = r.worklist.iloc[0]
+    assert pd.isna(row.plp)
+    assert "PLP" not in row.hpp_priority_reasons
+    assert abs(row.albumin - 4.2) < 1e-9
+    assert abs(row.tsh - 1.5) < 1e-9

@@ -1,9 +1,11 @@
 """A person gets the same answer from ``lowalp screen`` and from ``lowalp assess``.
 
 Hypothesis draws small groups of persons (age, sex or none, ALP series in U/L or µkat/L, with or
-without a printed range, an albumin now and then); the screen runs on them as OMOP tables, and
-each person's raw rows are assessed independently as a case. ALP status of the index result,
-persistence and the top cause must agree.
+without a printed range, and results of other analytes on either side of the index ALP, at
+distances inside, on and beyond the window that counts as "drawn with the index"); the screen
+runs on them as OMOP tables and as a long CSV, and each person's raw rows are assessed
+independently as a case. ALP status of the index result, persistence, the top cause and the
+work-list's co-analyte columns (the result the engine takes as drawn with the index) must agree.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lowalp import assess  # noqa: E402
+from lowalp.engine import concurrent  # noqa: E402
 from lowalp.model import Case, LabResult, Patient  # noqa: E402
+from lowalp.normalise import normalise  # noqa: E402
 from lowalp.screen.inputs import ScreenInput  # noqa: E402
 from lowalp.screen.runner import run_screen  # noqa: E402
 
@@ -35,6 +39,13 @@ pytestmark = [
 
 START = dt.date(2021, 1, 1)
 ALP = 3035995
+CO = {  # analyte: (OMOP concept or None, LOINC, unit, plausible values)
+    "albumin": (3024561, "1751-7", "g/dL", (1.5, 5.5)),
+    "tsh": (3009201, "3016-3", "mIU/L", (0.1, 20.0)),
+    "plp": (None, "62236-5", "nmol/L", (5.0, 400.0)),
+}
+EDGES = [-120, -91, -90, -89, -45, -31, -30, -29, -1, 0, 1, 29, 30, 31, 45, 89, 90, 91, 120]
+"""Days from the index ALP that sit on either side of the bounds of the windows in use."""
 
 
 @st.composite
@@ -60,8 +71,15 @@ def person(draw: Any) -> dict[str, Any]:
                 else ((round(printed[0] / 60, 4), round(printed[1] / 60, 4)) if kat else printed),
             }
         )
-    albumin = draw(st.one_of(st.none(), st.tuples(st.integers(0, 500), st.floats(1.5, 5.5))))
-    return {"yob": yob, "sex": sex, "alp": rows, "albumin": albumin}
+    index = days[-1]
+    co: list[tuple[str, int, float]] = []
+    for analyte, (_, _, _, (lo, hi)) in CO.items():
+        offsets = draw(
+            st.sets(st.one_of(st.sampled_from(EDGES), st.integers(-150, 150)), max_size=3)
+        )
+        for off in sorted(offsets):
+            co.append((analyte, index + off, round(draw(st.floats(lo, hi)), 2)))
+    return {"yob": yob, "sex": sex, "alp": rows, "co": co}
 
 
 def _write(folder: Path, people: list[dict[str, Any]]) -> None:
@@ -77,12 +95,12 @@ def _write(folder: Path, people: list[dict[str, Any]]) -> None:
                 "range_low": r["ref"][0] if r["ref"] else None,
                 "range_high": r["ref"][1] if r["ref"] else None,
             })  # fmt: skip
-        if p["albumin"]:
-            d, v = p["albumin"]
+        for analyte, d, v in _co(p, "omop"):
             mrow.append({
-                "person_id": pid, "measurement_concept_id": 3024561,
-                "measurement_date": START + dt.timedelta(days=d), "value_as_number": round(v, 2),
-                "unit_concept_id": 8713, "unit_source_value": "g/dL", "range_low": None, "range_high": None,
+                "person_id": pid, "measurement_concept_id": CO[analyte][0],
+                "measurement_date": START + dt.timedelta(days=d), "value_as_number": v,
+                "unit_concept_id": None, "unit_source_value": CO[analyte][2],
+                "range_low": None, "range_high": None,
             })  # fmt: skip
     m = pd.DataFrame(mrow)
     m.insert(0, "measurement_id", range(1, len(m) + 1))
@@ -93,7 +111,36 @@ def _write(folder: Path, people: list[dict[str, Any]]) -> None:
     pd.DataFrame(prow).to_parquet(folder / "person.parquet", index=False)
 
 
-def _case(p: dict[str, Any]) -> Case:
+def _co(p: dict[str, Any], shape: str) -> list[tuple[str, int, float]]:
+    """The person's co-analyte results that the input shape can carry (OMOP: those with a
+    concept in the knowledge's OMOP map)."""
+    return [c for c in p["co"] if shape == "long" or CO[c[0]][0] is not None]
+
+
+def _write_long(path: Path, people: list[dict[str, Any]]) -> None:
+    rows = []
+    for pid, p in enumerate(people, start=1):
+        who = {
+            "patient_id": f"P{pid}",
+            "sex": {8507: "M", 8532: "F"}.get(p["sex"], ""),
+            "birth_date": dt.date(p["yob"], 7, 1).isoformat(),
+        }
+        for r in p["alp"]:
+            rows.append({
+                **who, "date": (START + dt.timedelta(days=r["day"])).isoformat(), "loinc": "6768-6",
+                "value": r["value"], "unit": r["unit"],
+                "ref_low": r["ref"][0] if r["ref"] else None,
+                "ref_high": r["ref"][1] if r["ref"] else None,
+            })  # fmt: skip
+        for analyte, d, v in _co(p, "long"):
+            rows.append({
+                **who, "date": (START + dt.timedelta(days=d)).isoformat(), "loinc": CO[analyte][1],
+                "value": v, "unit": CO[analyte][2], "ref_low": None, "ref_high": None,
+            })  # fmt: skip
+    pd.DataFrame(rows).to_csv(path, index=False)
+
+
+def _case(p: dict[str, Any], shape: str) -> Case:
     labs = [
         LabResult(
             analyte="alp", value=r["value"], unit=r["unit"],
@@ -102,11 +149,10 @@ def _case(p: dict[str, Any]) -> Case:
         )
         for r in p["alp"]
     ]  # fmt: skip
-    if p["albumin"]:
-        d, v = p["albumin"]
+    for analyte, d, v in _co(p, shape):
         labs.append(
             LabResult(
-                analyte="albumin", value=round(v, 2), unit="g/dL", date=START + dt.timedelta(days=d)
+                analyte=analyte, value=v, unit=CO[analyte][2], date=START + dt.timedelta(days=d)
             )
         )
     sex = {8507: "M", 8532: "F"}.get(p["sex"])
@@ -117,21 +163,30 @@ def _case(p: dict[str, Any]) -> Case:
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(people=st.lists(person(), min_size=1, max_size=8))
+@pytest.mark.parametrize("shape", ["omop", "long"])
 def test_screen_agrees_with_assess(
-    people: list[dict[str, Any]], tmp_path_factory: Any, kb: Any
+    shape: str, people: list[dict[str, Any]], tmp_path_factory: Any, kb: Any
 ) -> None:
     tmp = tmp_path_factory.mktemp("prop")
-    _write(tmp / "omop", people)
-    r = run_screen(ScreenInput("omop", tmp / "omop"), tmp / "out", knowledge=kb)
-    assert r.counts["rows_rejected"] == 0
-    wl = r.worklist.set_index("person_id")
+    if shape == "omop":
+        _write(tmp / "omop", people)
+        r = run_screen(ScreenInput("omop", tmp / "omop"), tmp / "out", knowledge=kb)
+        wl = r.worklist.set_index("person_id")
+    else:
+        _write_long(tmp / "long.csv", people)
+        r = run_screen(ScreenInput("measurements", tmp / "long.csv"), tmp / "out", knowledge=kb)
+        wl = r.worklist.set_index("patient_id")
+    assert r.counts["rows_rejected"] == 0, r.rejects
+    plp_cut = kb.thresholds["plp_above_180"]
     for pid, p in enumerate(people, start=1):
-        a = assess(_case(p), knowledge=kb)
+        key = pid if shape == "omop" else f"P{pid}"
+        case = _case(p, shape)
+        a = assess(case, knowledge=kb)
         any_low = any(m.status == "low" for m in a.alp.measurements)
-        assert (pid in wl.index) == any_low, (pid, p)
+        assert (key in wl.index) == any_low, (pid, p)
         if not any_low:
             continue
-        row = wl.loc[pid]
+        row = wl.loc[key]
         assert row.index_status == a.alp.status, (pid, p)
         expect = a.alp.persistent
         got = None if pd.isna(row.persistent) else bool(row.persistent)
@@ -142,3 +197,15 @@ def test_screen_agrees_with_assess(
             assert a.alp.status in ("normal", "high")
             assert pd.isna(row.cause_1)
         assert row.n_low == sum(m.status == "low" for m in a.alp.measurements)
+        # the co-analyte columns hold the result the engine takes as drawn with the index
+        n = normalise(case, kb)
+        for analyte in CO:
+            chosen = concurrent.choose(n.series(analyte), concurrent.window_days(kb))
+            got = None if pd.isna(row[analyte]) else float(row[analyte])
+            want = None if chosen is None else chosen.value
+            assert (got is None) == (want is None), (pid, analyte, got, want, p["co"])
+            if got is not None and want is not None:
+                assert abs(got - want) <= 1e-9 * max(1.0, abs(want)), (pid, analyte, got, want)
+        plp = None if pd.isna(row["plp"]) else float(row["plp"])
+        flagged = "PLP > " in (row.hpp_priority_reasons or "")
+        assert flagged == (plp is not None and plp > plp_cut), (pid, plp, row.hpp_priority_reasons)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lowalp.adapters.base import Adapter, ReadOptions, ReadResult
 from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge, load_knowledge
 
 # name -> module, in the order they are tried when sniffing
 REGISTRY: dict[str, str] = {
@@ -71,15 +72,23 @@ def sniff(path: Path) -> Adapter:
 
 
 def load(
-    path: str | Path, *, format: str | None = None, options: ReadOptions | None = None
+    path: str | Path,
+    *,
+    format: str | None = None,
+    options: ReadOptions | None = None,
+    knowledge: Knowledge | None = None,
 ) -> ReadResult:
-    """Read cases from ``path`` in the named format, or the format its content shows."""
+    """Read cases from ``path`` in the named format, or the format its content shows.
+
+    Codes, units and analytes are those of ``knowledge`` (the bundled knowledge when none is
+    given: this is a library entry point; the adapters themselves take it explicitly).
+    """
     p = Path(path)
     if not p.exists():
         raise InputError([Problem(str(p), "file not found")])
     adapter = get(format) if format else sniff(p)
     try:
-        result = adapter.read(p, options or ReadOptions())
+        result = adapter.read(p, options or ReadOptions(), knowledge or load_knowledge())
     except RecursionError:
         raise InputError(
             [Problem(str(p), "the input is nested too deeply to read")], source=str(p)

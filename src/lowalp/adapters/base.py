@@ -15,6 +15,7 @@ from typing import Protocol
 
 from lowalp.adapters.code_map import CodeMap
 from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge
 from lowalp.model import Case
 
 NO_ALP = "no ALP result"
@@ -124,8 +125,9 @@ class Adapter(Protocol):
         """True when the first few KiB of text (``head``) look like this format."""
         ...
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
-        """Read the file (or folder, where the format has several files)."""
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
+        """Read the file (or folder, where the format has several files); codes, units and
+        analytes are looked up in ``knowledge``."""
         ...
 
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from lowalp.adapters import strict_json
 from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
 from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge
 from lowalp.model import Case
 
 name = "case-json"
@@ -174,7 +175,7 @@ class _CaseJsonAdapter:
         first = text.split("\n", 1)[0]
         return '"resourceType"' not in first and ('"labs"' in text or '"patient"' in text)
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as exc:

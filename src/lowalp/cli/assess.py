@@ -14,6 +14,7 @@ from lowalp.adapters.base import Rejected, explain_no_alp
 from lowalp.adapters.spreadsheet import safe_row
 from lowalp.cli.common import Progress, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
+from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment
 
 EXIT_OK, EXIT_INPUT = 0, 1
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         progress=progress,
         columns=_columns(args.column),
     )
-    result = adapters.load(path, format=args.input_format, options=options)
+    result = adapters.load(path, format=args.input_format, options=options, knowledge=kb)
 
     def assessed() -> Iterator[Assessment]:
         for case in result.cases:
@@ -45,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                 failures.append((case.id or "(case)", explain_no_alp(exc, result.rejected, alp)))
 
     failures: list[tuple[str, InputError]] = []
-    out = _Writer(args, patient_refs=result.format == "fhir")
+    out = _Writer(args, kb, patient_refs=result.format == "fhir")
     count = 0
     for assessment in assessed():
         progress.done()
@@ -131,8 +132,11 @@ class _Writer:
     single case gives one indented JSON document and several give JSON Lines.
     """
 
-    def __init__(self, args: argparse.Namespace, *, patient_refs: bool = False) -> None:
+    def __init__(
+        self, args: argparse.Namespace, kb: Knowledge, *, patient_refs: bool = False
+    ) -> None:
         self.args = args
+        self.kb = kb
         self.patient_refs = patient_refs
         """Input came from FHIR: refer to its Patient resources in FHIR output."""
         self.held: Assessment | None = None
@@ -172,7 +176,7 @@ class _Writer:
                 from lowalp.render.fhir import render_fhir
 
                 ref = f"Patient/{a.case_id}" if self.patient_refs and a.case_id else None
-                doc = render_fhir(a, patient_ref=ref)
+                doc = render_fhir(a, patient_ref=ref, knowledge=self.kb)
             indent = None if many else 2
             self._emit(json.dumps(doc, indent=indent, ensure_ascii=False) + "\n")
         elif fmt == "html":

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from lowalp.engine import concurrent
 from lowalp.engine.growth import DAYS_PER_YEAR, indicator_name, unit, zscore
 from lowalp.engine.value_bounds import (
     Bounds,
@@ -91,7 +92,7 @@ class _Evaluator:
         self.kb: Knowledge = work.kb
         self.case: Normalised = work.case
         self.work = work
-        self.window = work.kb.settings.concurrent_window_days
+        self.window = concurrent.window_days(work.kb)
         self.memo: dict[tuple[str, bool], FindingState] = {}
         index = next(m for m in self.case.measurements if m.pointer == self.case.index_pointer)
         self.index = index
@@ -201,26 +202,14 @@ class _Evaluator:
         return None
 
     def concurrent(self, analyte: str, specimen_only: bool = False) -> Measurement | None:
-        """The result of ``analyte`` drawn with (or nearest to) the index ALP.
-
-        For the ALP, the index itself. A result reported in words ("LFTs normal") is used only
-        when no other result of the analyte falls within the window; among equally near results
-        the one listed first wins.
-        """
+        """The result of ``analyte`` drawn with (or nearest to) the index ALP, by the rule of
+        :mod:`lowalp.engine.concurrent`. For the ALP, the index itself."""
         if analyte == "alp":
             return self.index
-        best: Measurement | None = None
-        best_key: tuple[bool, float, float] | None = None
-        for m in self.case.series(analyte):
-            if specimen_only and not self._same_specimen(m):
-                continue
-            t = m.t
-            if t is not None and abs(t) > self.window:
-                continue
-            key = (m.reported_in_words is not None, abs(t) if t is not None else 0.5, -(t or 0.0))
-            if best_key is None or key < best_key:
-                best, best_key = m, key
-        return best
+        results = self.case.series(analyte)
+        if specimen_only:
+            results = [m for m in results if self._same_specimen(m)]
+        return concurrent.choose(results, self.window)
 
     def _same_specimen(self, m: Measurement) -> bool:
         if self.index.specimen is not None and m.specimen is not None:

@@ -21,6 +21,7 @@ import itertools
 import math
 from dataclasses import replace
 
+from lowalp.engine import concurrent
 from lowalp.engine.likelihood import rule_weights
 from lowalp.engine.population import rules_in_population, withheld
 from lowalp.engine.work import FindingState, Work
@@ -59,11 +60,11 @@ def next_tests(work: Work) -> Work:
     # which unknown findings each test decides (a pattern through its parts); a result in hand
     # that could not settle its finding (no interval for the age, a verdict without a number)
     # is not a reason to order the same test again
-    window = kb.settings.concurrent_window_days
+    window = concurrent.window_days(kb)
     measured = {
         m.analyte
         for m in work.case.measurements
-        if m.unusable is None and (m.t is None or abs(m.t) <= window)
+        if m.unusable is None and concurrent.within(m.t, window)
     }
     decides: dict[str, set[str]] = {}
     for fid in unknown:

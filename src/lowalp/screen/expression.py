@@ -12,7 +12,8 @@ It applies the exact rules of ``lowalp assess`` to every person's ALP series:
 - Persistence (engine/persistence.py), by gaps and islands: over the person's judged ALP
   results in date order, a running count of non-low results; the run is the low results after
   the last non-low one, and it must end at the newest result.
-- The other analytes: the newest value within ±90 days of the index ALP's date.
+- The other analytes: the result that counts as drawn with the index ALP, by the engine's own
+  rule (:mod:`lowalp.engine.concurrent`: the knowledge's window, its order compiled here).
 
 The age/sex intervals are compiled into a CASE expression over elementary age segments, each
 decided by :func:`lowalp.intervals.candidate_intervals` itself.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from lowalp.engine import concurrent
 from lowalp.intervals import (
     Interval,
     PrintedRangeRule,
@@ -47,7 +49,6 @@ CO_ANALYTES = (
     "hemoglobin",
     "crp",
 )
-CO_WINDOW_DAYS = 90
 NO_AGE_YEARS = 40.0  # engine/alp_status.py: max(adult, 40) when the age is not known
 
 
@@ -164,6 +165,24 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
     return alp.mutate(status=status)
 
 
+def concurrent_order(co: Any) -> list[Any]:
+    """:data:`lowalp.engine.concurrent.CHOICE` as an Ibis ordering over the rows ``co`` (with
+    ``days_after`` the index): every row is dated and a number (rows in words or without a
+    date are rejected before), and rows are in input order by ``source_row``."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    terms: dict[concurrent.Term, Any] = {
+        "in_words": ibis.literal(0),
+        "distance": co.days_after.abs(),
+        "days_after": co.days_after,
+        "position": co.source_row,
+    }
+    return [
+        ibis.desc(terms[name]) if descending else ibis.asc(terms[name])
+        for name, descending in concurrent.CHOICE
+    ]
+
+
 def screen_expr(used: Any, kb: Knowledge) -> Any:
     """One row per person with at least one ALP low for age and sex (see the module doc)."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
@@ -231,13 +250,11 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
     co = used.filter(used.analyte.isin(CO_ANALYTES))
     idx = per.select("person_id", "index_date")
     co = co.join(idx, "person_id")
-    gap = co.measurement_date.delta(co.index_date, unit="day")
-    co = co.filter((gap >= -CO_WINDOW_DAYS) & (gap <= CO_WINDOW_DAYS))
-    newest = ibis.window(
-        group_by=[co.person_id, co.analyte],
-        order_by=[ibis.desc(co.measurement_date), ibis.desc(co.source_row)],
-    )
-    co = co.mutate(rn=ibis.row_number().over(newest))
+    co = co.mutate(days_after=co.measurement_date.delta(co.index_date, unit="day"))
+    window = concurrent.window_days(kb)
+    co = co.filter((co.days_after >= -window) & (co.days_after <= window))
+    chosen = ibis.window(group_by=[co.person_id, co.analyte], order_by=concurrent_order(co))
+    co = co.mutate(rn=ibis.row_number().over(chosen))
     co = co.filter(co.rn == 0)
     wide = co.group_by("person_id").agg(
         **{a: co.value.max(where=co.analyte == a) for a in CO_ANALYTES}

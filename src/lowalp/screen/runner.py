@@ -278,7 +278,7 @@ def _summary(
         counts["notes"] = [*counts.get("notes", []), "summary.html not written: no summary module"]
         return
     points = alp_points(con, used, kb)
-    summary.write_summary(out, wl, points, counts)
+    summary.write_summary(out, wl, points, counts, knowledge=kb)
 
 
 def _cohort(path: Path, kb: Knowledge, progress: Callable[[str], None] | None) -> None:

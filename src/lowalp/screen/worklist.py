@@ -209,7 +209,11 @@ def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
     from lowalp.errors import LowAlpError
     from lowalp.normalise import normalise
 
-    kb = kb or _KB or load_knowledge()
+    kb = kb if kb is not None else _KB
+    if kb is None:
+        raise RuntimeError(
+            "assess_person needs the knowledge: pass it, or start the worker with it"
+        )
     if not _STAGES:
         _STAGES = _screen_stages()
     out: dict[str, Any] = {"person_id": p.person_id} | dict.fromkeys(ASSESS_COLUMNS)

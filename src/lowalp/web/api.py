@@ -390,7 +390,7 @@ def _answer(
 ) -> Response:
     """Read, assess and render in one worker thread (the work is CPU-bound)."""
     deadline = Deadline(settings.request_seconds)
-    read = _read_body(body, kind, settings)
+    read = _read_body(body, kind, kb, settings)
     deadline.check()
     if read.many and len(read.cases) > settings.max_batch_patients:
         raise LimitExceeded(
@@ -464,13 +464,13 @@ class Outcome:
     from_fhir: bool = False
 
 
-def _read_body(body: bytes, kind: InputKind, settings: WebSettings) -> Read:
+def _read_body(body: bytes, kind: InputKind, kb: Knowledge, settings: WebSettings) -> Read:
     if kind is CASE_JSON:
         data = _parse_json(body)
         if not (isinstance(data, Mapping) and "resourceType" in data):
             return _read_json(data, settings)
         kind = FHIR  # a FHIR Bundle sent as plain JSON
-    return _read_file(body, kind, settings)
+    return _read_file(body, kind, kb, settings)
 
 
 def _parse_json(body: bytes) -> Any:
@@ -536,7 +536,7 @@ def _records(body: bytes, kind: InputKind) -> tuple[int, str]:
     return count_records(body), "lines"
 
 
-def _read_file(body: bytes, kind: InputKind, settings: WebSettings) -> Read:
+def _read_file(body: bytes, kind: InputKind, kb: Knowledge, settings: WebSettings) -> Read:
     from lowalp import adapters
 
     records, unit = _records(body, kind)
@@ -545,7 +545,7 @@ def _read_file(body: bytes, kind: InputKind, settings: WebSettings) -> Read:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(body)
-        result = adapters.load(Path(name), format=kind.adapter)
+        result = adapters.load(Path(name), format=kind.adapter, knowledge=kb)
         # adapters may stream: read (up to the limit) before deleting
         cases = list(itertools.islice(result.cases, settings.max_patients + 1))
     except csv.Error as exc:  # the csv module's own limits (its message quotes no input)
@@ -654,7 +654,7 @@ async def _stream(
     pool.admit()  # held until the last line is sent
     try:
         deadline = Deadline(settings.request_seconds)
-        read = await pool.step(_read_body, body, kind, settings)
+        read = await pool.step(_read_body, body, kind, kb, settings)
         deadline.check()
     except BaseException:
         pool.leave()

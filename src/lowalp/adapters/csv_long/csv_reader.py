@@ -22,7 +22,7 @@ from lowalp.adapters.csv_long.columns import (
 )
 from lowalp.adapters.csv_long.rows import _Table
 from lowalp.errors import InputError, Problem
-from lowalp.knowledge import load_knowledge
+from lowalp.knowledge import Knowledge
 
 
 def _lines(
@@ -140,10 +140,10 @@ class CsvAdapter:
                 return True
         return False
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
         source = str(path)
         total = path.stat().st_size
-        kb = load_knowledge()
+        kb = knowledge
         with path.open("rb") as fh:
             lines = _lines(fh, options.progress, total, source)
             header_line = next((ln for ln in lines if ln.strip()), "").lstrip("\ufeff")

@@ -12,7 +12,7 @@ from lowalp.adapters.base import ReadOptions, ReadResult
 from lowalp.adapters.csv_long.columns import resolve_columns
 from lowalp.adapters.csv_long.rows import _Table
 from lowalp.errors import InputError, Problem
-from lowalp.knowledge import load_knowledge
+from lowalp.knowledge import Knowledge
 
 
 def _pyarrow() -> Any:
@@ -43,7 +43,7 @@ class ParquetAdapter:
             path is not None and path.suffix.lower() in (".parquet", ".pq")
         )
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
         pa, pc, pq = _pyarrow()
         source = str(path)
         try:
@@ -61,7 +61,7 @@ class ParquetAdapter:
         selected = [header[columns[c]] for c in order]
         table = _Table(
             {c: i for i, c in enumerate(order)},
-            load_knowledge(),
+            knowledge,
             options,
             decimal_comma=False,
             width=len(order),

@@ -43,9 +43,8 @@ class FhirAdapter:
         text = head.lstrip("\ufeff \t\r\n")
         return text.startswith("{") and '"resourceType"' in text
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
-        kb = load_knowledge()
-        reader = Reader(options, kb)
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
+        reader = Reader(options, knowledge)
         if path.is_dir():
             files = ndjson_files(path)
             if not files:

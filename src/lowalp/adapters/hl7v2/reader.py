@@ -12,7 +12,7 @@ from lowalp.adapters.hl7v2.framing import _messages
 from lowalp.adapters.hl7v2.message import _read_message
 from lowalp.adapters.hl7v2.state import _MAX_RANGE_WARNINGS, _Patient, _State
 from lowalp.errors import InputError, Problem
-from lowalp.knowledge import Knowledge, load_knowledge
+from lowalp.knowledge import Knowledge
 from lowalp.model import Case, Context, LabResult, Patient
 
 
@@ -52,15 +52,15 @@ class _Hl7v2Adapter:
         text = head.lstrip("\ufeff\x0b \t\r\n")
         return text[:3] in ("MSH", "FHS", "BHS") and len(text) > 3 and not text[3].isalnum()
 
-    def read(self, path: Path, options: ReadOptions) -> ReadResult:
-        return read(path, options)
+    def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
+        return read(path, options, knowledge=knowledge)
 
 
-def read(path: Path, options: ReadOptions, *, knowledge: Knowledge | None = None) -> ReadResult:
+def read(path: Path, options: ReadOptions, *, knowledge: Knowledge) -> ReadResult:
     """Read every ORU^R01 message of ``path`` into one case per patient."""
     stats = ReadStats(unit="OBX segments")
     result = ReadResult(cases=[], stats=stats)
-    state = _State(knowledge or load_knowledge(), options, result)
+    state = _State(knowledge, options, result)
     try:
         total: int | None = path.stat().st_size
         fh = path.open("rb")

@@ -88,7 +88,7 @@ def _read_and_assess(request: Request, filename: str, data: bytes) -> HTMLRespon
         else:
             check_rows(_records(data), settings.max_rows)
         try:
-            result = load(path)
+            result = load(path, knowledge=kb)
             cases = list(itertools.islice(result.cases, settings.max_patients + 1))
         except InputError as exc:
             problems = [upload_words(str(p).replace(str(path), "the file")) for p in exc.problems]
