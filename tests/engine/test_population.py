@@ -26,7 +26,12 @@ def _tornero(a):
 
 
 def _tests(a):
-    return [t.test for t in a.next_tests]
+    """The tests a report shows (a test that is not for now is folded, with its reason)."""
+    return [t.test for t in a.next_tests if not t.folded]
+
+
+def _deferred(a, test_id):
+    return next((t.deferred_by for t in a.next_tests if t.test == test_id), ())
 
 
 def test_on_a_bisphosphonate_tornero_is_shown_as_not_applicable(run) -> None:
@@ -58,7 +63,8 @@ def test_after_a_fall_from_normal_the_persistent_rule_does_not_apply(run) -> Non
 
 def test_in_intensive_care_alpl_sequencing_is_not_suggested(run) -> None:
     outpatient = run(make_case(PERSISTENT, PLP_HIGH, age=50, setting="outpatient"))
-    assert "alpl_sequencing" in _tests(outpatient)
+    assert "alpl_sequencing" in [t.test for t in outpatient.next_tests]
+    assert not _deferred(outpatient, "alpl_sequencing")
     for context in (
         {"setting": "icu"},
         {"findings": ["septic shock"]},
@@ -68,6 +74,7 @@ def test_in_intensive_care_alpl_sequencing_is_not_suggested(run) -> None:
         a = run(make_case(PERSISTENT, PLP_HIGH, age=50, **context))
         assert _tornero(a).effect == "not_applicable", context
         assert "alpl_sequencing" not in _tests(a), context
+        assert _deferred(a, "alpl_sequencing"), context  # folded with the reason, not lost
 
 
 def test_a_raised_copper_outside_liver_failure_is_not_weighed_for_wilson(run) -> None:

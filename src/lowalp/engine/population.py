@@ -10,8 +10,8 @@ off antiresorptives and not acutely ill. The rule is judged against the findings
   is unknown the rule is applied, and the verdict says what was assumed.
 
 Outside its population a rule is shown as not applicable and weighs nothing. A test that
-presumes a rule's population (``withheld_by``) is not suggested while an exclusion of that rule
-is present.
+presumes a rule's population (``withheld_by``) is not for now while an exclusion of that rule
+is present: it is folded with the findings that defer it, as a test's own ``unless`` is.
 """
 
 from __future__ import annotations
@@ -60,15 +60,15 @@ def rules_in_population(work: Work, cause: Cause) -> dict[str, RuleWeights]:
     }
 
 
-def withheld(work: Work, test: TestEntry) -> str | None:
-    """Why the test is not suggested (an exclusion of a rule it presumes is present), or ``None``."""
+def withheld_by(work: Work, test: TestEntry) -> tuple[str, ...]:
+    """The findings present that put this person outside the population of a rule the test
+    presumes (knowledge ``withheld_by``): while any is present the test is not for now."""
+    out: list[str] = []
     for ref in test.withheld_by:
         rule = next(r for r in work.kb.causes[ref.cause].evidence if r.finding == ref.finding)
         assert rule.population is not None
-        why = _excluded(work, rule.population)
-        if why:
-            return why
-    return None
+        out += [f for f in rule.population.unless if work.findings[f].state == "present"]
+    return tuple(dict.fromkeys(out))
 
 
 def _requirement_missing(work: Work, pop: RulePopulation) -> str | None:

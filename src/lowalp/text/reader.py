@@ -337,10 +337,11 @@ def _mention(ent: Any, doc: Any, entry: Entry, corr: tuple[tuple[str, str], ...]
     times = find_times(sent.text)
     offset = ent.start_char - sent.start_char
     times_sorted = tuple(sorted(times, key=lambda t: (abs(t.start - offset), t.start < offset)))
+    modifiers = _outside(ent)
     cues = tuple(
-        dict.fromkeys(doc[m.modifier_span[0] : m.modifier_span[1]].text for m in _outside(ent))
+        dict.fromkeys(doc[m.modifier_span[0] : m.modifier_span[1]].text for m in modifiers)
     )
-    in_relative = any(m.category == "FAMILY" for m in _outside(ent))
+    in_relative = any(m.category == "FAMILY" for m in modifiers)
     return [
         Mention(
             in_relative=in_relative,
