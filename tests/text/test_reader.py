@@ -28,6 +28,11 @@ def _read(kb: Knowledge, text: str, **kw: object) -> list[tuple[str, str]]:
         ("mother had early tooth loss", ("premature_tooth_loss", "family")),
         ("Coombs-negative haemolytic anaemia", ("coombs_negative_hemolysis", "present")),
         ("anicteric", ("jaundice", "absent")),
+        # a condition named as the question asked is not a finding
+        ("referred to the coeliac clinic", ("diagnosed_celiac_disease", "hypothetical")),
+        ("Wilson disease screen: caeruloplasmin 12", ("diagnosed_wilson_disease", "hypothetical")),
+        ("investigations for hypophosphatasia", ("diagnosed_hypophosphatasia", "hypothetical")),
+        ("known hypophosphatasia on asfotase alfa", ("diagnosed_hypophosphatasia", "present")),
     ],
 )
 def test_assertions(kb: Knowledge, text: str, expected: tuple[str, str]) -> None:
