@@ -12,6 +12,7 @@ from dataclasses import replace
 from lowalp.engine.likelihood import prior, rule_weights
 from lowalp.engine.management import select_management
 from lowalp.engine.population import PopulationVerdict, rule_population
+from lowalp.engine.program import added
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Cause, EvidenceRule
@@ -27,14 +28,14 @@ def score(work: Work) -> Work:
         p0 = prior(kb, cause, case.age_years, case.sex, case.setting)
         evidence, not_applicable = _evidence(work, cause)
         evidence = _counted_once(kb, evidence)
-        logit = math.log(p0) + sum(e.weight for e in evidence)
+        logit = math.log(p0) + added(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         evidence += not_applicable
         pointers = select_management(cause, work.findings)
         rows.append((cause, p0, logit, evidence, pointers))
 
     top = max(r[2] for r in rows)
-    total = sum(math.exp(r[2] - top) for r in rows)
+    total = added(math.exp(r[2] - top) for r in rows)
     raw = {cause.id: math.exp(logit - top) / total for cause, _, logit, *_ in rows}
     probabilities, held = _within_ceilings(kb, raw)
     results = [

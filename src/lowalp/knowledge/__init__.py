@@ -85,6 +85,8 @@ class Knowledge:
     """Findings that count once together (evidence_groups.yaml), by id."""
     group_of: dict[str, str] = field(default_factory=dict)
     """The group each grouped finding belongs to, by finding id."""
+    finding_files: dict[str, str] = field(default_factory=dict)
+    """The file under the knowledge folder that defines each finding, by finding id."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Indexes derived from the knowledge (phrase matchers …), built on first use."""
 
@@ -210,6 +212,7 @@ def _load(root: Traversable | Path) -> Knowledge:
         qualitative=qualitative,
         groups=groups,
         group_of=group_of,
+        finding_files=finding_files,
     )
     _check_references(kb, finding_files)
     return kb

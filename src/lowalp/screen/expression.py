@@ -22,6 +22,7 @@ decided by :func:`lowalp.intervals.candidate_intervals` itself.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from lowalp.engine import concurrent
@@ -183,8 +184,17 @@ def concurrent_order(co: Any) -> list[Any]:
     ]
 
 
-def screen_expr(used: Any, kb: Knowledge) -> Any:
-    """One row per person with at least one ALP low for age and sex (see the module doc)."""
+def screen_expr(
+    used: Any,
+    kb: Knowledge,
+    read: Iterable[str] = (),
+    same_day: Iterable[str] = (),
+) -> Any:
+    """One row per person with at least one ALP low for age and sex (see the module doc).
+
+    ``read``: the analytes whose result drawn with the index is given in full (value,
+    censoring, printed limits, days from the index: ``<analyte>__near_*``); ``same_day``: those
+    whose result of the index's own day is given too (``<analyte>__d0_*``)."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     rule = kb.settings.persistence
@@ -199,11 +209,20 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
     j = j.mutate(breaks=(j.status != "low").cast("int64").sum().over(order))
     j = j.mutate(last_breaks=j.breaks.max().over(ibis.window(group_by=j.person_id)))
     in_run = (j.status == "low") & (j.breaks == j.last_breaks)
+    # clearly normal (engine/persistence.py): high, or normal and the margin above its limit
+    clearly = (j.status == "high") | (
+        (j.status == "normal")
+        & (j.lower.isnull() | (j.value >= j.lower * (1 + kb.settings.clearly_normal.margin)))
+    )
+    j = j.mutate(clearly=clearly.cast("int64"))
     runs = j.group_by("person_id").agg(
         n_judged=j.count(),
         n_run=in_run.sum(),
         run_first=j.measurement_date.min(where=in_run),
         last_judged=j.measurement_date.max(),
+        n_clearly=j.clearly.sum(),
+        last_clearly=j.clearly.argmax(j.measurement_date),
+        before_run_clearly=j.clearly.argmax(j.measurement_date, where=j.status != "low"),
     )
     span = runs.last_judged.delta(runs.run_first, unit="day")
     long_enough = (runs.n_run >= rule.min_low_values) & (span >= rule.min_span_days)
@@ -224,7 +243,28 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
         ),
         run_length=runs.n_run,
         run_span_days=span,
-    ).select("person_id", "persistent", "persistence_case", "run_length", "run_span_days")
+        # a normal value on record: a clearly normal one before the newest judged result
+        normal_on_record=ibis.ifelse(
+            runs.n_judged < 2,
+            ibis.null().cast("boolean"),
+            (runs.n_clearly - runs.last_clearly) > 0,
+        ),
+        # a fall from normal: the result before the current low run was clearly normal
+        fall_from_normal=ibis.cases(
+            (runs.n_run == 0, ibis.null().cast("boolean")),
+            (fell, runs.before_run_clearly == 1),
+            (runs.n_judged >= 2, ibis.literal(False)),
+            else_=ibis.null().cast("boolean"),
+        ),
+    ).select(
+        "person_id",
+        "persistent",
+        "persistence_case",
+        "run_length",
+        "run_span_days",
+        "normal_on_record",
+        "fall_from_normal",
+    )
 
     # ---- per person over all ALP results; the index is the newest (one result a day)
     per = alp.group_by("person_id").agg(
@@ -239,6 +279,10 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
         index_alp=alp.value.argmax(alp.measurement_date),
         index_status=alp.status.argmax(alp.measurement_date),
         index_lower_limit=alp.lower.argmax(alp.measurement_date),
+        index_censor=alp.censor.argmax(alp.measurement_date),
+        index_ref_low=alp.ref_low.argmax(alp.measurement_date),
+        index_ref_high=alp.ref_high.argmax(alp.measurement_date),
+        index_for_age_only=alp.for_age_only.argmax(alp.measurement_date),
         lowest_alp=alp.value.min(),
         first_low_date=alp.measurement_date.min(where=low),
         last_low_date=alp.measurement_date.max(where=low),
@@ -246,8 +290,10 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
     per = per.filter(per.n_low > 0)
     per = per.left_join(runs, "person_id").drop("person_id_right")
 
-    # ---- the other analytes near the index
-    co = used.filter(used.analyte.isin(CO_ANALYTES))
+    # ---- the other analytes near the index, and those of the index ALP's own day
+    analytes = tuple(sorted((set(CO_ANALYTES) | set(read)) - {"alp"}))
+    specimen = tuple(sorted(set(same_day) & set(analytes)))
+    co = used.filter(used.analyte.isin(analytes))
     idx = per.select("person_id", "index_date")
     co = co.join(idx, "person_id")
     co = co.mutate(days_after=co.measurement_date.delta(co.index_date, unit="day"))
@@ -255,9 +301,30 @@ def screen_expr(used: Any, kb: Knowledge) -> Any:
     co = co.filter((co.days_after >= -window) & (co.days_after <= window))
     chosen = ibis.window(group_by=[co.person_id, co.analyte], order_by=concurrent_order(co))
     co = co.mutate(rn=ibis.row_number().over(chosen))
-    co = co.filter(co.rn == 0)
-    wide = co.group_by("person_id").agg(
-        **{a: co.value.max(where=co.analyte == a) for a in CO_ANALYTES}
-    )
-    out = per.left_join(wide, "person_id").drop("person_id_right")
+    near = co.filter(co.rn == 0)
+    cols: dict[str, Any] = {a: near.value.max(where=near.analyte == a) for a in CO_ANALYTES}
+    for a in analytes:
+        this = near.analyte == a
+        cols |= {
+            f"{a}__near_v": near.value.max(where=this),
+            f"{a}__near_c": near.censor.max(where=this),
+            f"{a}__near_lo": near.ref_low.max(where=this),
+            f"{a}__near_hi": near.ref_high.max(where=this),
+            f"{a}__near_t": near.days_after.cast("float64").max(where=this),
+        }
+    out = per.left_join(near.group_by("person_id").agg(**cols), "person_id").drop("person_id_right")
+    if specimen:  # one result a day (later ones are rejected as repeats)
+        d0 = co.filter(co.analyte.isin(specimen) & (co.days_after == 0))
+        day: dict[str, Any] = {}
+        for a in specimen:
+            this = d0.analyte == a
+            day |= {
+                f"{a}__d0_v": d0.value.max(where=this),
+                f"{a}__d0_c": d0.censor.max(where=this),
+                f"{a}__d0_lo": d0.ref_low.max(where=this),
+                f"{a}__d0_hi": d0.ref_high.max(where=this),
+            }
+        out = out.left_join(d0.group_by("person_id").agg(**day), "person_id").drop(
+            "person_id_right"
+        )
     return out.order_by("person_id")

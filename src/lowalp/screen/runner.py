@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lowalp.engine.program import compile_program
 from lowalp.knowledge import Knowledge, load_knowledge
-from lowalp.screen import engines, expression, inputs, outputs, rejects, worklist
+from lowalp.screen import engines, expression, inputs, outputs, program_eval, rejects, worklist
 
 ALP_POINTS_MAX = 50_000
+VERIFY = 100
+"""Persons from the top of the work-list assessed one by one as a check (``verify``)."""
 
 WORKLIST_COLUMNS = (
     "person_id",
@@ -66,6 +69,7 @@ def run_screen(
     progress: Callable[[str], None] | None = None,
     con: Any = None,
     assess: bool = True,
+    verify: int = VERIFY,
 ) -> ScreenResult:
     """Screen ``src`` and write worklist.parquet/csv, rejects.parquet, summary.html to ``out_dir``.
 
@@ -121,45 +125,48 @@ def run_screen(
         _write(con, rejects.rejects_view(final), out / "rejects.parquet")
         timings["rejects_s"] = time.perf_counter() - t
 
-        # 2. the screening expression
+        # 2. the program, over every person at once: ALP status and series, the results drawn
+        # with the index, then every finding and the score of every cause
         t = time.perf_counter()
         _say(progress, f"{rows_read:,} rows read; screening ALP series")
-        screened = expression.screen_expr(used, kb).to_pandas()
+        program = compile_program(kb)
+        present = set(used.select("analyte").distinct().to_pandas().analyte.dropna())
+        screened = expression.screen_expr(
+            used,
+            kb,
+            sorted(program.analytes & present),
+            sorted(program.specimen_analytes & present),
+        ).to_pandas()
         n_persons = int(used.filter(used.analyte == "alp").person_id.nunique().to_pandas())
         timings["screen_s"] = time.perf_counter() - t
 
-        # 3. the short list's rows, assessed one person at a time
         t = time.perf_counter()
-        ids = [int(x) for x in screened.person_id]
-        _say(progress, f"{len(ids):,} persons with a low ALP for age; assessing them")
-        assessed: list[dict[str, Any]] = []
-        if ids and assess:
+        _say(progress, f"{len(screened):,} persons with a low ALP for age; scoring them")
+        labels = {fid: f.label for fid, f in kb.findings.items()}
+        scored = program_eval.assessed_columns(program, screened, labels)
+        wl = screened.merge(scored, on="person_id", how="left")
+        timings["score_s"] = time.perf_counter() - t
+        wl["persistence_rule"] = [_rule_text(kb, case, None) for case in wl.persistence_case]
+        wl = worklist.rank(wl, kb)
+        # 3. the top of the work-list assessed one person at a time by the engine of
+        # ``lowalp assess``, and compared field for field
+        t = time.perf_counter()
+        disagree: list[int] = []
+        checked = 0
+        if assess and verify and len(wl):
             import ibis  # type: ignore[import-untyped,unused-ignore]
             import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
+            ids = [int(x) for x in wl.person_id.iloc[:verify]]
+            _say(progress, f"checking the first {len(ids):,} against lowalp assess")
             keep = ibis.memtable(pd.DataFrame({"person_id": pd.Series(ids, dtype="int64")}))
             rows = used.semi_join(keep, "person_id").to_pyarrow()
-            persons = worklist.group_rows(rows)
-
-            def tick(done: int, total: int) -> None:
-                _say(progress, f"assessed {done:,} of {total:,} persons")
-
-            assessed = worklist.assess_all(persons, kb, knowledge_dir=knowledge_dir, progress=tick)
-        timings["assess_s"] = time.perf_counter() - t
-
-        wl = worklist.merge(screened, assessed)
-        wl["persistence_rule"] = [
-            _rule_text(kb, case, reason)
-            for case, reason in zip(wl.persistence_case, wl.persistence_reason, strict=True)
-        ]
-        disagree = 0
-        if assess and len(wl):
-            st = wl.assess_status.notna()
-            disagree = int(
-                ((wl.assess_status != wl.index_status) & st).sum()
-                + (wl.assess_persistent.map(_tri) != wl.persistent.map(_tri)).where(st, False).sum()
-            )
-        wl = worklist.rank(wl, kb)
+            by_id = wl.set_index("person_id")
+            for p in worklist.group_rows(rows):
+                checked += 1
+                if worklist.differs(by_id.loc[p.person_id], worklist.assess_person(p, kb)):
+                    disagree.append(p.person_id)
+        timings["verify_s"] = time.perf_counter() - t
         extra = [c for c in ("patient_id",) if c in wl.columns and src.kind == "measurements"]
         wl_out = wl[[*WORKLIST_COLUMNS[:1], *extra, *WORKLIST_COLUMNS[1:]]].copy()
         wl_out.to_parquet(out / "worklist.parquet", index=False)
@@ -175,8 +182,9 @@ def run_screen(
             "persons_on_worklist": len(wl_out),
             "persistent": int((wl_out.persistent == True).sum()),  # noqa: E712
             "low_for_age_not_flagged": int((wl_out.n_low_inside_printed_range > 0).sum()),
-            "assess_errors": int(wl.assess_error.notna().sum()) if assess else 0,
-            "screen_assess_disagreements": disagree,
+            "persons_checked_against_assess": checked,
+            "screen_assess_disagreements": len(disagree),
+            "disagreeing_persons": disagree[:20],
             "engine": engine,
             "persistence_definition": kb.settings.persistence.description,
             "timings": {k: round(v, 2) for k, v in timings.items()},

@@ -1,29 +1,29 @@
-"""The work-list: each short-listed person assessed by ``lowalp.assess`` and ranked for HPP work-up.
+"""The work-list: ranked for hypophosphatasia work-up, and checked against ``lowalp assess``.
 
-A person's case is built from that person's used rows (every analyte, canonical units, dates,
-sex, birth date, printed ranges), so the screen and a single-patient assessment see the same
-data. The assessment runs the same normalisation and engine stages as ``lowalp.assess``, less
-the two whose output the work-list does not show (published scores, next tests). Ranking for hypophosphatasia work-up: persistent first, then the HPP probability, then
-the lowest ALP.
+Every person's causes are scored by the compiled program over the whole short list
+(:mod:`lowalp.screen.program_eval`). Ranking: persistent first, then the HPP probability, then
+the lowest ALP. The reasons shown are the findings that support hypophosphatasia in the
+person's score, by the knowledge's labels.
+
+A person's case can also be built from that person's used rows (every analyte, canonical
+units, dates, sex, birth date, printed ranges) and assessed one by one with the engine of
+``lowalp assess`` (:func:`assess_person`, less the two stages whose output the work-list does
+not show: published scores, next tests): the screen does so for the top of its list and
+compares every field (:func:`differs`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import os
-import sys
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lowalp.knowledge import Knowledge, load_knowledge
+from lowalp.knowledge import Knowledge
 from lowalp.model import Case, LabResult, Patient
 
 HPP = "hypophosphatasia"
-PARALLEL_FROM = 400  # persons; fewer are assessed in this process
-WORKERS = 2
 
 ASSESS_COLUMNS = (
     "cause_1",
@@ -33,6 +33,7 @@ ASSESS_COLUMNS = (
     "cause_3",
     "cause_3_probability",
     "hpp_probability",
+    "hpp_supporting",
     "assess_status",
     "assess_persistent",
     "persistence_reason",
@@ -186,18 +187,10 @@ def _screen_stages() -> tuple[Callable[[Any], Any], ...]:
     return tuple(s for s in STAGES if s not in (published_scores, next_tests))
 
 
-_KB: Knowledge | None = None
-_PERSONS: Sequence[PersonRows] = ()
 _STAGES: tuple[Callable[[Any], Any], ...] = ()
 
 
-def _init_worker(kb: Knowledge | None, knowledge_dir: str | None) -> None:
-    """Once per worker process: the Knowledge (inherited from the parent when forked)."""
-    global _KB
-    _KB = kb if kb is not None else load_knowledge(knowledge_dir)
-
-
-def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
+def assess_person(p: PersonRows, kb: Knowledge) -> dict[str, Any]:
     """The assessment columns of one person (``assess_error`` when the case is refused).
 
     The same as ``lowalp.assess`` (normalise, then the engine's stages), without the stages
@@ -209,11 +202,6 @@ def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
     from lowalp.errors import LowAlpError
     from lowalp.normalise import normalise
 
-    kb = kb if kb is not None else _KB
-    if kb is None:
-        raise RuntimeError(
-            "assess_person needs the knowledge: pass it, or start the worker with it"
-        )
     if not _STAGES:
         _STAGES = _screen_stages()
     out: dict[str, Any] = {"person_id": p.person_id} | dict.fromkeys(ASSESS_COLUMNS)
@@ -230,106 +218,64 @@ def assess_person(p: PersonRows, kb: Knowledge | None = None) -> dict[str, Any]:
         out[f"cause_{i}_probability"] = round(c.probability, 4)
     hpp = next((c for c in causes if c.id == HPP), None)
     out["hpp_probability"] = round(hpp.probability, 4) if hpp else None
+    if hpp is not None:
+        labels = [e.label for e in hpp.evidence if e.state == "present" and e.weight > 0]
+        out["hpp_supporting"] = "; ".join(labels) if alp.status not in ("normal", "high") else None
     out["assess_status"] = alp.status
     out["assess_persistent"] = alp.persistent
     out["persistence_reason"] = alp.persistence_reason
     return out
 
 
-def _assess_range(bounds: tuple[int, int]) -> list[dict[str, Any]]:
-    """A worker's task when forked: persons [a, b) of the list inherited from the parent."""
-    a, b = bounds
-    return [assess_person(p) for p in _PERSONS[a:b]]
-
-
-def _assess_chunk(chunk: Sequence[PersonRows]) -> list[dict[str, Any]]:
-    return [assess_person(p) for p in chunk]
-
-
-def assess_all(
-    persons: Sequence[PersonRows],
-    kb: Knowledge,
-    *,
-    knowledge_dir: str | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Assess every person; across ``WORKERS`` processes when the list is long.
-
-    On Linux the workers are forked: they inherit the person list and the loaded Knowledge,
-    so a task is just a pair of indexes and nothing large is pickled. Elsewhere (spawn) each
-    worker loads the Knowledge once and gets its persons in a few large chunks.
-    """
-    global _PERSONS
-    total = len(persons)
-    workers = min(WORKERS, os.cpu_count() or 1)
-    if total < PARALLEL_FROM or workers < 2:
-        out = []
-        for i, p in enumerate(persons, start=1):
-            out.append(assess_person(p, kb))
-            if progress and (i % 200 == 0 or i == total):
-                progress(i, total)
-        return out
-    size = max(50, min(2000, total // (workers * 8) or 1))
-    bounds = [(i, min(i + size, total)) for i in range(0, total, size)]
-    results: list[dict[str, Any]] = []
-    import multiprocessing as mp
-
-    fork = sys.platform.startswith("linux")
-    ctx = mp.get_context("fork" if fork else "spawn")
-    _PERSONS = persons if fork else ()
-    try:
-        with ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(kb if fork else None, knowledge_dir),
-        ) as pool:
-            parts = (
-                pool.map(_assess_range, bounds)
-                if fork
-                else pool.map(_assess_chunk, [persons[a:b] for a, b in bounds])
-            )
-            for part in parts:
-                results.extend(part)
-                if progress:
-                    progress(len(results), total)
-    finally:
-        _PERSONS = ()
-    return results
-
-
-def priority_reasons(row: Any, kb: Knowledge) -> str:
-    """Why a person is high on the hypophosphatasia work-up list, with the knowledge's own
-    thresholds (Tornero 2020/2022: ALP <25 U/L in adults, PLP >180 nmol/L, urine PEA >30 µmol/g
-    creatinine)."""
-    alp_cut = kb.thresholds["alp_below_25"]
-    alp_rule = kb.findings["alp_below_25"]
-    adult_from = getattr(getattr(alp_rule, "applies", None), "age_min", None)
-    plp_cut = kb.thresholds["plp_above_180"]
-    pea_cut = kb.thresholds["urine_pea_above_30"]
+def priority_reasons(row: Any) -> str:
+    """Why a person is high on the hypophosphatasia work-up list: the findings present that
+    support hypophosphatasia in this person's score (the knowledge's labels, heaviest first),
+    results low for age that the lab's printed range passed, and the probability."""
     reasons: list[str] = []
-    if row.get("persistent") is True:
-        reasons.append("persistent")
-    age = _none(row.get("age_at_index"))
-    adult = adult_from is None or (age is not None and age >= adult_from)
-    idx = _none(row.get("index_alp"))
-    lowest = _none(row.get("lowest_alp"))
-    if adult and idx is not None and idx < alp_cut:
-        reasons.append(f"ALP < {alp_cut:g} U/L")
-    elif adult and lowest is not None and lowest < alp_cut:
-        reasons.append(f"an ALP < {alp_cut:g} U/L on record")
-    plp = _none(row.get("plp"))
-    if plp is not None and plp > plp_cut:
-        reasons.append(f"PLP > {plp_cut:g} nmol/L")
-    pea = _none(row.get("urine_pea"))
-    if pea is not None and pea > pea_cut:
-        reasons.append(f"urine PEA > {pea_cut:g} µmol/g creatinine")
+    supporting = _none(row.get("hpp_supporting"))
+    if supporting:
+        reasons.append(str(supporting))
     if (_none(row.get("n_low_inside_printed_range")) or 0) > 0:
         reasons.append("low for age but not flagged")
     hpp = _none(row.get("hpp_probability"))
     if hpp is not None:
         reasons.append(f"HPP probability {hpp:.2f}")
     return "; ".join(reasons)
+
+
+COMPARED = (
+    "cause_1",
+    "cause_1_probability",
+    "cause_2",
+    "cause_2_probability",
+    "cause_3",
+    "cause_3_probability",
+    "hpp_probability",
+    "hpp_supporting",
+)
+
+
+def differs(row: Any, assessed: dict[str, Any], tolerance: float = 1e-9) -> list[str]:
+    """The work-list fields of ``row`` that differ from the person's own assessment
+    (:func:`assess_person`), probabilities within ``tolerance``; status and persistence too."""
+    out: list[str] = []
+    for name in COMPARED:
+        a, b = _none(row.get(name)), _none(assessed.get(name))
+        if isinstance(a, float | int) and isinstance(b, float | int):
+            if abs(float(a) - float(b)) > tolerance:
+                out.append(name)
+        elif a != b:
+            out.append(name)
+    if _none(assessed.get("assess_status")) != _none(row.get("index_status")):
+        out.append("index_status")
+    if _tri(assessed.get("assess_persistent")) != _tri(row.get("persistent")):
+        out.append("persistent")
+    return out
+
+
+def _tri(x: Any) -> int:
+    x = _none(x)
+    return -1 if x is None else int(bool(x))
 
 
 def rank(df: Any, kb: Knowledge) -> Any:
@@ -351,12 +297,5 @@ def rank(df: Any, kb: Knowledge) -> Any:
     order = tmp.sort_values(["k1", "k2", "k3", "k4"], kind="stable").index
     df = df.loc[order].reset_index(drop=True)
     df["hpp_priority"] = range(1, len(df) + 1)
-    df["hpp_priority_reasons"] = [priority_reasons(r, kb) for r in df.to_dict("records")]
+    df["hpp_priority_reasons"] = [priority_reasons(r) for r in df.to_dict("records")]
     return df
-
-
-def merge(screen_df: Any, assessed: Iterable[dict[str, Any]]) -> Any:
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
-
-    a = pd.DataFrame(list(assessed), columns=["person_id", *ASSESS_COLUMNS])
-    return screen_df.merge(a, on="person_id", how="left")
