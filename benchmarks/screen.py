@@ -287,7 +287,7 @@ def main() -> None:
             f"timings {timings}"
         )
         print(
-            f"screen/hand-written: {screen_s / hw_s:.1f}x time, {rss / hw_rss:.1f}x peak RSS; "
+            f"screen/hand-written: {screen_s / hw_s:.1f}x time, {rss / hw_rss:.1f}x peak RSS "
             f"(queries without assessment {query_s / hw_s:.1f}x); "
             f"screen/floor: {screen_s / floor_s:.1f}x time, {rss / floor_rss:.1f}x peak RSS"
         )
