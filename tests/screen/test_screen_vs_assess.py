@@ -39,6 +39,8 @@ pytestmark = [
     # future.infer_string option; neither is ours to fix.
     pytest.mark.filterwarnings(r"ignore:fetch_arrow_table\(\) is deprecated:DeprecationWarning"),
     pytest.mark.filterwarnings(r"ignore:The 'future.infer_string' option is deprecated"),
+    # on a failure, the falsifying example names the (large) knowledge fixture
+    pytest.mark.filterwarnings("ignore:Generating overly large repr"),
 ]
 
 START = dt.date(2021, 1, 1)

@@ -22,6 +22,7 @@ decided by :func:`lowalp.intervals.candidate_intervals` itself.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -68,17 +69,6 @@ def interval_segments(
     return out
 
 
-def _interval_case(kb: Knowledge, sex_key: Any, age: Any, attr: str) -> Any:
-    import ibis  # type: ignore[import-untyped,unused-ignore]
-
-    branches = [
-        ((sex_key == key) & (age >= a) & (age < b), getattr(iv, attr))
-        for key, a, b, iv in interval_segments(kb.intervals)
-    ]
-    null = ibis.null().cast("string" if attr == "id" else "float64")
-    return ibis.cases(*branches, else_=null)
-
-
 def _rules(kb: Knowledge) -> dict[tuple[str, float], PrintedRangeRule]:
     """The printed-range rule of each segment (sex key, age from), as the engine builds it."""
     age = kb.settings.printed_alp_range.adult_reference_age_years
@@ -90,16 +80,37 @@ def _rules(kb: Knowledge) -> dict[tuple[str, float], PrintedRangeRule]:
     return out
 
 
-def _rule_case(kb: Knowledge, sex_key: Any, age: Any, attr: str) -> Any:
+def segments_table(kb: Knowledge) -> Any:
+    """The elementary age segments as a small table: per sex key (F, M, U) and age range, the
+    age/sex interval's limits and the printed-range rule's four parameters (null where the
+    engine builds no rule). Joined to each ALP result by sex and age: at most one segment
+    matches, since the segments of a sex key do not overlap."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     rules = _rules(kb)
-    branches = [
-        ((sex_key == key) & (age >= a) & (age < b), float(getattr(rules[(key, a)], attr)))
-        for key, a, b, _ in interval_segments(kb.intervals)
-        if (key, a) in rules
+    rows = []
+    for key, a, b, iv in interval_segments(kb.intervals):
+        rule = rules.get((key, a))
+        rows.append(
+            {
+                "seg_key": key,
+                "seg_from": float(a),
+                "seg_to": float(b),
+                "iv_lower": float(iv.lower),
+                "iv_upper": float(iv.upper),
+                **{
+                    f"rule_{attr}": float(getattr(rule, attr)) if rule is not None else None
+                    for attr in ("upper_mid", "upper_side", "lower_mid", "lower_side")
+                },
+            }
+        )
+    columns = ["seg_key", "seg_from", "seg_to", "iv_lower", "iv_upper"] + [
+        f"rule_{attr}" for attr in ("upper_mid", "upper_side", "lower_mid", "lower_side")
     ]
-    return ibis.cases(*branches, else_=ibis.null().cast("float64"))
+    df = pd.DataFrame(rows, columns=columns)
+    df = df.astype({c: "float64" for c in columns if c != "seg_key"} | {"seg_key": "string"})
+    return ibis.memtable(df)
 
 
 def _beyond(x: Any, mid: Any, side: Any) -> Any:
@@ -122,14 +133,11 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
         ibis.greatest(ibis.literal(0.0), age_idx + t / DAYS_PER_YEAR),
     )
     alp = alp.mutate(age_at_index=age_idx, age=age, sex_key=alp.sex.fill_null("U"))
-    alp = alp.mutate(
-        iv_lower=_interval_case(kb, alp.sex_key, alp.age, "lower"),
-        iv_upper=_interval_case(kb, alp.sex_key, alp.age, "upper"),
-        **{
-            f"rule_{attr}": _rule_case(kb, alp.sex_key, alp.age, attr)
-            for attr in ("upper_mid", "upper_side", "lower_mid", "lower_side")
-        },
-    )
+    seg = segments_table(kb)
+    alp = alp.left_join(
+        seg,
+        [alp.sex_key == seg.seg_key, alp.age >= seg.seg_from, alp.age < seg.seg_to],
+    ).drop("seg_key", "seg_from", "seg_to")
     printed = alp.ref_low.notnull() | alp.ref_high.notnull()
     looks_adult = ibis.ifelse(
         alp.ref_high.notnull(),
@@ -166,39 +174,43 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
     return alp.mutate(status=status)
 
 
-def concurrent_order(co: Any) -> list[Any]:
-    """:data:`lowalp.engine.concurrent.CHOICE` as an Ibis ordering over the rows ``co`` (with
-    ``days_after`` the index): every row is dated and a number (rows in words or without a
-    date are rejected before), and rows are in input order by ``source_row``."""
+POSITION_BOUND = 1 << 40
+"""Input rows are numbered below this (about 10^12), so the ordering key fits in 64 bits."""
+
+
+def concurrent_key(co: Any, window: float) -> Any:
+    """:data:`lowalp.engine.concurrent.CHOICE` as one integer per row of ``co`` (with
+    ``days_after`` the index, whole days within ``window``): the row that comes first in that
+    order has the smallest key. Each term becomes a digit of a mixed-radix number, in the order
+    of CHOICE, a descending term counted down from its bound, so that the arg-min aggregate can
+    choose a result without sorting. Every row is dated and a number (rows in words or without
+    a date are rejected before), and rows are in input order by ``source_row``."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
-    terms: dict[concurrent.Term, Any] = {
-        "in_words": ibis.literal(0),
-        "distance": co.days_after.abs(),
-        "days_after": co.days_after,
-        "position": co.source_row,
+    w = math.floor(window)
+    terms: dict[concurrent.Term, tuple[Any, int, int]] = {  # (value, lowest, highest)
+        "in_words": (ibis.literal(0, "int64"), 0, 1),
+        "distance": (co.days_after.abs().cast("int64"), 0, w),
+        "days_after": (co.days_after.cast("int64"), -w, w),
+        "position": (co.source_row.cast("int64"), 0, POSITION_BOUND - 1),
     }
-    return [
-        ibis.desc(terms[name]) if descending else ibis.asc(terms[name])
-        for name, descending in concurrent.CHOICE
-    ]
+    key: Any = ibis.literal(0, "int64")
+    span = 1
+    for name, descending in concurrent.CHOICE:
+        value, lo, hi = terms[name]
+        digit = (hi - value) if descending else (value - lo)
+        key = key * (hi - lo + 1) + digit
+        span *= hi - lo + 1
+    assert span < 1 << 63, "the ordering key does not fit in 64 bits"
+    return key
 
 
-def screen_expr(
-    used: Any,
-    kb: Knowledge,
-    read: Iterable[str] = (),
-    same_day: Iterable[str] = (),
-) -> Any:
-    """One row per person with at least one ALP low for age and sex (see the module doc).
-
-    ``read``: the analytes whose result drawn with the index is given in full (value,
-    censoring, printed limits, days from the index: ``<analyte>__near_*``); ``same_day``: those
-    whose result of the index's own day is given too (``<analyte>__d0_*``)."""
+def persons_expr(alp: Any, kb: Knowledge) -> Any:
+    """One row per person with at least one ALP low for age and sex: the series' counts, the
+    index result and the persistence of the low (``alp``: :func:`judged_alp`)."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     rule = kb.settings.persistence
-    alp = judged_alp(used, kb)
     low = alp.status == "low"
 
     # ---- persistence over the judged (status known) results, gaps and islands
@@ -276,55 +288,115 @@ def screen_expr(
         n_low=low.sum(),
         n_low_inside_printed_range=alp.for_age_only.sum(),
         index_date=alp.measurement_date.max(),
-        index_alp=alp.value.argmax(alp.measurement_date),
-        index_status=alp.status.argmax(alp.measurement_date),
-        index_lower_limit=alp.lower.argmax(alp.measurement_date),
-        index_censor=alp.censor.argmax(alp.measurement_date),
-        index_ref_low=alp.ref_low.argmax(alp.measurement_date),
-        index_ref_high=alp.ref_high.argmax(alp.measurement_date),
-        index_for_age_only=alp.for_age_only.argmax(alp.measurement_date),
+        index=ibis.struct(
+            {
+                "alp": alp.value,
+                "status": alp.status,
+                "lower_limit": alp.lower,
+                "censor": alp.censor,
+                "ref_low": alp.ref_low,
+                "ref_high": alp.ref_high,
+                "for_age_only": alp.for_age_only,
+            }
+        ).argmax(alp.measurement_date),
         lowest_alp=alp.value.min(),
         first_low_date=alp.measurement_date.min(where=low),
         last_low_date=alp.measurement_date.max(where=low),
     )
     per = per.filter(per.n_low > 0)
+    per = per.mutate(
+        **{
+            f"index_{f}": per["index"][f]
+            for f in ("alp", "status", "lower_limit", "censor", "ref_low", "ref_high")
+        },
+        index_for_age_only=per["index"]["for_age_only"],
+    ).drop("index")
     per = per.left_join(runs, "person_id").drop("person_id_right")
 
-    # ---- the other analytes near the index, and those of the index ALP's own day
-    analytes = tuple(sorted((set(CO_ANALYTES) | set(read)) - {"alp"}))
-    specimen = tuple(sorted(set(same_day) & set(analytes)))
-    co = used.filter(used.analyte.isin(analytes))
-    idx = per.select("person_id", "index_date")
-    co = co.join(idx, "person_id")
+    return per.left_join(runs, "person_id").drop("person_id_right")
+
+
+NEAR_FIELDS = ("value", "censor", "ref_low", "ref_high", "days_after")
+
+
+def near_expr(used: Any, per: Any, kb: Knowledge, analytes: Iterable[str]) -> Any:
+    """For each person of ``per`` and each of ``analytes``, the result the engine takes as
+    drawn with the index ALP (:mod:`lowalp.engine.concurrent`: the knowledge's window, the
+    order of CHOICE), long: person_id, analyte and :data:`NEAR_FIELDS`."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    co = _around_index(used, per, kb, analytes)
+    co = co.mutate(key=concurrent_key(co, concurrent.window_days(kb)))
+    # the fields as one struct, which is never null: an arg-min of a single column would pass
+    # over a row whose field is null and take the next row's
+    row = ibis.struct({f: co[f] for f in NEAR_FIELDS})
+    near = co.group_by(["person_id", "analyte"]).agg(chosen=row.argmin(co.key))
+    return near.select("person_id", "analyte", **{f: near.chosen[f] for f in NEAR_FIELDS})
+
+
+def same_day_expr(used: Any, per: Any, kb: Knowledge, analytes: Iterable[str]) -> Any:
+    """The results of ``analytes`` of the index ALP's own day (one a day: later ones are
+    rejected as repeats), long as :func:`near_expr`."""
+    co = _around_index(used, per, kb, analytes)
+    co = co.filter(co.days_after == 0)
+    return co.select("person_id", "analyte", *NEAR_FIELDS)
+
+
+def _around_index(used: Any, per: Any, kb: Knowledge, analytes: Iterable[str]) -> Any:
+    co = used.filter(used.analyte.isin(tuple(analytes)))
+    co = co.join(per.select("person_id", "index_date"), "person_id")
     co = co.mutate(days_after=co.measurement_date.delta(co.index_date, unit="day"))
     window = concurrent.window_days(kb)
-    co = co.filter((co.days_after >= -window) & (co.days_after <= window))
-    chosen = ibis.window(group_by=[co.person_id, co.analyte], order_by=concurrent_order(co))
-    co = co.mutate(rn=ibis.row_number().over(chosen))
-    near = co.filter(co.rn == 0)
-    cols: dict[str, Any] = {a: near.value.max(where=near.analyte == a) for a in CO_ANALYTES}
+    return co.filter((co.days_after >= -window) & (co.days_after <= window))
+
+
+def screen_frame(
+    used: Any,
+    kb: Knowledge,
+    read: Iterable[str] = (),
+    same_day: Iterable[str] = (),
+    alp: Any = None,
+) -> Any:
+    """One row per person with at least one ALP low for age and sex, as a pandas DataFrame:
+    :func:`persons_expr`, the work-list's analyte columns (:data:`CO_ANALYTES`: the value drawn
+    with the index), and for the analytes ``read`` (the score's inputs) the whole result drawn
+    with the index (``<analyte>__near_<field>``) and, for those in ``same_day``, the result of
+    the index's own day (``<analyte>__d0_<field>``). ``alp``: :func:`judged_alp` of ``used``,
+    when already computed. The long results are spread into columns here, in memory: the
+    short list's rows are few beside the table's."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    judged = judged_alp(used, kb) if alp is None else alp
+    per = persons_expr(judged, kb)
+    frame = per.order_by("person_id").to_pandas()
+    analytes = tuple(sorted((set(CO_ANALYTES) | set(read)) - {"alp"}))
+    specimen = tuple(sorted(set(same_day) & set(analytes)))
+    near = near_expr(used, per, kb, analytes).to_pandas()
+    parts = [_spread(near, "near", analytes)]
+    if specimen:
+        parts.append(_spread(same_day_expr(used, per, kb, specimen).to_pandas(), "d0", specimen))
+    index = pd.Index(frame.person_id)
+    columns: dict[str, Any] = {}
+    for part in parts:
+        part = part.reindex(index)
+        columns |= {c: part[c].to_numpy() for c in part.columns}
+    columns |= {a: columns[f"{a}__near_value"].astype("float64") for a in CO_ANALYTES}
+    return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+
+
+def _spread(long: Any, tag: str, analytes: tuple[str, ...]) -> Any:
+    """Long results (person_id, analyte, fields) as one column per analyte and field."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    out = {}
+    by = {a: g.set_index("person_id") for a, g in long.groupby("analyte", sort=False)}
     for a in analytes:
-        this = near.analyte == a
-        cols |= {
-            f"{a}__near_v": near.value.max(where=this),
-            f"{a}__near_c": near.censor.max(where=this),
-            f"{a}__near_lo": near.ref_low.max(where=this),
-            f"{a}__near_hi": near.ref_high.max(where=this),
-            f"{a}__near_t": near.days_after.cast("float64").max(where=this),
-        }
-    out = per.left_join(near.group_by("person_id").agg(**cols), "person_id").drop("person_id_right")
-    if specimen:  # one result a day (later ones are rejected as repeats)
-        d0 = co.filter(co.analyte.isin(specimen) & (co.days_after == 0))
-        day: dict[str, Any] = {}
-        for a in specimen:
-            this = d0.analyte == a
-            day |= {
-                f"{a}__d0_v": d0.value.max(where=this),
-                f"{a}__d0_c": d0.censor.max(where=this),
-                f"{a}__d0_lo": d0.ref_low.max(where=this),
-                f"{a}__d0_hi": d0.ref_high.max(where=this),
-            }
-        out = out.left_join(d0.group_by("person_id").agg(**day), "person_id").drop(
-            "person_id_right"
-        )
-    return out.order_by("person_id")
+        g = by.get(a)
+        for f in NEAR_FIELDS:
+            name = f"{a}__{tag}_{f}"
+            if g is None:
+                out[name] = pd.Series(dtype="object" if f == "censor" else "float64")
+            else:
+                col = g[f]
+                out[name] = col.astype("object") if f == "censor" else col.astype("float64")
+    return pd.DataFrame(out)

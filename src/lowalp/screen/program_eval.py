@@ -1,6 +1,6 @@
 """The compiled program (:mod:`lowalp.engine.program`) evaluated for many persons at once.
 
-The input is one row per person (:func:`lowalp.screen.expression.screen_expr`): the age and sex
+The input is one row per person (:func:`lowalp.screen.expression.screen_frame`): the age and sex
 at the index ALP, the ALP series' properties (status of the index, persistence, a fall from a
 normal value, a normal value on record, low for age only), and for every analyte the program
 reads, the result the engine takes as drawn with the index (value, censoring, printed limits,
@@ -89,7 +89,6 @@ class Evaluator:
         """value, censor ('<', '>' or None), printed low, printed high, days from the index."""
         n = self.n
         if analyte == "alp":
-            pre = "index_alp"
             v = _col(self.f, "index_alp", n)
             c = _col(self.f, "index_censor", n, "o")
             lo = _col(self.f, "index_ref_low", n)
@@ -97,11 +96,11 @@ class Evaluator:
             return v, c, lo, hi, np.zeros(n)
         pre = f"{analyte}__{'d0' if specimen else 'near'}"
         return (
-            _col(self.f, f"{pre}_v", n),
-            _col(self.f, f"{pre}_c", n, "o"),
-            _col(self.f, f"{pre}_lo", n),
-            _col(self.f, f"{pre}_hi", n),
-            _col(self.f, f"{pre}_t", n),
+            _col(self.f, f"{pre}_value", n),
+            _col(self.f, f"{pre}_censor", n, "o"),
+            _col(self.f, f"{pre}_ref_low", n),
+            _col(self.f, f"{pre}_ref_high", n),
+            _col(self.f, f"{pre}_days_after", n),
         )
 
     # ------------------------------------------------------------------ scopes
@@ -496,7 +495,7 @@ HPP = "hypophosphatasia"
 
 def assessed_columns(program: Program, frame: Any, labels: Mapping[str, str]) -> Any:
     """The work-list's assessment columns for every person of ``frame`` (a pandas DataFrame
-    from :func:`lowalp.screen.expression.screen_expr`): the three most probable causes with
+    from :func:`lowalp.screen.expression.screen_frame`): the three most probable causes with
     their probabilities, the probability of hypophosphatasia and the findings that support it
     (``hpp_supporting``, labels from ``labels`` joined by "; "); none while the ALP is normal
     or high, as ``lowalp assess`` gives none."""

@@ -14,7 +14,7 @@ from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.screen import engines, expression, inputs, outputs, program_eval, rejects, worklist
 
 ALP_POINTS_MAX = 50_000
-VERIFY = 100
+VERIFY = 50
 """Persons from the top of the work-list assessed one by one as a check (``verify``)."""
 
 WORKLIST_COLUMNS = (
@@ -107,7 +107,6 @@ def run_screen(
         dups = _materialise(
             con, rejects.duplicates(cls), work / "duplicates.parquet", "lowalp_dups"
         )
-        used = rejects.used_view(cls.anti_join(dups, "source_row"))
         final = rejects.finish(cls, dups)
         # counts per reason: the checks' reasons, then the duplicates (all of them were "used")
         reason_counts = cls.group_by("reason").agg(n=cls.count()).to_pandas()
@@ -123,6 +122,14 @@ def run_screen(
         rows_rejected = sum(by_reason.values())
         rows_used = rows_read - rows_rejected
         _write(con, rejects.rejects_view(final), out / "rejects.parquet")
+        # the rows used, once, for every step after (the classified rows are let go)
+        used = _materialise(
+            con,
+            rejects.used_view(cls.anti_join(dups, "source_row")),
+            work / "used.parquet",
+            "lowalp_used",
+        )
+        _drop(con, "lowalp_classified")
         timings["rejects_s"] = time.perf_counter() - t
 
         # 2. the program, over every person at once: ALP status and series, the results drawn
@@ -131,13 +138,17 @@ def run_screen(
         _say(progress, f"{rows_read:,} rows read; screening ALP series")
         program = compile_program(kb)
         present = set(used.select("analyte").distinct().to_pandas().analyte.dropna())
-        screened = expression.screen_expr(
+        judged = _materialise(
+            con, expression.judged_alp(used, kb), work / "judged.parquet", "lowalp_judged"
+        )
+        screened = expression.screen_frame(
             used,
             kb,
             sorted(program.analytes & present),
             sorted(program.specimen_analytes & present),
-        ).to_pandas()
-        n_persons = int(used.filter(used.analyte == "alp").person_id.nunique().to_pandas())
+            alp=judged,
+        )
+        n_persons = int(judged.person_id.nunique().to_pandas())
         timings["screen_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -191,7 +202,7 @@ def run_screen(
         }
         counts["elapsed_s"] = round(time.perf_counter() - t0, 2)
 
-        _summary(out, wl_out, con, used, kb, counts, progress)
+        _summary(out, wl_out, con, judged, kb, counts, progress)
         if export_cohort:
             _cohort(Path(export_cohort), kb, progress)
         outputs.publish(out, final_out, outputs.manifest(src, counts, kb))
@@ -253,9 +264,10 @@ def _write(con: Any, expr: Any, path: Path) -> None:
     outputs.write_batches(con.con.sql(str(con.compile(expr))).to_arrow_reader(1 << 16), path)
 
 
-def alp_points(con: Any, used: Any, kb: Knowledge, limit: int = ALP_POINTS_MAX) -> Any:
-    """A sample of judged ALP results for the summary plot."""
-    j = expression.judged_alp(used, kb)
+def alp_points(con: Any, judged: Any, limit: int = ALP_POINTS_MAX) -> Any:
+    """A sample of the judged ALP results (:func:`lowalp.screen.expression.judged_alp`) for
+    the summary plot."""
+    j = judged
     j = j.select(
         person_id=j.person_id,
         age_years=j.age,
@@ -275,7 +287,7 @@ def _summary(
     out: Path,
     wl: Any,
     con: Any,
-    used: Any,
+    judged: Any,
     kb: Knowledge,
     counts: dict[str, Any],
     progress: Callable[[str], None] | None,
@@ -285,7 +297,7 @@ def _summary(
     except ImportError:
         counts["notes"] = [*counts.get("notes", []), "summary.html not written: no summary module"]
         return
-    points = alp_points(con, used, kb)
+    points = alp_points(con, judged)
     summary.write_summary(out, wl, points, counts, knowledge=kb)
 
 
@@ -296,6 +308,12 @@ def _cohort(path: Path, kb: Knowledge, progress: Callable[[str], None] | None) -
         _say(progress, "--export-cohort skipped: the cohort module is not installed")
         return
     cohort.write_cohort(path, kb)
+
+
+def _drop(con: Any, name: str) -> None:
+    """Let a temporary DuckDB table go (Spark's are Parquet in the work folder)."""
+    if not engines.is_spark(con):
+        con.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')  # our own name
 
 
 def _close(con: Any) -> None:
