@@ -217,12 +217,16 @@ def _omop_expr(
     )
     j = m.left_join(persons, _num(m.person_id) == persons.lowalp_pid)
 
-    concept_id = _num(j.measurement_concept_id)
-    analyte = (
-        concept_id.substitute(concepts, else_=ibis.null().cast("string"))
-        if concepts
-        else ibis.null().cast("string")
+    # the concept map as a small table joined once (a CASE over every concept would be
+    # evaluated branch by branch on every row)
+    table = ibis.memtable(
+        {"c_id": list(concepts), "c_analyte": list(concepts.values())},
+        schema={"c_id": "int64", "c_analyte": "string"},
     )
+    j = j.mutate(lowalp_cid=_num(j.measurement_concept_id))
+    j = j.left_join(table, j.lowalp_cid == table.c_id)
+    concept_id = j.lowalp_cid
+    analyte = j.c_analyte
     units = {k: v.unit for k, v in omop.units.items()}
     unit_cid = _num(j.unit_concept_id) if "unit_concept_id" in cols else ibis.null().cast("int64")
     source_unit = mcol("unit_source_value", "string").cast("string")
@@ -236,10 +240,10 @@ def _omop_expr(
     value = _num(j.value_as_number, "float64")
     # a value_as_number that is not a number is kept as text: its row is rejected as a text
     # value, the screen goes on
-    as_text = j.value_as_number.cast("string").strip().nullif("")
     given_text = mcol("value_source_value", "string").cast("string")
-    value_text = ibis.ifelse(
-        value.isnull() & as_text.notnull(), as_text.fill_null(given_text), given_text
+    as_text = j.value_as_number.cast("string").strip().nullif("")
+    value_text = ibis.cases(  # the text is read only where no number was
+        (value.notnull(), given_text), else_=as_text.fill_null(given_text)
     )
     return j.select(
         source_row=j[source_row].cast("int64"),

@@ -1,9 +1,10 @@
 """Which staged rows the screen uses, and one reason for each row it does not.
 
 Every input row ends up either used or rejected (``rows read = used + rejected``). Values and
-printed ranges of used rows are converted to the analyte's canonical unit by a per-analyte
-factor table built from knowledge/analytes.yaml (``units`` and ``unit_synonyms``): a unit not
-in the table is rejected, never guessed. A second result for the same person, analyte and day
+printed ranges of used rows are converted to the analyte's canonical unit: each distinct unit
+written for an analyte is read once by the rule ``lowalp assess`` uses
+(:func:`lowalp.units.factor`, with knowledge/analytes.yaml's ``units`` and ``unit_synonyms``),
+and a unit it cannot read is rejected, never guessed. A second result for the same person, analyte and day
 is rejected too (the first by input row is kept), as ``lowalp assess`` does for a long file.
 """
 
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lowalp.errors import UnitError
 from lowalp.knowledge import Knowledge
 from lowalp.screen.inputs import single_scale_analytes
+from lowalp.units import factor as unit_factor
 
 # The reasons, in the order they are checked (a row gets the first that applies).
 UNMAPPED = "unmapped concept or code"
@@ -42,20 +45,40 @@ REASONS = (
     SAME_DAY,
 )
 
-MICRO = ("\u03bc", "\u00b5")  # Greek mu -> micro sign, as lowalp.units.clean_unit
-WHITESPACE = r"[\s\x0b]"  # any character ``\s`` or strip() could change (vertical tab too)
+UNIT_TABLE_SCHEMA = {
+    "f_analyte": "string",
+    "f_unit": "string",
+    "factor": "float64",
+    "p_lo": "float64",
+    "p_hi": "float64",
+}
 
 
-def factor_rows(kb: Knowledge) -> list[tuple[str, str, float]]:
-    """(analyte, unit text, factor to canonical) for every accepted spelling."""
-    rows: dict[tuple[str, str], float] = {}
-    for a in kb.analytes.values():
-        for unit, f in a.units.items():
-            rows[(a.id, unit)] = f
-        for spelling, target in kb.unit_synonyms.items():
-            if target in a.units:
-                rows.setdefault((a.id, spelling), a.units[target])
-    return [(a, u, f) for (a, u), f in rows.items()]
+def _unit_table(kb: Knowledge, pairs: Any) -> Any:
+    """(analyte, unit as written, factor or None, plausible low, plausible high) for each
+    distinct pair of ``pairs`` (a DataFrame: analyte, unit with "" for none)."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    single = single_scale_analytes(kb)
+    rows = []
+    for a, u in zip(pairs["analyte"], pairs["unit"], strict=True):
+        analyte = kb.analytes.get(a) if isinstance(a, str) else None
+        if analyte is None:
+            continue
+        f: float | None
+        if not str(u).strip():
+            f = 1.0 if a in single else None
+        else:
+            try:
+                f = unit_factor(analyte, str(u), kb.unit_synonyms)
+            except UnitError:
+                f = None
+        rows.append((a, str(u), f, analyte.plausible[0], analyte.plausible[1]))
+    df = pd.DataFrame(rows, columns=list(UNIT_TABLE_SCHEMA))
+    return df.astype(
+        {"f_analyte": "string", "f_unit": "string"}
+        | dict.fromkeys(("factor", "p_lo", "p_hi"), "float64")
+    )
 
 
 def _finite(x: Any) -> Any:
@@ -70,38 +93,24 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     Duplicates are marked separately (:func:`duplicates`, :func:`finish`).
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
-    fr = factor_rows(kb)
-    factors = ibis.memtable(
-        pd.DataFrame(
-            {
-                "f_analyte": [r[0] for r in fr],
-                "f_unit": [r[1] for r in fr],
-                "factor": [r[2] for r in fr],
-            }
-        )
-    )
-    lo = {a.id: a.plausible[0] for a in kb.analytes.values()}
-    hi = {a.id: a.plausible[1] for a in kb.analytes.values()}
-    single = sorted(single_scale_analytes(kb))
-
-    # Whitespace is collapsed and stripped only where there is some: the regular expression
-    # is the costliest step of the checks and almost no unit text needs it.
-    unit = staged.unit.replace(*MICRO)
-    unit = ibis.ifelse(unit.re_search(WHITESPACE), unit.re_replace(r"\s+", " ").strip(), unit)
-    s = staged.mutate(unit_clean=unit.nullif(""))
-    j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_clean == factors.f_unit))
-    factor = ibis.ifelse(
-        j.unit_clean.isnull() & j.analyte.isin(single), ibis.literal(1.0), j.factor
-    )
+    # The units as written, each distinct (analyte, unit) pair once, read by the rule of
+    # ``lowalp assess`` (lowalp.units.factor: spaces, micro signs, the reviewed synonyms) into
+    # a small table with the factor to the canonical unit (none: an unknown unit, rejected)
+    # and the analyte's plausible range; a missing unit is read as the canonical one only for
+    # an analyte whose every unit has the same scale.
+    pairs = staged.select("analyte", unit=staged.unit.fill_null("")).distinct().to_pandas()
+    factors = ibis.memtable(_unit_table(kb, pairs), schema=UNIT_TABLE_SCHEMA)
+    s = staged.mutate(unit_key=staged.unit.fill_null(""))
+    j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_key == factors.f_unit))
+    factor = j.factor
     value = j.value_raw * factor
     # a printed limit that is NaN or infinite (pandas' missing value) is no limit: the age/sex
     # interval judges the value instead
     ref_low = _finite(j.ref_low_raw) * factor
     ref_high = _finite(j.ref_high_raw) * factor
-    p_lo = j.analyte.substitute(lo, else_=ibis.null().cast("float64")).cast("float64")
-    p_hi = j.analyte.substitute(hi, else_=ibis.null().cast("float64")).cast("float64")
+    p_lo = j.p_lo
+    p_hi = j.p_hi
     text_value = j.value_text.strip().nullif("").notnull()
     # An ALP reported as "<x" is kept as censored, as `assess` reads it (low when x is at or
     # below the lower limit, otherwise unknown); other censored results are not used.
@@ -147,15 +156,17 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     return c
 
 
-def duplicates(classified: Any) -> Any:
+def duplicates(rows: Any) -> Any:
     """(source_row, reason) of the rows that repeat a person, analyte and day already in.
 
-    A group-by finds the few repeated keys first, so the window only sorts those rows.
+    ``rows``: the classified rows (those with a ``reason`` are left out) or the rows used
+    (:func:`used_view`). A group-by finds the few repeated keys first, so the window only sorts
+    those rows.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     keys = ["person_id", "analyte", "measurement_date"]
-    ok = classified.filter(classified.reason.isnull())
+    ok = rows.filter(rows.reason.isnull()) if "reason" in rows.columns else rows
     dup_keys = ok.group_by(keys).agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
     cand = ok.semi_join(dup_keys, keys)
     w = ibis.window(group_by=[cand[k] for k in keys], order_by=cand.source_row)

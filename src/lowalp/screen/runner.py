@@ -95,41 +95,26 @@ def run_screen(
             con = engines.connect(engine, spark_master, temp_directory=work)
     timings: dict[str, float] = {}
     try:
-        # 1. stage + classify every input row, once: a temporary table inside DuckDB (nothing
-        # is written to disk unless it spills), Parquet in the work folder on Spark
+        # 1. stage + classify every input row: the rows used kept once, in canonical units (a
+        # temporary table inside DuckDB, spilled only when large; Parquet in the work folder
+        # on Spark); the rejected rows, with their raw values, read again and written out
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
         classified = rejects.classify(inputs.stage(con, src, kb), kb)
-        cls = _materialise(con, classified, work / "classified.parquet", "lowalp_classified")
+        ok = _materialise(con, rejects.used_view(classified), work / "ok.parquet", "lowalp_ok")
         timings["classify_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        dups = _materialise(
-            con, rejects.duplicates(cls), work / "duplicates.parquet", "lowalp_dups"
-        )
-        final = rejects.finish(cls, dups)
-        # counts per reason: the checks' reasons, then the duplicates (all of them were "used")
-        reason_counts = cls.group_by("reason").agg(n=cls.count()).to_pandas()
-        dup_counts = dups.group_by("dup_reason").agg(n=dups.count()).to_pandas()
-        rows_read = int(reason_counts.n.sum())
-        by_reason = {
-            str(r): int(n)
-            for r, n in zip(reason_counts.reason, reason_counts.n, strict=True)
-            if r is not None and r == r
-        }
-        for r, n in zip(dup_counts.dup_reason, dup_counts.n, strict=True):
-            by_reason[str(r)] = by_reason.get(str(r), 0) + int(n)
+        dups = _materialise(con, rejects.duplicates(ok), work / "duplicates.parquet", "lowalp_dups")
+        used = ok.anti_join(dups, "source_row")
+        _write(con, rejects.rejects_view(rejects.finish(classified, dups)), out / "rejects.parquet")
+        reasons = pq.read_table(out / "rejects.parquet", columns=["reason"]).column(0)
+        by_reason: dict[str, int] = {}
+        for r in reasons.to_pylist():
+            by_reason[str(r)] = by_reason.get(str(r), 0) + 1
         rows_rejected = sum(by_reason.values())
-        rows_used = rows_read - rows_rejected
-        _write(con, rejects.rejects_view(final), out / "rejects.parquet")
-        # the rows used, once, for every step after (the classified rows are let go)
-        used = _materialise(
-            con,
-            rejects.used_view(cls.anti_join(dups, "source_row")),
-            work / "used.parquet",
-            "lowalp_used",
-        )
-        _drop(con, "lowalp_classified")
+        rows_used = int(used.count().to_pandas())
+        rows_read = rows_used + rows_rejected
         timings["rejects_s"] = time.perf_counter() - t
 
         # 2. the program, over every person at once: ALP status and series, the results drawn
@@ -308,12 +293,6 @@ def _cohort(path: Path, kb: Knowledge, progress: Callable[[str], None] | None) -
         _say(progress, "--export-cohort skipped: the cohort module is not installed")
         return
     cohort.write_cohort(path, kb)
-
-
-def _drop(con: Any, name: str) -> None:
-    """Let a temporary DuckDB table go (Spark's are Parquet in the work folder)."""
-    if not engines.is_spark(con):
-        con.con.execute(f'DROP TABLE IF EXISTS temp.main."{name}"')  # our own name
 
 
 def _close(con: Any) -> None:
