@@ -50,3 +50,11 @@ def test_duckdb_and_spark_give_identical_worklists(tmp_path: Path) -> None:
     rb = s.rejects.sort_values("source_row").reset_index(drop=True)
     assert ra.source_row.tolist() == rb.source_row.tolist()
     assert ra.reason.tolist() == rb.reason.tolist()
+
+
+def test_explain_prints_the_spark_plan_of_each_query(tmp_path: Path) -> None:
+    from lowalp.screen.runner import explain_screen
+
+    text = explain_screen(ScreenInput("omop", _data(tmp_path)), engine="spark")
+    assert text.count("== Physical Plan ==") >= 4
+    assert "== 5. in memory" in text

@@ -262,3 +262,30 @@ def test_co_analytes_are_those_assess_takes_as_drawn_with_the_index(tmp_path: Pa
     assert "PLP" not in row.hpp_priority_reasons
     assert abs(row.albumin - 4.2) < 1e-9
     assert abs(row.tsh - 1.5) < 1e-9
+
+
+def test_explain_prints_each_query_plan_without_writing(tmp_path: Path, capsys: Any) -> None:
+    from lowalp.cli import main
+
+    folder = tmp_path / "omop"
+    from lowalp.screen.synth.generate import SynthConfig, synthesize
+
+    synthesize(SynthConfig(persons=50, out=folder, seed=3))
+    assert main(["screen", "--omop", str(folder), "--explain"]) == 0
+    text = capsys.readouterr().out
+    for heading in ("== 1. the rows used", "== 2. persons", "== 3. the result", "== 5. in memory"):
+        assert heading in text
+    assert "READ_PARQUET" in text
+    assert "HASH_JOIN" in text
+    assert not (tmp_path / "out").exists()
+
+
+def test_screen_without_out_or_explain_names_the_missing_option(
+    tmp_path: Path, capsys: Any
+) -> None:
+    from lowalp.cli import main
+
+    csv = tmp_path / "long.csv"
+    csv.write_text("patient_id,date,loinc,value,unit\nP1,2023-01-10,6768-6,20,U/L\n")
+    assert main(["screen", "--measurements", str(csv)]) != 0
+    assert "--out" in capsys.readouterr().err

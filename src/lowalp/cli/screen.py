@@ -30,13 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     src.add_argument(
         "--duckdb", metavar="FILE", help="DuckDB database with measurement and person tables"
     )
-    s.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    s.add_argument("--out", metavar="OUT", help="output folder (required unless --explain)")
     s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
     s.add_argument(
         "--spark-master", metavar="URL", default=None, help="Spark master (default local[*])"
     )
     s.add_argument(
         "--export-cohort", metavar="FILE", help="write the persistence rule as OHDSI Circe JSON"
+    )
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the engine's physical plan of each query of the screen and stop",
     )
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on standard error")
 
@@ -54,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     if not src.path.exists():
         raise InputError([Problem(str(src.path), "no such file or folder")])
     try:
-        from lowalp.screen.runner import run_screen
+        from lowalp.screen.runner import explain_screen, run_screen
     except ModuleNotFoundError as exc:
         raise InputError(
             [
@@ -65,6 +70,19 @@ def run(args: argparse.Namespace) -> int:
                 )
             ]
         ) from None
+    if args.explain:
+        print(
+            explain_screen(
+                src,
+                engine=args.engine,
+                spark_master=args.spark_master,
+                knowledge_dir=getattr(args, "knowledge", None),
+            ),
+            end="",
+        )
+        return EXIT_OK
+    if not args.out:
+        raise InputError([Problem("--out", "an output folder is needed", hint="--out DIR")])
     progress = None if args.quiet else (lambda text: say(text))
     result = run_screen(
         src,

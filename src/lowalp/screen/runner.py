@@ -302,3 +302,100 @@ def _close(con: Any) -> None:
         con.disconnect()
     except Exception:
         pass
+
+
+def explain_screen(
+    src: inputs.ScreenInput,
+    *,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
+    knowledge: Knowledge | None = None,
+    knowledge_dir: str | None = None,
+) -> str:
+    """The physical plans of the screen's queries on ``engine``, as text, without running
+    them (only the distinct units of the input are read, to build the unit table).
+
+    The plans are those of the whole pipeline from the input (a run materialises the rows used
+    and the judged ALP results once, and reads them from there), followed by what the program
+    then computes in memory over the short list."""
+    kb = knowledge or load_knowledge(knowledge_dir)
+    work = src.work_dir
+    work.mkdir(parents=True, exist_ok=True)
+    if src.kind == "duckdb":
+        con = engines.connect(engine, database=src.path, temp_directory=work)
+    else:
+        con = engines.connect(engine, spark_master, temp_directory=work)
+    try:
+        program = compile_program(kb)
+        used = rejects.used_view(rejects.classify(inputs.stage(con, src, kb), kb))
+        used = used.anti_join(rejects.duplicates(used), "source_row")
+        judged = expression.judged_alp(used, kb)
+        per = expression.persons_expr(judged, kb)
+        read = sorted(program.analytes - {"alp"})
+        near = expression.near_expr(used, per, kb, read)
+        same_day = expression.same_day_expr(used, per, kb, sorted(program.specimen_analytes))
+        parts = [
+            ("1. the rows used: checked, in canonical units, repeats removed", used),
+            ("2. persons with an ALP low for age and sex: index, series, persistence", per),
+            ("3. the result of each analyte drawn with the index ALP", near),
+            ("4. the results of the index ALP's own day", same_day),
+        ]
+        out = [f"lowalp screen on {engine}: {src.kind} {src.path}", ""]
+        for title, expr in parts:
+            out += [f"== {title}", _plan(con, expr).rstrip(), ""]
+        n_rules = sum(len(c.rules) for c in program.causes)
+        out.append(
+            "== 5. in memory, over the short list (the persons of 2 with the results of 3 and 4): "
+            f"{len(program.nodes)} findings decided and {len(program.causes)} causes scored "
+            f"({n_rules} rules) by the program compiled from the knowledge "
+            f"(lowalp.engine.program); the first {VERIFY} persons of the ranked work-list "
+            "assessed one by one and compared field for field."
+        )
+        return "\n".join(out) + "\n"
+    finally:
+        _close(con)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _plan(con: Any, expr: Any) -> str:
+    if engines.is_spark(con):
+        import contextlib
+        import io
+
+        con._register_in_memory_tables(expr)
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            con._session.sql(str(con.compile(expr))).explain(mode="formatted")
+        return buf.getvalue()
+    import json
+
+    con._register_in_memory_tables(expr)
+    rows = con.con.execute("EXPLAIN (FORMAT json) " + str(con.compile(expr))).fetchall()
+    lines: list[str] = []
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        info = node.get("extra_info") or {}
+        detail = "; ".join(
+            f"{k}: {_short(v)}"
+            for k, v in info.items()
+            if k
+            in ("Table", "Function", "Join Type", "Conditions", "Groups", "Filters", "Partitions")
+        )
+        estimate = info.get("Estimated Cardinality")
+        size = f" (~{estimate} rows)" if estimate else ""
+        lines.append(
+            f"{'  ' * depth}{node.get('name', '?')}{size}{': ' + detail if detail else ''}"
+        )
+        for child in node.get("children", []):
+            walk(child, depth + 1)
+
+    for _, plan in rows:
+        for node in json.loads(plan):
+            walk(node, 0)
+    return "\n".join(lines)
+
+
+def _short(v: Any, width: int = 100) -> str:
+    text = " ".join(v) if isinstance(v, list) else str(v)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
