@@ -310,6 +310,12 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
     need_source("settings.yaml", "link_ceilings.source", ceilings.source)
     if ceilings.excess_to not in kb.causes:
         bad("settings.yaml", f"link_ceilings.excess_to: unknown cause {ceilings.excess_to!r}")
+    screen = kb.settings.screen
+    if screen.priority_cause not in kb.causes:
+        bad("settings.yaml", f"screen.priority_cause: unknown cause {screen.priority_cause!r}")
+    for shown in screen.worklist_analytes:
+        if shown not in kb.analytes:
+            bad("settings.yaml", f"screen.worklist_analytes: unknown analyte {shown!r}")
     for cause in kb.causes.values():
         where = f"causes/{cause.id}.yaml"
         if cause.link is None:

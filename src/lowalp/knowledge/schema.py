@@ -142,6 +142,15 @@ class PrintedAlpRange(Cited):
     adult_reference_age_years: float = Field(ge=18)
 
 
+class ScreenSettings(Cited):
+    """What a laboratory screen ranks for (``priority_cause``: the work-list's ``hpp_*``
+    columns) and which analytes its work-list shows as columns (each the result drawn with the
+    index ALP); every analyte enters the score whether shown or not."""
+
+    priority_cause: Id
+    worklist_analytes: list[Id] = Field(min_length=1)
+
+
 class Settings(Strict):
     version: str
     disclaimer: str
@@ -163,6 +172,7 @@ class Settings(Strict):
     patient_view: PatientView
     link_ceilings: LinkCeilings
     next_tests: NextTestsShown
+    screen: ScreenSettings
 
 
 # ----------------------------------------------------------------------------- analytes

@@ -37,20 +37,6 @@ from lowalp.intervals import (
 from lowalp.knowledge import Knowledge
 
 DAYS_PER_YEAR = 365.25
-CO_ANALYTES = (
-    "albumin",
-    "tsh",
-    "b12",
-    "zinc",
-    "magnesium",
-    "phosphate",
-    "calcium",
-    "potassium",
-    "plp",
-    "urine_pea",
-    "hemoglobin",
-    "crp",
-)
 NO_AGE_YEARS = 40.0  # engine/alp_status.py: max(adult, 40) when the age is not known
 
 
@@ -358,8 +344,8 @@ def screen_frame(
     alp: Any = None,
 ) -> Any:
     """One row per person with at least one ALP low for age and sex, as a pandas DataFrame:
-    :func:`persons_expr`, the work-list's analyte columns (:data:`CO_ANALYTES`: the value drawn
-    with the index), and for the analytes ``read`` (the score's inputs) the whole result drawn
+    :func:`persons_expr`, the work-list's analyte columns (``settings.screen``: the value
+    drawn with the index), and for the analytes ``read`` (the score's inputs) the whole result drawn
     with the index (``<analyte>__near_<field>``) and, for those in ``same_day``, the result of
     the index's own day (``<analyte>__d0_<field>``). ``alp``: :func:`judged_alp` of ``used``,
     when already computed. The long results are spread into columns here, in memory: the
@@ -369,7 +355,8 @@ def screen_frame(
     judged = judged_alp(used, kb) if alp is None else alp
     per = persons_expr(judged, kb)
     frame = per.order_by("person_id").to_pandas()
-    analytes = tuple(sorted((set(CO_ANALYTES) | set(read)) - {"alp"}))
+    shown = tuple(kb.settings.screen.worklist_analytes)
+    analytes = tuple(sorted((set(shown) | set(read)) - {"alp"}))
     specimen = tuple(sorted(set(same_day) & set(analytes)))
     near = near_expr(used, per, kb, analytes).to_pandas()
     parts = [_spread(near, "near", analytes)]
@@ -380,7 +367,7 @@ def screen_frame(
     for part in parts:
         part = part.reindex(index)
         columns |= {c: part[c].to_numpy() for c in part.columns}
-    columns |= {a: columns[f"{a}__near_value"].astype("float64") for a in CO_ANALYTES}
+    columns |= {a: columns[f"{a}__near_value"].astype("float64") for a in shown}
     return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
 
 

@@ -490,14 +490,14 @@ def finite(x: float) -> bool:
     return not math.isnan(x)
 
 
-HPP = "hypophosphatasia"
-
-
-def assessed_columns(program: Program, frame: Any, labels: Mapping[str, str]) -> Any:
+def assessed_columns(
+    program: Program, frame: Any, labels: Mapping[str, str], priority_cause: str
+) -> Any:
     """The work-list's assessment columns for every person of ``frame`` (a pandas DataFrame
     from :func:`lowalp.screen.expression.screen_frame`): the three most probable causes with
-    their probabilities, the probability of hypophosphatasia and the findings that support it
-    (``hpp_supporting``, labels from ``labels`` joined by "; "); none while the ALP is normal
+    their probabilities, the probability of the cause the screen ranks for (``priority_cause``,
+    the ``hpp_*`` columns) and the findings that support it (``hpp_supporting``, labels from
+    ``labels`` joined by "; "); none while the ALP is normal
     or high, as ``lowalp assess`` gives none."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
@@ -512,7 +512,7 @@ def assessed_columns(program: Program, frame: Any, labels: Mapping[str, str]) ->
         out[f"cause_{i}_probability"] = []
     out["hpp_probability"] = []
     out["hpp_supporting"] = []
-    k_hpp = ids.index(HPP) if HPP in ids else None
+    k_hpp = ids.index(priority_cause) if priority_cause in ids else None
     for r in range(n):
         if not s.scored[r]:
             for i in range(1, 4):
@@ -531,6 +531,8 @@ def assessed_columns(program: Program, frame: Any, labels: Mapping[str, str]) ->
             round_probability(s.probabilities[r, k_hpp]) if k_hpp is not None else None
         )
         out["hpp_supporting"].append(
-            "; ".join(labels[f] for f in ev.supporting(HPP, r)) if k_hpp is not None else None
+            "; ".join(labels[f] for f in ev.supporting(priority_cause, r))
+            if k_hpp is not None
+            else None
         )
     return pd.DataFrame(out)

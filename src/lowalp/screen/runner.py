@@ -17,32 +17,35 @@ ALP_POINTS_MAX = 50_000
 VERIFY = 50
 """Persons from the top of the work-list assessed one by one as a check (``verify``)."""
 
-WORKLIST_COLUMNS = (
-    "person_id",
-    "sex",
-    "age_at_index",
-    "n_alp",
-    "n_low",
-    "n_low_inside_printed_range",
-    "persistent",
-    "persistence_rule",
-    "index_alp",
-    "index_date",
-    "index_status",
-    "lowest_alp",
-    "first_low_date",
-    "last_low_date",
-    *expression.CO_ANALYTES,
-    "cause_1",
-    "cause_1_probability",
-    "cause_2",
-    "cause_2_probability",
-    "cause_3",
-    "cause_3_probability",
-    "hpp_probability",
-    "hpp_priority",
-    "hpp_priority_reasons",
-)
+
+def worklist_columns(kb: Knowledge) -> tuple[str, ...]:
+    """The work-list's columns, in order; the analytes shown are ``settings.screen``'s."""
+    return (
+        "person_id",
+        "sex",
+        "age_at_index",
+        "n_alp",
+        "n_low",
+        "n_low_inside_printed_range",
+        "persistent",
+        "persistence_rule",
+        "index_alp",
+        "index_date",
+        "index_status",
+        "lowest_alp",
+        "first_low_date",
+        "last_low_date",
+        *kb.settings.screen.worklist_analytes,
+        "cause_1",
+        "cause_1_probability",
+        "cause_2",
+        "cause_2_probability",
+        "cause_3",
+        "cause_3_probability",
+        "hpp_probability",
+        "hpp_priority",
+        "hpp_priority_reasons",
+    )
 
 
 @dataclass
@@ -139,7 +142,9 @@ def run_screen(
         t = time.perf_counter()
         _say(progress, f"{len(screened):,} persons with a low ALP for age; scoring them")
         labels = {fid: f.label for fid, f in kb.findings.items()}
-        scored = program_eval.assessed_columns(program, screened, labels)
+        scored = program_eval.assessed_columns(
+            program, screened, labels, kb.settings.screen.priority_cause
+        )
         wl = screened.merge(scored, on="person_id", how="left")
         timings["score_s"] = time.perf_counter() - t
         wl["persistence_rule"] = [_rule_text(kb, case, None) for case in wl.persistence_case]
@@ -164,7 +169,8 @@ def run_screen(
                     disagree.append(p.person_id)
         timings["verify_s"] = time.perf_counter() - t
         extra = [c for c in ("patient_id",) if c in wl.columns and src.kind == "measurements"]
-        wl_out = wl[[*WORKLIST_COLUMNS[:1], *extra, *WORKLIST_COLUMNS[1:]]].copy()
+        columns = worklist_columns(kb)
+        wl_out = wl[[*columns[:1], *extra, *columns[1:]]].copy()
         wl_out.to_parquet(out / "worklist.parquet", index=False)
         outputs.write_csv(wl_out, out / "worklist.csv")
 

@@ -23,8 +23,6 @@ from typing import Any
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case, LabResult, Patient
 
-HPP = "hypophosphatasia"
-
 ASSESS_COLUMNS = (
     "cause_1",
     "cause_1_probability",
@@ -216,7 +214,8 @@ def assess_person(p: PersonRows, kb: Knowledge) -> dict[str, Any]:
     for i, c in enumerate(causes[:3], start=1):
         out[f"cause_{i}"] = c.id
         out[f"cause_{i}_probability"] = round(c.probability, 4)
-    hpp = next((c for c in causes if c.id == HPP), None)
+    priority = kb.settings.screen.priority_cause
+    hpp = next((c for c in causes if c.id == priority), None)
     out["hpp_probability"] = round(hpp.probability, 4) if hpp else None
     if hpp is not None:
         labels = [e.label for e in hpp.evidence if e.state == "present" and e.weight > 0]
