@@ -289,3 +289,14 @@ def test_screen_without_out_or_explain_names_the_missing_option(
     csv.write_text("patient_id,date,loinc,value,unit\nP1,2023-01-10,6768-6,20,U/L\n")
     assert main(["screen", "--measurements", str(csv)]) != 0
     assert "--out" in capsys.readouterr().err
+
+
+def test_scoring_in_chunks_gives_the_same_worklist(tmp_path: Path) -> None:
+    from lowalp.screen.synth.generate import SynthConfig, synthesize
+
+    folder = tmp_path / "omop"
+    synthesize(SynthConfig(persons=300, out=folder, seed=11))
+    whole = run_screen(ScreenInput("omop", folder), tmp_path / "a").worklist
+    parts = run_screen(ScreenInput("omop", folder), tmp_path / "b", chunk=7).worklist
+    assert len(whole) > 14  # several chunks
+    pd.testing.assert_frame_equal(whole, parts)

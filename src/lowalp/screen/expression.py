@@ -343,32 +343,61 @@ def screen_frame(
     same_day: Iterable[str] = (),
     alp: Any = None,
 ) -> Any:
-    """One row per person with at least one ALP low for age and sex, as a pandas DataFrame:
-    :func:`persons_expr`, the work-list's analyte columns (``settings.screen``: the value
-    drawn with the index), and for the analytes ``read`` (the score's inputs) the whole result drawn
-    with the index (``<analyte>__near_<field>``) and, for those in ``same_day``, the result of
-    the index's own day (``<analyte>__d0_<field>``). ``alp``: :func:`judged_alp` of ``used``,
-    when already computed. The long results are spread into columns here, in memory: the
-    short list's rows are few beside the table's."""
-    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
-
+    """One row per person with at least one ALP low for age and sex, as a pandas DataFrame
+    (:func:`assemble` of the three queries, all persons at once). ``alp``: :func:`judged_alp`
+    of ``used``, when already computed."""
     judged = judged_alp(used, kb) if alp is None else alp
     per = persons_expr(judged, kb)
-    frame = per.order_by("person_id").to_pandas()
-    shown = tuple(kb.settings.screen.worklist_analytes)
-    analytes = tuple(sorted((set(shown) | set(read)) - {"alp"}))
-    specimen = tuple(sorted(set(same_day) & set(analytes)))
-    near = near_expr(used, per, kb, analytes).to_pandas()
+    analytes, specimen = input_analytes(kb, read, same_day)
+    return assemble(
+        kb,
+        per.order_by("person_id").to_pandas(),
+        near_expr(used, per, kb, analytes).to_pandas(),
+        same_day_expr(used, per, kb, specimen).to_pandas() if specimen else None,
+        analytes,
+        specimen,
+    )
+
+
+def input_analytes(
+    kb: Knowledge, read: Iterable[str], same_day: Iterable[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The analytes whose result drawn with the index is read (the work-list's and the
+    score's), and those read from the index's own day too."""
+    shown = set(kb.settings.screen.worklist_analytes)
+    analytes = tuple(sorted((shown | set(read)) - {"alp"}))
+    return analytes, tuple(sorted(set(same_day) & set(analytes)))
+
+
+def assemble(
+    kb: Knowledge,
+    persons: Any,
+    near: Any,
+    day: Any,
+    analytes: tuple[str, ...],
+    specimen: tuple[str, ...],
+) -> Any:
+    """The persons (:func:`persons_expr`) with, spread into columns, their results drawn with
+    the index (:func:`near_expr`: ``<analyte>__near_<field>``, and the work-list's analyte
+    columns, ``settings.screen``) and of the index's own day (:func:`same_day_expr`:
+    ``<analyte>__d0_<field>``), all pandas DataFrames of the same persons. The spreading is
+    done in memory, a bounded number of persons at a time (the caller's chunks)."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
     parts = [_spread(near, "near", analytes)]
-    if specimen:
-        parts.append(_spread(same_day_expr(used, per, kb, specimen).to_pandas(), "d0", specimen))
-    index = pd.Index(frame.person_id)
+    if specimen and day is not None:
+        parts.append(_spread(day, "d0", specimen))
+    index = pd.Index(persons.person_id)
     columns: dict[str, Any] = {}
     for part in parts:
         part = part.reindex(index)
         columns |= {c: part[c].to_numpy() for c in part.columns}
-    columns |= {a: columns[f"{a}__near_value"].astype("float64") for a in shown}
-    return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
+    columns |= {
+        a: columns[f"{a}__near_value"].astype("float64")
+        for a in kb.settings.screen.worklist_analytes
+    }
+    persons = persons.reset_index(drop=True)
+    return pd.concat([persons, pd.DataFrame(columns, index=persons.index)], axis=1)
 
 
 def _spread(long: Any, tag: str, analytes: tuple[str, ...]) -> Any:

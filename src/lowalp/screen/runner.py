@@ -15,6 +15,8 @@ from lowalp.screen import engines, expression, inputs, outputs, program_eval, re
 
 ALP_POINTS_MAX = 50_000
 VERIFY = 50
+CHUNK = 50_000
+"""Persons of the short list scored together (memory: about 2 kB a person)."""
 """Persons from the top of the work-list assessed one by one as a check (``verify``)."""
 
 
@@ -73,6 +75,7 @@ def run_screen(
     con: Any = None,
     assess: bool = True,
     verify: int = VERIFY,
+    chunk: int = CHUNK,
 ) -> ScreenResult:
     """Screen ``src`` and write worklist.parquet/csv, rejects.parquet, summary.html to ``out_dir``.
 
@@ -80,6 +83,7 @@ def run_screen(
     with ``manifest.json`` last (see :mod:`lowalp.screen.outputs`): a screen that stops leaves
     the previous complete outputs, or none, never a mixture. Returns the work-list and rejects DataFrames and the counts (rows read = used + rejected).
     """
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
     t0 = time.perf_counter()
@@ -129,23 +133,61 @@ def run_screen(
         judged = _materialise(
             con, expression.judged_alp(used, kb), work / "judged.parquet", "lowalp_judged"
         )
-        screened = expression.screen_frame(
-            used,
-            kb,
-            sorted(program.analytes & present),
-            sorted(program.specimen_analytes & present),
-            alp=judged,
+        analytes, specimen = expression.input_analytes(
+            kb, program.analytes & present, program.specimen_analytes & present
         )
+        per = _materialise(
+            con, expression.persons_expr(judged, kb), work / "persons.parquet", "lowalp_persons"
+        )
+        near = _materialise(
+            con,
+            expression.near_expr(used, per, kb, analytes),
+            work / "near.parquet",
+            "lowalp_near",
+        )
+        day = (
+            _materialise(
+                con,
+                expression.same_day_expr(used, per, kb, specimen),
+                work / "day.parquet",
+                "lowalp_day",
+            )
+            if specimen
+            else None
+        )
+        persons = per.order_by("person_id").to_pandas()
         n_persons = int(judged.person_id.nunique().to_pandas())
         timings["screen_s"] = time.perf_counter() - t
 
+        # the short list scored a bounded number of persons at a time: memory does not grow
+        # with the work-list beyond its own columns
         t = time.perf_counter()
-        _say(progress, f"{len(screened):,} persons with a low ALP for age; scoring them")
+        _say(progress, f"{len(persons):,} persons with a low ALP for age; scoring them")
         labels = {fid: f.label for fid, f in kb.findings.items()}
-        scored = program_eval.assessed_columns(
-            program, screened, labels, kb.settings.screen.priority_cause
+        keep = [*persons.columns, *kb.settings.screen.worklist_analytes]
+        pieces = []
+        for lo in range(0, len(persons), chunk):
+            part = persons.iloc[lo : lo + chunk]
+            first, last = int(part.person_id.iloc[0]), int(part.person_id.iloc[-1])
+            frame = expression.assemble(
+                kb,
+                part,
+                _between(near, first, last).to_pandas(),
+                _between(day, first, last).to_pandas() if day is not None else None,
+                analytes,
+                specimen,
+            )
+            scored = program_eval.assessed_columns(
+                program, frame, labels, kb.settings.screen.priority_cause
+            )
+            pieces.append(frame[keep].merge(scored, on="person_id", how="left"))
+            if len(persons) > chunk:
+                _say(progress, f"scored {min(lo + chunk, len(persons)):,} of {len(persons):,}")
+        wl = (
+            pd.concat(pieces, ignore_index=True)
+            if pieces
+            else persons.reindex(columns=[*keep, *program_eval.ASSESSED])
         )
-        wl = screened.merge(scored, on="person_id", how="left")
         timings["score_s"] = time.perf_counter() - t
         wl["persistence_rule"] = [_rule_text(kb, case, None) for case in wl.persistence_case]
         wl = worklist.rank(wl, kb)
@@ -156,7 +198,6 @@ def run_screen(
         checked = 0
         if assess and verify and len(wl):
             import ibis  # type: ignore[import-untyped,unused-ignore]
-            import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
             ids = [int(x) for x in wl.person_id.iloc[:verify]]
             _say(progress, f"checking the first {len(ids):,} against lowalp assess")
@@ -223,6 +264,10 @@ def _rule_text(kb: Knowledge, case: Any, reason: Any) -> str:
     )
     text = reason if isinstance(reason, str) and reason else str(case)
     return f"{text} (rule: {definition})"
+
+
+def _between(table: Any, first: int, last: int) -> Any:
+    return table.filter((table.person_id >= first) & (table.person_id <= last))
 
 
 def _materialise(con: Any, expr: Any, path: Path, name: str) -> Any:
