@@ -44,7 +44,7 @@ from pathlib import Path
 from lowalp.screen.inputs import ScreenInput
 from lowalp.screen.runner import run_screen
 t = time.perf_counter()
-r = run_screen(ScreenInput('omop', Path(sys.argv[1])), sys.argv[2], engine=sys.argv[3])
+r = run_screen(ScreenInput('omop', Path(sys.argv[1])), sys.argv[2], engine=sys.argv[3], memory_limit=(sys.argv[4] if len(sys.argv) > 4 else None))
 c = r.counts
 c["wall_s"] = time.perf_counter() - t
 print(json.dumps(c, default=str))
@@ -249,6 +249,9 @@ def main() -> None:
     ap.add_argument("data", nargs="+", type=Path)
     ap.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
     ap.add_argument(
+        "--memory-limit", default="", help="DuckDB memory limit for the screen (e.g. 1GB)"
+    )
+    ap.add_argument(
         "--skip-screen", action="store_true", help="measure only the floor and the hand-written SQL"
     )
     args = ap.parse_args()
@@ -275,7 +278,8 @@ def main() -> None:
             continue
         out = Path(tempfile.mkdtemp(prefix="lowalp-bench-"))
         t = time.perf_counter()
-        c, rss = _run(SCREEN, str(data), str(out), args.engine)
+        extra = [args.memory_limit] if args.memory_limit else []
+        c, rss = _run(SCREEN, str(data), str(out), args.engine, *extra)
         process_s = time.perf_counter() - t
         screen_s = float(c["wall_s"])
         timings = c["timings"]

@@ -45,3 +45,14 @@ def test_settings_do_not_depend_on_the_master() -> None:
     for master in (*LOCAL, *REMOTE):
         config = spark_config(master)
         assert {k: config[k] for k in shared} == shared
+
+
+def test_a_memory_limit_that_is_no_size_names_the_option() -> None:
+    from lowalp.errors import InputError
+    from lowalp.screen.engines import connect
+
+    with pytest.raises(InputError) as err:
+        connect("duckdb", memory_limit="lots")
+    assert "--memory-limit" in str(err.value)
+    con = connect("duckdb", memory_limit="512MB")
+    assert con.con.execute("SELECT current_setting('memory_limit')").fetchone()[0].endswith("MiB")

@@ -123,6 +123,24 @@ def test_rows_reconcile(result: Any) -> None:
     assert c["rows_read"] == c["rows_used"] + c["rows_rejected"]
     assert c["rows_rejected"] == len(r.rejects) == 12
     assert c["screen_assess_disagreements"] == 0
+    assert c["persons_checked_against_assess"] == len(r.worklist) == 3
+
+
+def test_a_row_that_differs_from_assess_is_counted(tmp_path: Path) -> None:
+    """The check is real: a work-list row changed after scoring is caught field by field."""
+    from lowalp.knowledge import load_knowledge
+    from lowalp.screen import worklist
+
+    kb = load_knowledge()
+    p = worklist.PersonRows(
+        1, "F", dt.date(1970, 5, 1), (("alp", 20.0, 35.0, 104.0, dt.date(2023, 3, 15), None),)
+    )
+    own = worklist.assess_person(p, kb)
+    row = {**own, "index_status": own["assess_status"], "persistent": own["assess_persistent"]}
+    assert worklist.differs(row, own) == []
+    assert worklist.differs({**row, "cause_2": "scurvy"}, own) == ["cause_2"]
+    moved = {**row, "cause_1_probability": own["cause_1_probability"] + 1e-6}
+    assert worklist.differs(moved, own) == ["cause_1_probability"]
 
 
 def test_each_reject_has_its_reason(result: Any) -> None:

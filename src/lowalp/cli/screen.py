@@ -36,6 +36,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--spark-master", metavar="URL", default=None, help="Spark master (default local[*])"
     )
     s.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        default=None,
+        help="DuckDB's memory limit, e.g. 1GB (default: half the machine's memory, at most "
+        "8GB); beyond it DuckDB spills to disk",
+    )
+    s.add_argument(
         "--export-cohort", metavar="FILE", help="write the persistence rule as OHDSI Circe JSON"
     )
     s.add_argument(
@@ -92,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         knowledge_dir=getattr(args, "knowledge", None),
         export_cohort=args.export_cohort,
         progress=progress,
+        memory_limit=args.memory_limit,
     )
     c = result.counts
     for reason, n in c["rejected_by_reason"].items():

@@ -50,6 +50,16 @@ def connect(
     except ModuleNotFoundError:
         raise _missing("the screen extra (ibis, duckdb)", SCREEN_EXTRA) from None
     if engine == "duckdb":
+        if memory_limit is not None and not _MEMORY.fullmatch(memory_limit.strip()):
+            raise InputError(
+                [
+                    Problem(
+                        "--memory-limit",
+                        f"not a memory size: {memory_limit!r}",
+                        hint="a number and a unit, e.g. 1GB or 512MB",
+                    )
+                ]
+            )
         limit = memory_limit or _default_memory_limit()
         tmp = Path(temp_directory or tempfile.gettempdir()) / "lowalp-duckdb-spill"
         tmp.mkdir(parents=True, exist_ok=True)
@@ -65,6 +75,9 @@ def connect(
             return ibis.duckdb.connect(str(database), read_only=True, **(locked | kwargs))
         return ibis.duckdb.connect(**kwargs)
     return ibis.pyspark.connect(session=spark_session(spark_master))
+
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 def _default_memory_limit() -> str:

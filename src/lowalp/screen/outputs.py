@@ -70,6 +70,11 @@ def manifest(src: ScreenInput, counts: dict[str, Any], kb: Knowledge) -> dict[st
         "knowledge_version": kb.version,
         "input": {"kind": src.kind, "path": src.path.name},
         "counts": {k: counts[k] for k in (*keep, "persons_on_worklist", "persistent")},
+        "checked_against_assess": {
+            "persons": counts.get("persons_checked_against_assess", 0),
+            "disagreeing": counts.get("screen_assess_disagreements", 0),
+            "first_disagreeing_persons": counts.get("disagreeing_persons", []),
+        },
         "rejected_by_reason": counts.get("rejected_by_reason", {}),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }

@@ -76,6 +76,7 @@ def run_screen(
     assess: bool = True,
     verify: int = VERIFY,
     chunk: int = CHUNK,
+    memory_limit: str | None = None,
 ) -> ScreenResult:
     """Screen ``src`` and write worklist.parquet/csv, rejects.parquet, summary.html to ``out_dir``.
 
@@ -97,9 +98,13 @@ def run_screen(
     own_con = con is None
     if con is None:
         if src.kind == "duckdb":
-            con = engines.connect(engine, database=src.path, temp_directory=work)
+            con = engines.connect(
+                engine, database=src.path, temp_directory=work, memory_limit=memory_limit
+            )
         else:
-            con = engines.connect(engine, spark_master, temp_directory=work)
+            con = engines.connect(
+                engine, spark_master, temp_directory=work, memory_limit=memory_limit
+            )
     timings: dict[str, float] = {}
     try:
         # 1. stage + classify every input row: the rows used kept once, in canonical units (a
@@ -120,7 +125,7 @@ def run_screen(
         for r in reasons.to_pylist():
             by_reason[str(r)] = by_reason.get(str(r), 0) + 1
         rows_rejected = sum(by_reason.values())
-        rows_used = int(used.count().to_pandas())
+        rows_used = int(ok.count().to_pandas()) - int(dups.count().to_pandas())
         rows_read = rows_used + rows_rejected
         timings["rejects_s"] = time.perf_counter() - t
 

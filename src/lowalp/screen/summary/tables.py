@@ -39,8 +39,9 @@ COUNT_ALIASES = {
 """Other names the runner may use for the same counts."""
 
 EXTRA_LABELS = {
-    "assess_errors": "Persons whose assessment failed",
-    "screen_assess_disagreements": "Screen and assess disagreed (status or persistence)",
+    "persons_checked_against_assess": "Persons checked one by one against lowalp assess",
+    "screen_assess_disagreements": "… whose work-list row differs from their assessment",
+    "disagreeing_persons": "… those persons (first 20)",
     "timings": "Time by step",
     "notes": "Notes",
 }
