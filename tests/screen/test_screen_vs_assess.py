@@ -1,9 +1,10 @@
 """A person gets the same answer from ``lowalp screen`` and from ``lowalp assess``.
 
-Hypothesis draws small groups of persons (age, sex or none, ALP series in U/L or µkat/L, with or
-without a printed range, and results of other analytes on either side of the index ALP, at
+Hypothesis draws small groups of persons (age, sex or none, ALP series in U/L or µkat/L, some
+censored ("<x"), with or without a printed range, and results of other analytes on either side of the index ALP, at
 distances inside, on and beyond the window that counts as "drawn with the index"); the screen
-runs on them as OMOP tables and as a long CSV, and each person's raw rows are assessed
+runs on them as OMOP tables (Parquet files and a DuckDB database) and as a long file (CSV and
+Parquet), and each person's raw rows are assessed
 independently as a case. ALP status of the index result, persistence, the work-list's
 co-analyte columns (the result the engine takes as drawn with the index), the three most
 probable causes with their probabilities (to 1e-9), the probability of hypophosphatasia and the
@@ -57,6 +58,7 @@ CO = {  # analyte: (OMOP concept or None, LOINC, unit, plausible values)
     "b12": (3000593, "2132-9", "pg/mL", (80.0, 900.0)),
     "urine_pea": (None, "28604-7", "µmol/g creatinine", (2.0, 120.0)),
 }
+LESS = 4171756  # OMOP '<' (knowledge/omop.yaml)
 EDGES = [-120, -91, -90, -89, -45, -31, -30, -29, -1, 0, 1, 29, 30, 31, 45, 89, 90, 91, 120]
 """Days from the index ALP that sit on either side of the bounds of the windows in use."""
 
@@ -70,7 +72,8 @@ def person(draw: Any) -> dict[str, Any]:
     rows = []
     for d in days:
         value = draw(st.floats(5, 400).map(lambda x: round(x, 1)))
-        kat = draw(st.booleans())
+        censored = draw(st.integers(0, 9)) == 0  # about one result in ten "<x"
+        kat = draw(st.booleans()) and not censored
         printed = draw(
             st.sampled_from([None, (40.0, 129.0), (35.0, 104.0), (130.0, 420.0), (70.0, 258.0)])
         )
@@ -79,6 +82,7 @@ def person(draw: Any) -> dict[str, Any]:
                 "day": d,
                 "value": round(value / 60, 4) if kat else value,
                 "unit": "µkat/L" if kat else "U/L",
+                "censored": censored,
                 "ref": None
                 if printed is None
                 else ((round(printed[0] / 60, 4), round(printed[1] / 60, 4)) if kat else printed),
@@ -108,21 +112,37 @@ def _write(folder: Path, people: list[dict[str, Any]]) -> None:
                 "value_as_number": r["value"], "unit_concept_id": None, "unit_source_value": r["unit"],
                 "range_low": r["ref"][0] if r["ref"] else None,
                 "range_high": r["ref"][1] if r["ref"] else None,
+                "operator_concept_id": LESS if r["censored"] else None,
             })  # fmt: skip
         for analyte, d, v in _co(p, "omop"):
             mrow.append({
                 "person_id": pid, "measurement_concept_id": CO[analyte][0],
                 "measurement_date": START + dt.timedelta(days=d), "value_as_number": v,
                 "unit_concept_id": None, "unit_source_value": CO[analyte][2],
-                "range_low": None, "range_high": None,
+                "range_low": None, "range_high": None, "operator_concept_id": None,
             })  # fmt: skip
     m = pd.DataFrame(mrow)
     m.insert(0, "measurement_id", range(1, len(m) + 1))
     m["unit_concept_id"] = m.unit_concept_id.astype("Int64")
+    m["operator_concept_id"] = m.operator_concept_id.astype("Int64")
     for c in ("range_low", "range_high", "value_as_number"):
         m[c] = m[c].astype("float64")
     m.to_parquet(folder / "measurement.parquet", index=False)
     pd.DataFrame(prow).to_parquet(folder / "person.parquet", index=False)
+
+
+def _database(folder: Path, db: Path) -> Path:
+    """The OMOP tables of ``folder`` in a DuckDB database file."""
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    for table in ("measurement", "person"):
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_parquet(?)",
+            [str(folder / f"{table}.parquet")],
+        )
+    con.close()
+    return db
 
 
 def _co(p: dict[str, Any], shape: str) -> list[tuple[str, int, float]]:
@@ -142,22 +162,27 @@ def _write_long(path: Path, people: list[dict[str, Any]]) -> None:
         for r in p["alp"]:
             rows.append({
                 **who, "date": (START + dt.timedelta(days=r["day"])).isoformat(), "loinc": "6768-6",
-                "value": r["value"], "unit": r["unit"],
+                "value": f"<{r['value']}" if r["censored"] else str(r["value"]), "unit": r["unit"],
                 "ref_low": r["ref"][0] if r["ref"] else None,
                 "ref_high": r["ref"][1] if r["ref"] else None,
             })  # fmt: skip
         for analyte, d, v in _co(p, "long"):
             rows.append({
                 **who, "date": (START + dt.timedelta(days=d)).isoformat(), "loinc": CO[analyte][1],
-                "value": v, "unit": CO[analyte][2], "ref_low": None, "ref_high": None,
+                "value": str(v), "unit": CO[analyte][2], "ref_low": None, "ref_high": None,
             })  # fmt: skip
-    pd.DataFrame(rows).to_csv(path, index=False)
+    frame = pd.DataFrame(rows)
+    if path.suffix == ".parquet":
+        frame.astype({"ref_low": "float64", "ref_high": "float64"}).to_parquet(path, index=False)
+    else:
+        frame.to_csv(path, index=False)
 
 
 def _case(p: dict[str, Any], shape: str) -> Case:
     labs = [
         LabResult(
             analyte="alp", value=r["value"], unit=r["unit"],
+            qualifier="<" if r["censored"] else None,
             ref_low=r["ref"][0] if r["ref"] else None, ref_high=r["ref"][1] if r["ref"] else None,
             date=START + dt.timedelta(days=r["day"]),
         )
@@ -177,19 +202,24 @@ def _case(p: dict[str, Any], shape: str) -> Case:
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(people=st.lists(person(), min_size=1, max_size=8))
-@pytest.mark.parametrize("shape", ["omop", "long"])
+@pytest.mark.parametrize("shape", ["omop", "duckdb", "long", "parquet"])
 def test_screen_agrees_with_assess(
     shape: str, people: list[dict[str, Any]], tmp_path_factory: Any, kb: Any
 ) -> None:
     tmp = tmp_path_factory.mktemp("prop")
-    if shape == "omop":
+    if shape in ("omop", "duckdb"):
         _write(tmp / "omop", people)
-        r = run_screen(ScreenInput("omop", tmp / "omop"), tmp / "out", knowledge=kb)
+        src = ScreenInput("omop", tmp / "omop")
+        if shape == "duckdb":
+            src = ScreenInput("duckdb", _database(tmp / "omop", tmp / "lab.duckdb"))
+        r = run_screen(src, tmp / "out", knowledge=kb)
         wl = r.worklist.set_index("person_id")
     else:
-        _write_long(tmp / "long.csv", people)
-        r = run_screen(ScreenInput("measurements", tmp / "long.csv"), tmp / "out", knowledge=kb)
+        path = tmp / ("long.csv" if shape == "long" else "long.parquet")
+        _write_long(path, people)
+        r = run_screen(ScreenInput("measurements", path), tmp / "out", knowledge=kb)
         wl = r.worklist.set_index("patient_id")
+    shape = "omop" if shape == "duckdb" else "long" if shape == "parquet" else shape
     assert r.counts["rows_rejected"] == 0, r.rejects
     for pid, p in enumerate(people, start=1):
         key = pid if shape == "omop" else f"P{pid}"
