@@ -35,8 +35,8 @@ def select_management(cause: Cause, findings: Mapping[str, FindingState]) -> tup
         fs = findings.get(fid)
         return fs is not None and fs.state == "present"
 
-    chosen = [
-        Pointer(
+    chosen = [  # built without re-validation: every field comes from validated knowledge
+        Pointer.model_construct(
             text=m.text,
             sources=tuple(m.sources),
             urgent=any(present(f) for f in m.urgent_when),
