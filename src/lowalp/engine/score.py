@@ -31,7 +31,7 @@ def score(work: Work) -> Work:
         logit = math.log(p0) + added(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         evidence += not_applicable
-        pointers = select_management(cause, work.findings)
+        pointers = select_management(cause, work.findings, kb)
         rows.append((cause, p0, logit, evidence, pointers))
 
     top = max(r[2] for r in rows)
