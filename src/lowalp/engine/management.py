@@ -41,11 +41,13 @@ def select_management(
         fs = findings.get(fid)
         return fs is not None and fs.state == "present"
 
-    chosen = [
-        made[any(present(f) for f in m.urgent_when)]
-        for m, made in zip(cause.management, _pointers(cause, kb), strict=True)
-        if all(present(f) for f in m.when) and not any(present(f) for f in m.unless)
-    ]
+    chosen = []
+    for m, made in zip(cause.management, _pointers(cause, kb), strict=True):
+        if m.when and not all(present(f) for f in m.when):
+            continue
+        if m.unless and any(present(f) for f in m.unless):
+            continue
+        chosen.append(made[bool(m.urgent_when) and any(present(f) for f in m.urgent_when)])
     return tuple(sorted(chosen, key=lambda p: (not p.urgent, not p.conditional)))
 
 

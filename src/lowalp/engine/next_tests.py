@@ -87,7 +87,7 @@ def next_tests(work: Work) -> Work:
     causes_using = _causes_using(kb)
     results = []
     for tid, test in kb.tests.items():
-        urgent = any(_present(work, f) for f in test.urgent_when)
+        urgent = bool(test.urgent_when) and any(_present(work, f) for f in test.urgent_when)
         fids = decides.get(tid, set())
         if test.resample and not urgent:
             continue  # a recollection is for a sample in doubt, not a way to learn more
