@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rapidfuzz import fuzz, process
-
 from lowalp.errors import UnitError
 from lowalp.knowledge.schema import Analyte
 
@@ -46,6 +44,8 @@ def suggest_unit(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> st
     >>> suggest_unit("u/l", alp, {}), suggest_unit("U/ml", alp, {}), suggest_unit("ukat", alp, {})
     ('U/L', 'U/L', 'ukat/L')
     """
+    from rapidfuzz import fuzz, process  # only for a message: not imported to read a case
+
     spellings = {u: u for u in analyte.units}
     spellings.update({s: t for s, t in synonyms.items() if t in analyte.units})
     if not spellings:

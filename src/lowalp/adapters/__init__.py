@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from lowalp.adapters.base import Adapter, ReadOptions, ReadResult
+from lowalp.adapters.sniffing import looks_like_fhir
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge, load_knowledge
 
@@ -52,12 +54,19 @@ def _head(path: Path, size: int = 8192) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+QUICK_SNIFF: dict[str, Callable[[str, Path | None], bool]] = {"fhir": looks_like_fhir}
+"""The adapters whose own ``sniff`` is this check, tried without importing the adapter."""
+
+
 def sniff(path: Path) -> Adapter:
     head = _head(path)
     tried = []
     for name in REGISTRY:
-        adapter = get(name)
         tried.append(name)
+        quick = QUICK_SNIFF.get(name)
+        if quick is not None and not quick(head, path):
+            continue
+        adapter = get(name)
         if adapter.sniff(head, path):
             return adapter
     raise InputError(

@@ -65,11 +65,8 @@ def assess_case(
         iv = next((i for i in kb.intervals if i.id == work.alp.limit_source), None)
         if iv:
             cited.setdefault(iv.source, None)
-    sources = tuple(
-        Source(id=s, citation=kb.sources[s].citation, url=_url(kb, s))
-        for s in cited
-        if s in kb.sources
-    )
+    models = _source_models(kb)
+    sources = tuple(models[s] for s in cited if s in models)
     unknown = tuple(
         sorted(
             {
@@ -109,6 +106,18 @@ def assess_case(
         ),
         adult_age_years=kb.settings.adult_age_years,
     )
+
+
+def _source_models(kb: Knowledge) -> dict[str, Source]:
+    """Every source of the knowledge as the assessment cites it, by id (built once per knowledge)."""
+    key = "assess:sources"
+    if key not in kb.cache:
+        kb.cache[key] = {
+            sid: Source(id=sid, citation=s.citation, url=_url(kb, sid))
+            for sid, s in kb.sources.items()
+        }
+    models: dict[str, Source] = kb.cache[key]
+    return models
 
 
 def _url(kb: Knowledge, sid: str) -> str | None:

@@ -96,6 +96,10 @@ class _Evaluator:
         self.memo: dict[tuple[str, bool], FindingState] = {}
         index = next(m for m in self.case.measurements if m.pointer == self.case.index_pointer)
         self.index = index
+        self.series: dict[str, list[Measurement]] = {}
+        """The case's results by analyte, in the case's order (``Normalised.series``)."""
+        for m in self.case.measurements:
+            self.series.setdefault(m.analyte, []).append(m)
 
     def state(self, fid: str, specimen_only: bool = False) -> FindingState:
         key = (fid, specimen_only)
@@ -206,7 +210,7 @@ class _Evaluator:
         :mod:`lowalp.engine.concurrent`. For the ALP, the index itself."""
         if analyte == "alp":
             return self.index
-        results = self.case.series(analyte)
+        results = self.series.get(analyte, [])
         if specimen_only:
             results = [m for m in results if self._same_specimen(m)]
         return concurrent.choose(results, self.window)

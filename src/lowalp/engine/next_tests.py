@@ -25,6 +25,7 @@ from lowalp.engine import concurrent
 from lowalp.engine.likelihood import rule_weights
 from lowalp.engine.population import rules_in_population, withheld_by
 from lowalp.engine.work import FindingState, Work
+from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Finding, LabFinding, PatternFinding, RatioFinding, TestEntry
 from lowalp.model import NextTest
 
@@ -83,9 +84,10 @@ def next_tests(work: Work) -> Work:
                     decides.setdefault(tid, set()).add(fid)
 
     rank = {c.id: i for i, c in enumerate(work.causes)}
+    causes_using = _causes_using(kb)
     results = []
     for tid, test in kb.tests.items():
-        urgent = any(_present(work, f) for f in test.urgent_when)
+        urgent = bool(test.urgent_when) and any(_present(work, f) for f in test.urgent_when)
         fids = decides.get(tid, set())
         if test.resample and not urgent:
             continue  # a recollection is for a sample in doubt, not a way to learn more
@@ -96,7 +98,7 @@ def next_tests(work: Work) -> Work:
         if gain < MIN_GAIN and not urgent:
             continue
         bearing = sorted(
-            {c.id for c in kb.causes.values() for f in chosen if f in rule_weights(kb, c)},
+            {cid for f in chosen for cid in causes_using[f]},
             key=rank.__getitem__,
         )
         labels = [kb.findings[f].label for f in chosen]
@@ -115,8 +117,8 @@ def next_tests(work: Work) -> Work:
         )
         if deferred:
             why += DEFERRED + "; ".join(kb.findings[f].label for f in deferred)
-        results.append(
-            NextTest(
+        results.append(  # built without re-validation: the fields are validated already
+            NextTest.model_construct(
                 test=tid,
                 name=test.name,
                 why=why,
@@ -141,6 +143,19 @@ def next_tests(work: Work) -> Work:
     )
     results = _fold(results, kb.settings.next_tests.shown, kb.settings.next_tests.min_gain_bits)
     return replace(work, next_tests=tuple(results))
+
+
+def _causes_using(kb: Knowledge) -> dict[str, frozenset[str]]:
+    """The causes with an evidence rule on each finding, by finding id (once per knowledge)."""
+    key = "next_tests:causes_using"
+    if key not in kb.cache:
+        out: dict[str, set[str]] = {fid: set() for fid in kb.findings}
+        for c in kb.causes.values():
+            for fid in rule_weights(kb, c):
+                out.setdefault(fid, set()).add(c.id)
+        kb.cache[key] = {fid: frozenset(ids) for fid, ids in out.items()}
+    found: dict[str, frozenset[str]] = kb.cache[key]
+    return found
 
 
 def _fold(tests: list[NextTest], cap: int, min_gain: float) -> list[NextTest]:

@@ -56,7 +56,7 @@ def rules_in_population(work: Work, cause: Cause) -> dict[str, RuleWeights]:
     return {
         fid: rw
         for fid, rw in rule_weights(work.kb, cause).items()
-        if rule_population(work, rw.rule).outside is None
+        if rw.rule.population is None or rule_population(work, rw.rule).outside is None
     }
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from lowalp.engine.likelihood import prior, rule_weights
+from lowalp.engine.likelihood import RuleWeights, prior, rule_weights
 from lowalp.engine.management import select_management
-from lowalp.engine.population import PopulationVerdict, rule_population
+from lowalp.engine.population import INSIDE, PopulationVerdict, rule_population
 from lowalp.engine.program import added
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
@@ -31,7 +31,7 @@ def score(work: Work) -> Work:
         logit = math.log(p0) + added(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         evidence += not_applicable
-        pointers = select_management(cause, work.findings)
+        pointers = select_management(cause, work.findings, kb)
         rows.append((cause, p0, logit, evidence, pointers))
 
     top = max(r[2] for r in rows)
@@ -68,34 +68,34 @@ def _evidence(work: Work, cause: Cause) -> tuple[list[Evidence], list[Evidence]]
     """Each rule of ``cause`` with the weight its finding's state gives it, and apart, the rules
     that do not apply to this person (a finding that does not apply, or a rule outside the
     population it was measured in), which weigh nothing."""
-    kb = work.kb
+    findings = work.findings
     out: list[Evidence] = []
     not_applicable: list[Evidence] = []
-    for fid, rw in rule_weights(kb, cause).items():
-        fs = work.findings[fid]
-        verdict = rule_population(work, rw.rule)
+    for fid, rw, label, plain, note in _rules(work.kb, cause):
+        fs = findings[fid]
+        rule = rw.rule
+        verdict = INSIDE if rule.population is None else rule_population(work, rule)
         if not fs.applicable or verdict.outside:
-            not_applicable.append(_not_applicable(work, fs, rw.rule, verdict))
+            not_applicable.append(_not_applicable(work, fs, rule, verdict))
             continue
-        finding = kb.findings[fid]
-        if fs.state == "present":
+        state = fs.state
+        if state == "present":
             w = rw.w_present
-        elif fs.state == "absent":
+        elif state == "absent":
             w = rw.w_absent
         else:
             w = 0.0
-        rule = rw.rule
         detail = fs.detail
-        if fs.state == "absent" and rw.absent_derived:
+        if state == "absent" and rw.absent_derived:
             detail += "; weight when absent derived from LR+ and base rate"
-        if rule.note:
-            detail += f"; {rule.note}"
+        if note:
+            detail += note
         out.append(
             Evidence(
                 finding=fid,
-                label=finding.label,
-                plain=finding.plain,
-                state=fs.state,
+                label=label,
+                plain=plain,
+                state=state,
                 effect=_effect(w),
                 weight=round(w, 3),
                 detail=detail,
@@ -105,6 +105,21 @@ def _evidence(work: Work, cause: Cause) -> tuple[list[Evidence], list[Evidence]]
             )
         )
     return out, not_applicable
+
+
+def _rules(kb: Knowledge, cause: Cause) -> list[tuple[str, RuleWeights, str, str | None, str]]:
+    """Each rule of ``cause`` with its weights, its finding's label and plain words, and the
+    rule's note as added to the detail (once per knowledge)."""
+    key = f"score:rules:{cause.id}"
+    if key not in kb.cache:
+        rows = []
+        for fid, rw in rule_weights(kb, cause).items():
+            finding = kb.findings[fid]
+            note = f"; {rw.rule.note}" if rw.rule.note else ""
+            rows.append((fid, rw, finding.label, finding.plain, note))
+        kb.cache[key] = rows
+    cached: list[tuple[str, RuleWeights, str, str | None, str]] = kb.cache[key]
+    return cached
 
 
 def _not_applicable(

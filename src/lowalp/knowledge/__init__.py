@@ -9,13 +9,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from lowalp.errors import KnowledgeError, UnitError
 from lowalp.intervals import Interval
-from lowalp.knowledge import loader
 from lowalp.knowledge.schema import (
     GROWTH_UNITS,
     Analyte,
@@ -128,10 +128,15 @@ def load_knowledge(path: str | Path | None = None) -> Knowledge:
 
 @functools.cache
 def _bundled() -> Knowledge:
-    return _load(loader.package_root())
+    from lowalp.knowledge import snapshot
+
+    root = resources.files("lowalp.knowledge")
+    return snapshot.load_or_build(root, lambda: _load(root))
 
 
 def _load(root: Traversable | Path) -> Knowledge:
+    from lowalp.knowledge import loader  # YAML is read only here: a snapshot needs none
+
     settings = loader.load_yaml_file(root, "settings.yaml", Settings)
     sources = loader.unique(
         (s for _, f in loader.load_yaml_dir(root, "sources", SourcesFile) for s in f.sources),
@@ -231,6 +236,8 @@ def _index_once(
 
 
 def _text(root: Traversable | Path) -> TextKnowledge:
+    from lowalp.knowledge import loader
+
     rules = loader.load_yaml_file(root, "text/context_rules.yaml", ContextRulesFile)
     abbreviations = loader.load_yaml_file(root, "text/abbreviations.yaml", AbbreviationsFile)
     equivalents = loader.load_yaml_file(root, "text/equivalents.yaml", EquivalentsFile)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import ClinicalFinding, MedicationFinding
@@ -28,9 +28,10 @@ from lowalp.model import (
     TextMapping,
     text_of,
 )
-from lowalp.text.lexicon import build_lexicon, raw_tokens
-from lowalp.text.reader import Mention, read_text
 from lowalp.text.words import fold
+
+if TYPE_CHECKING:
+    from lowalp.text.reader import Mention
 
 T = TypeVar("T")
 
@@ -274,6 +275,8 @@ def _understood(m: TextMapping) -> str:
 def _medication_entry(st: _State, pointer: str, med: str | MedicationRecord) -> None:
     record = med if isinstance(med, MedicationRecord) else None
     text = med.name if isinstance(med, MedicationRecord) else med
+    from lowalp.text.reader import read_text
+
     reading = read_text(text, st.kb, kinds={"MEDICATION"}, medication_field=True)
     mentions = list(reading.mentions)
     via = ""
@@ -313,6 +316,8 @@ def _local_form(st: _State, m: Mention) -> str | None:
     f = st.kb.findings.get(m.concept)
     if not isinstance(f, MedicationFinding) or f.local_forms is None:
         return None
+    from lowalp.text.lexicon import raw_tokens
+
     words = set(raw_tokens(fold(m.sentence)))
     text = f" {fold(m.sentence)} "
     for w in f.local_forms.words:
@@ -351,7 +356,7 @@ def _via_dictionary(st: _State, pointer: str, text: str) -> tuple[list[Mention],
     read again (a brand of a medicine lowalp knows), or understood as a medicine the knowledge
     does not link to a low ALP. The assertion and times come from the words as written."""
     from lowalp.text.drugs import named_medicines
-    from lowalp.text.reader import assertion_at
+    from lowalp.text.reader import assertion_at, read_text
     from lowalp.text.timing import find_times
 
     named = named_medicines(text)
@@ -485,6 +490,8 @@ def _why(assertion: Assertion) -> str:
 def _finding_entry(st: _State, pointer: str, finding: str | FindingRecord) -> None:
     record = finding if isinstance(finding, FindingRecord) else None
     text = finding.text if isinstance(finding, FindingRecord) else finding
+    from lowalp.text.reader import read_text
+
     reading = read_text(text, st.kb, kinds={"FINDING", "RELATIVE", "PANEL"})
     if not reading.mentions:
         st.not_understood.append(
@@ -565,6 +572,8 @@ def _apply_finding(st: _State, pointer: str, m: Mention, assertion: Assertion) -
 def _suggest(kb: Knowledge, text: str) -> tuple[str, ...]:
     from rapidfuzz import fuzz, process
 
+    from lowalp.text.lexicon import build_lexicon
+
     phrases = [e.phrase for e in build_lexicon(kb).entries if e.kind == "FINDING"]
     hits = process.extract(text.lower(), phrases, scorer=fuzz.WRatio, limit=3, score_cutoff=75)
     return tuple(dict.fromkeys(str(h[0]) for h in hits))
@@ -593,6 +602,8 @@ def _event_entry(st: _State, pointer: str, raw: EventRecord | str) -> None:
             )
         )
         return
+    from lowalp.text.reader import read_text
+
     reading = read_text(ev.event, st.kb, kinds={"EVENT"})
     if not reading.mentions:
         from difflib import get_close_matches
@@ -669,6 +680,8 @@ def _timed_from_text(
 
 
 def _notes(st: _State, notes: str) -> None:
+    from lowalp.text.reader import read_text
+
     reading = read_text(notes, st.kb, sentences=True)
     pointer = "context.notes"
     for m in reading.mentions:

@@ -29,6 +29,7 @@ from lowalp.adapters.fhir.cases import finish
 from lowalp.adapters.fhir.dates import NAIVE_IN_TEXT
 from lowalp.adapters.fhir.reader import Reader
 from lowalp.adapters.fhir.version import MAX_PROBLEMS, check_version
+from lowalp.adapters.sniffing import looks_like_fhir
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge, load_knowledge
 
@@ -38,10 +39,7 @@ class FhirAdapter:
     description = "FHIR R4 Bundle (JSON) or bulk-export NDJSON (a file or a folder of them)"
 
     def sniff(self, head: str, path: Path | None) -> bool:
-        if path is not None and path.is_dir():
-            return any(path.glob("*.ndjson"))
-        text = head.lstrip("\ufeff \t\r\n")
-        return text.startswith("{") and '"resourceType"' in text
+        return looks_like_fhir(head, path)
 
     def read(self, path: Path, options: ReadOptions, knowledge: Knowledge) -> ReadResult:
         reader = Reader(options, knowledge)
