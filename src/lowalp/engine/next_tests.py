@@ -93,7 +93,8 @@ def next_tests(work: Work) -> Work:
             continue  # a recollection is for a sample in doubt, not a way to learn more
         if not fids and not test.resample:
             continue  # every finding it decides is known: its answer is known already
-        chosen = sorted(fids, key=lambda f: -_spread(p_given[f]))[:MAX_FINDINGS_PER_TEST]
+        # ties by id: the same choice whatever order the set iterates in
+        chosen = sorted(fids, key=lambda f: (-_spread(p_given[f]), f))[:MAX_FINDINGS_PER_TEST]
         gain = h0 - _expected_entropy(probs, [p_given[f] for f in chosen]) if chosen else 0.0
         if gain < MIN_GAIN and not urgent:
             continue
