@@ -318,3 +318,99 @@ def test_scoring_in_chunks_gives_the_same_worklist(tmp_path: Path) -> None:
     parts = run_screen(ScreenInput("omop", folder), tmp_path / "b", chunk=7).worklist
     assert len(whole) > 14  # several chunks
     pd.testing.assert_frame_equal(whole, parts)
+
+
+FINDING_CASES = {
+    "censored ALP over a bilirubin": [
+        ("6768-6", "<20", "U/L"), ("1975-2", "2", "mg/dL"), ("1920-8", "900", "U/L"),
+        ("1742-6", "300", "U/L"),
+    ],
+    "EDTA pattern on the day": [
+        ("6768-6", "12", "U/L"), ("2823-3", "7.9", "mmol/L"), ("17861-6", "6.1", "mg/dL"),
+        ("19123-9", "1.1", "mg/dL"), ("1751-7", "2.9", "g/dL"), ("2160-0", "0.8", "mg/dL"),
+    ],
+    "anaemia and B12 in a child": [
+        ("6768-6", "90", "U/L"), ("718-7", "7.2", "g/dL"), ("2132-9", "120", "pg/mL"),
+        ("3016-3", "9.5", "mIU/L"),
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(FINDING_CASES))
+def test_every_finding_is_decided_as_assess_decides_it(name: str, tmp_path: Path) -> None:
+    """The program's columnar evaluation gives every finding the state and applicability the
+    engine of `lowalp assess` gives it, for the same person's rows."""
+    from lowalp.engine import STAGES
+    from lowalp.engine.assess import run_stages
+    from lowalp.engine.program import compile_program
+    from lowalp.engine.work import Work
+    from lowalp.knowledge import load_knowledge
+    from lowalp.model import Case, LabResult, Patient
+    from lowalp.normalise import normalise
+    from lowalp.screen import engines, expression, inputs
+    from lowalp.screen.program_eval import ABSENT, PRESENT, Evaluator
+
+    kb = load_knowledge()
+    born = "2015-02-01" if "child" in name else "1980-05-01"
+    csv = tmp_path / "long.csv"
+    lines = [
+        f"P1,F,{born},2023-03-15,{code},{value},{unit}" for code, value, unit in FINDING_CASES[name]
+    ]
+    csv.write_text("patient_id,sex,birth_date,date,loinc,value,unit\n" + "\n".join(lines) + "\n")
+    src = ScreenInput("measurements", csv)
+    src.work_dir.mkdir(parents=True, exist_ok=True)
+    con = engines.connect("duckdb", temp_directory=src.work_dir)
+    used = R.used_view(R.classify(inputs.stage(con, src, kb), kb))
+    program = compile_program(kb)
+    frame = expression.screen_frame(used, kb, program.analytes, program.specimen_analytes)
+    assert len(frame) == 1
+    ev = Evaluator(program, {c: frame[c].to_numpy() for c in frame.columns}, 1)
+
+    day = dt.date(2023, 3, 15)
+    labs = []
+    for code, value, unit in FINDING_CASES[name]:
+        censored = value.startswith("<")
+        labs.append(
+            LabResult(
+                analyte=kb.loinc_index[code], value=float(value.lstrip("<")), unit=unit,
+                qualifier="<" if censored else None, date=day,
+            )
+        )  # fmt: skip
+    case = Case(patient=Patient(sex="F", birth_date=dt.date.fromisoformat(born)), labs=tuple(labs))
+    work = run_stages(Work(kb=kb, case=normalise(case, kb)), STAGES)
+    code = {"present": PRESENT, "absent": ABSENT, "unknown": 0}
+    for fid, fs in work.findings.items():
+        got = ev.state(fid)
+        assert int(got.state[0]) == code[fs.state], (fid, fs)
+        assert bool(got.applicable[0]) == fs.applicable, (fid, fs)
+
+
+def test_a_ratio_with_a_censored_alp_is_bounded_as_assess_bounds_it(tmp_path: Path) -> None:
+    """ALP "<20" over a bilirubin of 15 mg/dL: the ratio is below 4 whatever the ALP, in the
+    screen as in `assess` (through the ratio's bounds, not the number 20)."""
+    from lowalp import assess
+    from lowalp.model import Case, LabResult, Patient
+
+    csv = tmp_path / "long.csv"
+    csv.write_text(
+        "patient_id,sex,birth_date,date,loinc,value,unit\n"
+        "P1,F,1990-05-01,2023-03-15,6768-6,<20,U/L\n"
+        "P1,F,1990-05-01,2023-03-15,1975-2,15,mg/dL\n"
+        "P1,F,1990-05-01,2023-03-15,1920-8,900,U/L\n"
+        "P1,F,1990-05-01,2023-03-15,1742-6,300,U/L\n",
+        encoding="utf-8",
+    )
+    r = run_screen(ScreenInput("measurements", csv), tmp_path / "out")
+    (row,) = r.worklist.to_dict("records")
+    day = dt.date(2023, 3, 15)
+    labs = (
+        LabResult(analyte="alp", value=20, unit="U/L", qualifier="<", date=day),
+        LabResult(analyte="bilirubin_total", value=15, unit="mg/dL", date=day),
+        LabResult(analyte="ast", value=900, unit="U/L", date=day),
+        LabResult(analyte="alt", value=300, unit="U/L", date=day),
+    )
+    case = Case(patient=Patient(sex="F", birth_date=dt.date(1990, 5, 1)), labs=labs)
+    a = assess(case)
+    for i in range(3):
+        assert row[f"cause_{i + 1}"] == a.causes[i].id
+        assert abs(row[f"cause_{i + 1}_probability"] - round(a.causes[i].probability, 4)) < 1e-9

@@ -10,7 +10,8 @@ co-analyte columns (the result the engine takes as drawn with the index), the th
 probable causes with their probabilities (to 1e-9), the probability of hypophosphatasia and the
 findings that support it must agree. The analytes drawn reach the rules that depend on the
 index's own sample (the EDTA pattern: potassium, calcium, magnesium), kidney function,
-anaemia, B12, PLP and urine PEA.
+anaemia, B12, PLP, urine PEA, and the liver-failure ratios (ALP/bilirubin with a censored
+ALP, AST/ALT).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ CO = {  # analyte: (OMOP concept or None, LOINC, unit, plausible values)
     "hemoglobin": (3000963, "718-7", "g/dL", (5.0, 17.0)),
     "b12": (3000593, "2132-9", "pg/mL", (80.0, 900.0)),
     "urine_pea": (None, "28604-7", "µmol/g creatinine", (2.0, 120.0)),
+    "bilirubin_total": (3024128, "1975-2", "mg/dL", (0.2, 25.0)),
+    "ast": (3013721, "1920-8", "U/L", (10.0, 3000.0)),
+    "alt": (3006923, "1742-6", "U/L", (10.0, 3000.0)),
 }
 LESS = 4171756  # OMOP '<' (knowledge/omop.yaml)
 EDGES = [-120, -91, -90, -89, -45, -31, -30, -29, -1, 0, 1, 29, 30, 31, 45, 89, 90, 91, 120]

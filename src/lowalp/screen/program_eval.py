@@ -81,27 +81,32 @@ class Evaluator:
         self.sex = np.array([s if s in ("F", "M") else None for s in sex], dtype=object)
         self.memo: dict[tuple[str, bool], States] = {}
         self.nodes = {nd.id: nd for nd in program.nodes}
+        self.results: dict[tuple[str, bool], tuple[Arr, Arr, Arr, Arr, Arr]] = {}
         self.applied: dict[str, list[Arr]] = {}
         """Each cause's rule weights as added to its score (after the evidence groups)."""
 
     # ------------------------------------------------------------------ inputs
     def result(self, analyte: str, specimen: bool) -> tuple[Arr, Arr, Arr, Arr, Arr]:
-        """value, censor ('<', '>' or None), printed low, printed high, days from the index."""
-        n = self.n
-        if analyte == "alp":
-            v = _col(self.f, "index_alp", n)
-            c = _col(self.f, "index_censor", n, "o")
-            lo = _col(self.f, "index_ref_low", n)
-            hi = _col(self.f, "index_ref_high", n)
-            return v, c, lo, hi, np.zeros(n)
-        pre = f"{analyte}__{'d0' if specimen else 'near'}"
-        return (
-            _col(self.f, f"{pre}_value", n),
-            _col(self.f, f"{pre}_censor", n, "o"),
-            _col(self.f, f"{pre}_ref_low", n),
-            _col(self.f, f"{pre}_ref_high", n),
-            _col(self.f, f"{pre}_days_after", n),
-        )
+        """value, censoring (:func:`censor_codes`), printed low, printed high, days from the
+        index; read once per analyte."""
+        key = (analyte, specimen)
+        if key not in self.results:
+            n = self.n
+            if analyte == "alp":
+                v, c, lo, hi = ("index_alp", "index_censor", "index_ref_low", "index_ref_high")
+                t: str | None = None
+            else:
+                pre = f"{analyte}__{'d0' if specimen else 'near'}"
+                v, c, lo, hi = (f"{pre}_{f}" for f in ("value", "censor", "ref_low", "ref_high"))
+                t = f"{pre}_days_after"
+            self.results[key] = (
+                _col(self.f, v, n),
+                censor_codes(_col(self.f, c, n, "o")),
+                _col(self.f, lo, n),
+                _col(self.f, hi, n),
+                _col(self.f, t, n) if t else np.zeros(n),
+            )
+        return self.results[key]
 
     # ------------------------------------------------------------------ scopes
     def outside(self, scope: Scope | None) -> Arr:
@@ -205,7 +210,7 @@ class Evaluator:
         adj = node.adjust
         assert adj is not None
         o, oc, _, _, _ = self.result(adj.analyte, True)
-        usable = ~np.isnan(o) & np.array([x not in ("<", ">") for x in oc], dtype=bool)
+        usable = ~np.isnan(o) & (oc == EXACT)
         other = o / adj.other_scale
         adjusted = (v / adj.scale + adj.per_unit * (adj.centre - other)) * adj.scale
         return np.where(usable, adjusted, v)
@@ -249,14 +254,14 @@ class Evaluator:
         state = np.zeros(n, dtype=np.int8)
         applicable = np.ones(n, dtype=bool)
         for i in np.flatnonzero(~np.isnan(v)):
-            if c[i] in ("<", ">") or not self.age_known[i]:
+            if c[i] != EXACT or not self.age_known[i]:
                 continue
             age = max(0.0, float(self.age[i]) + float(np.nan_to_num(t[i])) / 365.25)
             z = zscore(b.growth, float(v[i]) / b.growth_scale, age, self.sex[i])  # type: ignore[arg-type]
             if z.z is None:
                 applicable[i] = z.in_range
                 continue
-            state[i] = _compare_one(z.z, None, node.op, b.limit)
+            state[i] = _compare_one(z.z, node.op, b.limit)
         return state, applicable
 
     def _ratio(self, node: RatioNode, specimen: bool) -> States:
@@ -266,16 +271,13 @@ class Evaluator:
         both = ~np.isnan(nv) & ~np.isnan(dv)
         num_lo, num_hi = _bounds(nv / node.numerator_scale, nc)
         den_lo, den_hi = _bounds(dv / node.denominator_scale, dc)
-        plain = np.array(
-            [a not in ("<", ">") and b not in ("<", ">") for a, b in zip(nc, dc, strict=True)],
-            dtype=bool,
-        )
+        plain = (nc == EXACT) & (dc == EXACT)
         state = np.zeros(n, dtype=np.int8)
         with np.errstate(divide="ignore", invalid="ignore"):
             # two plain numbers: the ratio itself (unknown when the denominator is not positive)
             d = dv / node.denominator_scale
             ratio = (nv / node.numerator_scale) / d
-            point = _compare(ratio, np.full(n, None, dtype=object), node.op, np.full(n, node.value))
+            point = _compare(ratio, np.zeros(n, dtype=np.int8), node.op, np.full(n, node.value))
             point[~(d > 0)] = UNKNOWN
             # a censored part: bounds of the ratio, decided when every value is on one side
             no_answer = (den_hi == 0) | ((den_lo == 0) & (num_hi == 0))
@@ -433,11 +435,22 @@ def _tri(x: Arr) -> Arr:
     )
 
 
+EXACT, BELOW, ABOVE = 0, 1, 2
+"""Censoring codes: an exact value, "<x" (the true value is below x), ">x"."""
+
+
+def censor_codes(censor: Arr) -> Arr:
+    """'<' and '>' as :data:`BELOW` and :data:`ABOVE`, anything else as :data:`EXACT`."""
+    out = np.zeros(len(censor), dtype=np.int8)
+    if len(censor):
+        out[censor == "<"] = BELOW
+        out[censor == ">"] = ABOVE
+    return out
+
+
 def _compare(value: Arr, censor: Arr, op: str, limit: Arr) -> Arr:
-    """:func:`lowalp.engine.findings._compare`, elementwise (NaN value or limit: unknown)."""
-    n = len(value)
-    lt = np.array([c == "<" for c in censor], dtype=bool) if n else np.zeros(0, dtype=bool)
-    gt = np.array([c == ">" for c in censor], dtype=bool) if n else np.zeros(0, dtype=bool)
+    """:func:`lowalp.engine.findings._compare`, elementwise (NaN value or limit: unknown);
+    ``censor`` as :func:`censor_codes`."""
     with np.errstate(invalid="ignore"):
         hit = {
             "lt": value < limit,
@@ -448,22 +461,20 @@ def _compare(value: Arr, censor: Arr, op: str, limit: Arr) -> Arr:
         plain = np.where(hit, PRESENT, ABSENT)
         below = np.where(value <= limit, PRESENT if op in ("lt", "le") else ABSENT, UNKNOWN)
         above = np.where(value >= limit, PRESENT if op in ("gt", "ge") else ABSENT, UNKNOWN)
-    state = np.where(lt, below, np.where(gt, above, plain))
+    state = np.where(censor == BELOW, below, np.where(censor == ABOVE, above, plain))
     state[np.isnan(value) | np.isnan(limit)] = UNKNOWN
     return state.astype(np.int8)
 
 
-def _compare_one(value: float, censor: str | None, op: str, limit: float) -> int:
-    r = _compare(np.array([value]), np.array([censor], dtype=object), op, np.array([limit]))
+def _compare_one(value: float, op: str, limit: float) -> int:
+    r = _compare(np.array([value]), np.zeros(1, dtype=np.int8), op, np.array([limit]))
     return int(r[0])
 
 
 def _bounds(value: Arr, censor: Arr) -> tuple[Arr, Arr]:
     """:func:`lowalp.engine.value_bounds.number_bounds` elementwise: (low, high)."""
-    lt = np.array([c == "<" for c in censor], dtype=bool) if len(value) else np.zeros(0, bool)
-    gt = np.array([c == ">" for c in censor], dtype=bool) if len(value) else np.zeros(0, bool)
-    lo = np.where(lt, 0.0, value)
-    hi = np.where(gt, np.inf, value)
+    lo = np.where(censor == BELOW, 0.0, value)
+    hi = np.where(censor == ABOVE, np.inf, value)
     return lo, hi
 
 
