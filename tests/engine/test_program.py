@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from lowalp.engine.likelihood import rule_weights
+from lowalp.engine.likelihood import added, rule_weights
 from lowalp.engine.program import (
     LabNode,
     PatternNode,
     ProgramError,
     RatioNode,
-    added,
     compile_program,
 )
 from lowalp.knowledge import Knowledge, load_knowledge

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lowalp.knowledge import Knowledge
@@ -49,3 +50,12 @@ def prior(
     if setting in ("outpatient", "inpatient", "icu"):
         p *= cause.prior.setting.get(setting, 1.0)  # type: ignore[call-overload]
     return p
+
+
+def added(weights: Iterable[float]) -> float:
+    """The weights added one after the other from 0, in order: the sum every evaluator of the
+    score computes, so that the same weights give the same float on any Python version."""
+    total = 0.0
+    for w in weights:
+        total += w
+    return total

@@ -14,16 +14,16 @@ person of a table at once. Both read this program, compiled once from the knowle
   evidence shows it; the population the rule was measured in; the evidence group it counts in)
   and the ceiling of its link grade.
 
-:func:`lowalp.engine.score.score` takes its weights from here, and the columnar evaluator of the
-screen takes everything from here: a threshold, window, weight or id is written in the knowledge
-only. A definition that the columnar form cannot express raises :class:`ProgramError` naming the
+The program's weights are those :func:`lowalp.engine.likelihood.rule_weights` gives
+:func:`lowalp.engine.score.score`, rounded as the evidence shows them, and both add them in the
+same order (:func:`lowalp.engine.likelihood.added`); the columnar evaluator of the screen takes
+everything from here: a threshold, window, weight or id is written in the knowledge only. A definition that the columnar form cannot express raises :class:`ProgramError` naming the
 file and key, at compile time.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -232,15 +232,6 @@ class Program:
 
     def _index(self) -> dict[str, Node]:
         return {n.id: n for n in self.nodes}
-
-
-def added(weights: Iterable[float]) -> float:
-    """The weights added one after the other from 0, in order: the sum every evaluator of the
-    score computes, so that the same weights give the same float on any Python version."""
-    total = 0.0
-    for w in weights:
-        total += w
-    return total
 
 
 def compile_program(kb: Knowledge) -> Program:

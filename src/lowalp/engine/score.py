@@ -9,10 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from lowalp.engine.likelihood import RuleWeights, prior, rule_weights
+from lowalp.engine.likelihood import RuleWeights, added, prior, rule_weights
 from lowalp.engine.management import select_management
 from lowalp.engine.population import INSIDE, PopulationVerdict, rule_population
-from lowalp.engine.program import added
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Cause, EvidenceRule
