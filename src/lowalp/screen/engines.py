@@ -33,12 +33,15 @@ def connect(
     temp_directory: str | Path | None = None,
     threads: int | None = None,
     database: str | Path | None = None,
+    work_database: str | Path | None = None,
 ) -> Any:
     """An Ibis backend: DuckDB in memory by default, or a local/remote Spark session.
 
     DuckDB gets a memory limit (default: half the machine's memory, at most 8 GB) and a temp
     directory to spill to, so a 100M-row screen stays bounded; it never installs an extension.
-    An input ``database`` is opened read-only with external access (files, network) and
+    ``work_database``: a file for the working tables (created, and deleted with the work
+    folder), so that tables larger than the memory limit stay on disk. An input ``database``
+    is opened read-only with external access (files, network) and
     extension autoloading off.
     """
     if engine not in ENGINES:
@@ -73,6 +76,10 @@ def connect(
             # (given before temp_directory, which duckdb would otherwise refuse to set)
             locked = {"enable_external_access": False, "autoload_known_extensions": False}
             return ibis.duckdb.connect(str(database), read_only=True, **(locked | kwargs))
+        if work_database is not None:
+            # the screen's own working tables in a file of the run's work folder: DuckDB's
+            # buffer manager keeps them on disk beyond the memory limit
+            return ibis.duckdb.connect(str(work_database), **kwargs)
         return ibis.duckdb.connect(**kwargs)
     return ibis.pyspark.connect(session=spark_session(spark_master))
 

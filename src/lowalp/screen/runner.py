@@ -103,7 +103,11 @@ def run_screen(
             )
         else:
             con = engines.connect(
-                engine, spark_master, temp_directory=work, memory_limit=memory_limit
+                engine,
+                spark_master,
+                temp_directory=work,
+                memory_limit=memory_limit,
+                work_database=work / "work.duckdb",
             )
     timings: dict[str, float] = {}
     try:
@@ -276,11 +280,24 @@ def _between(table: Any, first: int, last: int) -> Any:
 
 
 def _materialise(con: Any, expr: Any, path: Path, name: str) -> Any:
-    """``expr`` computed once: a temporary DuckDB table, or Parquet read back on Spark."""
+    """``expr`` computed once: a table of the run's working DuckDB file (a temporary table when
+    the input is itself a DuckDB database, opened read-only), or Parquet read back on Spark."""
     if engines.is_spark(con):
         _write(con, expr, path)
         return engines.read_parquet_plain(con, path, name)
-    return con.create_table(name, expr, temp=True)
+    if _read_only(con):
+        return con.create_table(name, expr, temp=True)
+    return con.create_table(name, expr)  # a new file for each run: no table to replace
+
+
+def _read_only(con: Any) -> bool:
+    try:
+        row = con.con.execute(
+            "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except Exception:
+        return True
+    return bool(row and row[0])
 
 
 def _write(con: Any, expr: Any, path: Path) -> None:
