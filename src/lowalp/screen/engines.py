@@ -70,6 +70,9 @@ def connect(
         if threads:
             kwargs["threads"] = threads
         kwargs["autoinstall_known_extensions"] = False  # nothing is fetched from the network
+        # the screen orders what it writes itself (by input row, person, priority), so DuckDB
+        # need not keep rows in insertion order: large aggregates and inserts can then spill
+        kwargs["preserve_insertion_order"] = False
         if database is not None:
             # the input database's own code (views, macros) cannot reach a file, the network
             # or an extension: the screen reads its tables and writes outputs from Python
