@@ -501,19 +501,6 @@ def finite(x: float) -> bool:
     return not math.isnan(x)
 
 
-ASSESSED = (
-    "cause_1",
-    "cause_1_probability",
-    "cause_2",
-    "cause_2_probability",
-    "cause_3",
-    "cause_3_probability",
-    "hpp_probability",
-    "hpp_supporting",
-)
-"""The columns :func:`assessed_columns` adds (besides ``person_id``)."""
-
-
 def assessed_columns(
     program: Program, frame: Any, labels: Mapping[str, str], priority_cause: str
 ) -> Any:

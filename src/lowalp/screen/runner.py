@@ -38,13 +38,7 @@ def worklist_columns(kb: Knowledge) -> tuple[str, ...]:
         "first_low_date",
         "last_low_date",
         *kb.settings.screen.worklist_analytes,
-        "cause_1",
-        "cause_1_probability",
-        "cause_2",
-        "cause_2_probability",
-        "cause_3",
-        "cause_3_probability",
-        "hpp_probability",
+        *(c for c in worklist.ASSESSED if c != "hpp_supporting"),
         "hpp_priority",
         "hpp_priority_reasons",
     )
@@ -195,7 +189,7 @@ def run_screen(
         wl = (
             pd.concat(pieces, ignore_index=True)
             if pieces
-            else persons.reindex(columns=[*keep, *program_eval.ASSESSED])
+            else persons.reindex(columns=[*keep, *worklist.ASSESSED])
         )
         timings["score_s"] = time.perf_counter() - t
         wl["persistence_rule"] = [_rule_text(kb, case, None) for case in wl.persistence_case]

@@ -23,7 +23,7 @@ from typing import Any
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case, LabResult, Patient
 
-ASSESS_COLUMNS = (
+ASSESSED = (
     "cause_1",
     "cause_1_probability",
     "cause_2",
@@ -32,11 +32,17 @@ ASSESS_COLUMNS = (
     "cause_3_probability",
     "hpp_probability",
     "hpp_supporting",
+)
+"""The assessment's columns of the work-list (``hpp_supporting`` gives the priority reasons)."""
+
+ASSESS_COLUMNS = (
+    *ASSESSED,
     "assess_status",
     "assess_persistent",
     "persistence_reason",
     "assess_error",
 )
+"""What :func:`assess_person` returns besides ``person_id``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,16 +248,7 @@ def priority_reasons(row: Any) -> str:
     return "; ".join(reasons)
 
 
-COMPARED = (
-    "cause_1",
-    "cause_1_probability",
-    "cause_2",
-    "cause_2_probability",
-    "cause_3",
-    "cause_3_probability",
-    "hpp_probability",
-    "hpp_supporting",
-)
+COMPARED = ASSESSED
 
 
 def differs(row: Any, assessed: dict[str, Any], tolerance: float = 1e-9) -> list[str]:
