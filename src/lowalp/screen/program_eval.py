@@ -334,17 +334,20 @@ class Evaluator:
         return States(state.astype(np.int8), np.ones(n, dtype=bool))
 
     # ------------------------------------------------------------------ score
-    def supporting(self, cause_id: str, row: int) -> list[str]:
-        """The findings present that add to the cause's score for the person ``row``, the heaviest
+    def supporting_all(self, cause_id: str) -> list[list[str]]:
+        """For every person, the findings present that add to the cause's score, the heaviest
         first (in the knowledge's order on a tie), as the assessment lists its evidence."""
         cause = next(c for c in self.p.causes if c.id == cause_id)
-        weights = self.applied[cause_id]
-        found = [
-            (-float(w[row]), i)
-            for i, w in enumerate(weights)
-            if w[row] > 1e-12 and self.state(cause.rules[i].finding).state[row] == PRESENT
-        ]
-        return [cause.rules[i].finding for _, i in sorted(found)]
+        if not cause.rules:
+            return [[] for _ in range(self.n)]
+        weights = np.stack(self.applied[cause_id])  # rules × persons
+        present = np.stack([self.state(r.finding).state == PRESENT for r in cause.rules])
+        keep = (weights > 1e-12) & present
+        key = np.where(keep, -weights, np.inf)
+        order = np.argsort(key, axis=0, kind="stable").T.tolist()  # ties: rule order
+        counts = keep.sum(axis=0).tolist()
+        fids = [r.finding for r in cause.rules]
+        return [[fids[i] for i in row[:c]] for row, c in zip(order, counts, strict=True)]
 
     def score(self) -> Scored:
         """The probability of every cause for every person (see :mod:`lowalp.engine.score`)."""
@@ -424,15 +427,15 @@ def _within_ceilings(p: Program, probs: Arr) -> Arr:
 
 
 def _tri(x: Arr) -> Arr:
-    """True/False/None as 1/0/-1."""
-    return (
-        np.array(
-            [1 if v is True or v == True else 0 if v is False or v == False else -1 for v in x],  # noqa: E712
-            dtype=np.int8,
-        )
-        if len(x)
-        else np.zeros(0, dtype=np.int8)
-    )
+    """True/False/None (or NaN) as 1/0/-1."""
+    out = np.full(len(x), -1, dtype=np.int8)
+    if len(x):
+        import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+        values = np.asarray(x, dtype=object)
+        known = ~np.asarray(pd.isna(values), dtype=bool)  # None, NaN and pandas' NA
+        out[known] = values[known].astype(bool).astype(np.int8)
+    return out
 
 
 EXACT, BELOW, ABOVE = 0, 1, 2
@@ -517,33 +520,32 @@ def assessed_columns(
     ev = Evaluator(program, cols, n)
     s = ev.score()
     ids = [c.id for c in program.causes]
+    scored = s.scored.tolist()
     out: dict[str, list[Any]] = {"person_id": [int(x) for x in frame["person_id"]]}
-    for i in range(1, 4):
-        out[f"cause_{i}"] = []
-        out[f"cause_{i}_probability"] = []
-    out["hpp_probability"] = []
-    out["hpp_supporting"] = []
-    k_hpp = ids.index(priority_cause) if priority_cause in ids else None
-    for r in range(n):
-        if not s.scored[r]:
-            for i in range(1, 4):
-                out[f"cause_{i}"].append(None)
-                out[f"cause_{i}_probability"].append(None)
-            out["hpp_probability"].append(None)
-            out["hpp_supporting"].append(None)
+    rows = np.arange(n)
+    for i in range(3):
+        if i >= len(ids):
+            out[f"cause_{i + 1}"] = [None] * n
+            out[f"cause_{i + 1}_probability"] = [None] * n
             continue
-        for i in range(1, 4):
-            k = int(s.order[r, i - 1]) if len(ids) >= i else None
-            out[f"cause_{i}"].append(ids[k] if k is not None else None)
-            out[f"cause_{i}_probability"].append(
-                round_probability(s.probabilities[r, k]) if k is not None else None
-            )
-        out["hpp_probability"].append(
-            round_probability(s.probabilities[r, k_hpp]) if k_hpp is not None else None
-        )
-        out["hpp_supporting"].append(
-            "; ".join(labels[f] for f in ev.supporting(priority_cause, r))
-            if k_hpp is not None
-            else None
-        )
+        k = s.order[:, i]
+        names = [ids[j] for j in k.tolist()]
+        probs = s.probabilities[rows, k].tolist()
+        out[f"cause_{i + 1}"] = [x if ok else None for x, ok in zip(names, scored, strict=True)]
+        out[f"cause_{i + 1}_probability"] = [
+            round_probability(x) if ok else None for x, ok in zip(probs, scored, strict=True)
+        ]
+    if priority_cause not in ids:
+        out["hpp_probability"] = [None] * n
+        out["hpp_supporting"] = [None] * n
+        return pd.DataFrame(out)
+    k_hpp = ids.index(priority_cause)
+    out["hpp_probability"] = [
+        round_probability(x) if ok else None
+        for x, ok in zip(s.probabilities[:, k_hpp].tolist(), scored, strict=True)
+    ]
+    out["hpp_supporting"] = [
+        "; ".join(labels[f] for f in found) if ok else None
+        for found, ok in zip(ev.supporting_all(priority_cause), scored, strict=True)
+    ]
     return pd.DataFrame(out)
