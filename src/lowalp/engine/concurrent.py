@@ -6,8 +6,9 @@ the first by :data:`CHOICE` is taken: a number before a result reported in words
 nearest, then the later of two equally near (after the index before before it), then the one
 listed first.
 
-The per-case engine applies it with :func:`choose`; the screen compiles :data:`CHOICE` into an
-ordering over its table (``lowalp.screen.expression``), so the two cannot drift apart.
+The per-case engine applies it with :func:`choose`; the screen compiles :data:`CHOICE` into
+one integer key a row (``lowalp.screen.expression.concurrent_key``) and takes the smallest, so
+the two cannot drift apart.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The screening expression: one Ibis expression, no UDFs, the same on DuckDB and Spark.
+"""The screen's queries: Ibis expressions, no UDFs, the same on DuckDB and Spark.
 
 It applies the exact rules of ``lowalp assess`` to every person's ALP series:
 
@@ -9,14 +9,18 @@ It applies the exact rules of ``lowalp assess`` to every person's ALP series:
   without a printed range the age/sex interval; with sex unknown the interval with the lower
   limit of the two sexes. Age at a result = age at the index ALP + days from it / 365.25,
   computed in that order so the float arithmetic matches the engine's; no birth date: 40 y.
-- Persistence (engine/persistence.py), by gaps and islands: over the person's judged ALP
-  results in date order, a running count of non-low results; the run is the low results after
-  the last non-low one, and it must end at the newest result.
+- Persistence, a fall from a normal value and a normal value on record
+  (engine/persistence.py), by gaps and islands: over the person's judged ALP results in date
+  order, a running count of non-low results; the run is the low results after the last
+  non-low one, and it must end at the newest result.
 - The other analytes: the result that counts as drawn with the index ALP, by the engine's own
-  rule (:mod:`lowalp.engine.concurrent`: the knowledge's window, its order compiled here).
+  rule (:mod:`lowalp.engine.concurrent`: the knowledge's window, its order compiled into one
+  integer key), and the results of the index's own day.
 
-The age/sex intervals are compiled into a CASE expression over elementary age segments, each
-decided by :func:`lowalp.intervals.candidate_intervals` itself.
+The age/sex intervals are a small table of elementary age segments (:func:`segments_table`),
+each decided by :func:`lowalp.intervals.candidate_intervals` itself, joined to every result.
+The findings and scores are not computed here: :mod:`lowalp.screen.program_eval` evaluates the
+compiled program over the persons these queries return.
 """
 
 from __future__ import annotations

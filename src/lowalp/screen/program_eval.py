@@ -15,7 +15,6 @@ States are coded ``PRESENT`` 2, ``ABSENT`` 1, ``UNKNOWN`` 0, with a separate "ap
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -498,10 +497,6 @@ def _decide(lo: Arr, hi: Arr, op: str, limit: float) -> Arr:
 def round_probability(x: float) -> float:
     """A probability as the work-list shows it (4 decimals, as the assessment rounds)."""
     return round(float(x), 4)
-
-
-def finite(x: float) -> bool:
-    return not math.isnan(x)
 
 
 def assessed_columns(

@@ -1,4 +1,5 @@
-"""Run a whole screen: stage, classify, screen, assess the short list, write the outputs."""
+"""Run a whole screen: read and check, the ALP series, the program over the short list, a check
+against assess, the outputs."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ ALP_POINTS_MAX = 50_000
 VERIFY = 50
 CHUNK = 50_000
 """Persons of the short list scored together (memory: about 2 kB a person)."""
-"""Persons from the top of the work-list assessed one by one as a check (``verify``)."""
+"""Persons from the top of the work-list assessed one by one as a check (``verify``; 0: none)."""
 
 
 def worklist_columns(kb: Knowledge) -> tuple[str, ...]:
@@ -67,7 +68,6 @@ def run_screen(
     export_cohort: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     con: Any = None,
-    assess: bool = True,
     verify: int = VERIFY,
     chunk: int = CHUNK,
     memory_limit: str | None = None,
@@ -192,14 +192,15 @@ def run_screen(
             else persons.reindex(columns=[*keep, *worklist.ASSESSED])
         )
         timings["score_s"] = time.perf_counter() - t
-        wl["persistence_rule"] = [_rule_text(kb, case, None) for case in wl.persistence_case]
-        wl = worklist.rank(wl, kb)
+        rule = kb.settings.persistence.description
+        wl["persistence_rule"] = [f"{case} (rule: {rule})" for case in wl.persistence_case]
+        wl = worklist.rank(wl)
         # 3. the top of the work-list assessed one person at a time by the engine of
         # ``lowalp assess``, and compared field for field
         t = time.perf_counter()
         disagree: list[int] = []
         checked = 0
-        if assess and verify and len(wl):
+        if verify and len(wl):
             import ibis  # type: ignore[import-untyped,unused-ignore]
 
             ids = [int(x) for x in wl.person_id.iloc[:verify]]
@@ -249,24 +250,6 @@ def run_screen(
         shutil.rmtree(work, ignore_errors=True)
         if not completed:
             outputs.discard(out)
-
-
-def _tri(x: Any) -> str:
-    if x is True or x == True:  # noqa: E712
-        return "T"
-    if x is False or x == False:  # noqa: E712
-        return "F"
-    return "?"
-
-
-def _rule_text(kb: Knowledge, case: Any, reason: Any) -> str:
-    r = kb.settings.persistence
-    definition = (
-        f">= {r.min_low_values} low values, first-to-last span >= {r.min_span_days:g} days, "
-        "none normal between, latest low"
-    )
-    text = reason if isinstance(reason, str) and reason else str(case)
-    return f"{text} (rule: {definition})"
 
 
 def _between(table: Any, first: int, last: int) -> Any:

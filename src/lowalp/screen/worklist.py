@@ -274,7 +274,7 @@ def _tri(x: Any) -> int:
     return -1 if x is None else int(bool(x))
 
 
-def rank(df: Any, kb: Knowledge) -> Any:
+def rank(df: Any) -> Any:
     """Add hpp_priority (1 = first to work up) and hpp_priority_reasons; order by priority."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
