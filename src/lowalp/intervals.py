@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lowalp.model import Sex
+from lowalp.units import DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def _age(years: float) -> str:
     if years == 0:
         return "0"
     if years < 1:
-        days = round(years * 365.25)
+        days = round(years * DAYS_PER_YEAR)
         return f"{days} d"
     return f"{years:g} y"
 

@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from lowalp.errors import UnitError
 from lowalp.knowledge.schema import Analyte
 
+DAYS_PER_YEAR = 365.25
+"""Days in a year of age (the Julian year): ages and days between results convert by it."""
+
 _MICRO_SIGNS = {"\u03bc": "\u00b5"}  # Greek small mu -> micro sign
 
 

@@ -7,8 +7,7 @@ from dataclasses import replace
 from lowalp.engine.work import Work
 from lowalp.intervals import Interval, adult_interval, candidate_intervals, printed_range_rule
 from lowalp.model import AlpMeasurement, AlpStatus, Measurement, Sex, Status
-
-DAYS_PER_YEAR = 365.25
+from lowalp.units import DAYS_PER_YEAR
 
 
 def alp_status(work: Work) -> Work:
@@ -31,7 +30,7 @@ def alp_status(work: Work) -> Work:
         kb.intervals, case.sex, kb.settings.printed_alp_range.adult_reference_age_years
     )
     for m in case.series("alp"):
-        age = _age_at(case.age_years, m.t, adult)
+        age = _age_at(case.age_years, m.t, kb.settings.unknown_age.years)
         judged.append(_judge(m, age, case.sex, kb.intervals, adult, grown))
     index = next(j for j in judged if j[0].pointer == case.index_pointer)
     m, am, interval, for_age_only = index
@@ -111,9 +110,10 @@ def _fmt(x: float | None) -> str:
     return "?" if x is None else f"{x:g}"
 
 
-def _age_at(age: float | None, t: float | None, adult: float) -> float:
+def _age_at(age: float | None, t: float | None, unknown: float) -> float:
+    """The age at a result; ``unknown`` when the age is not given."""
     if age is None:
-        return max(adult, 40.0)
+        return unknown
     return max(0.0, age + (t or 0.0) / DAYS_PER_YEAR)
 
 

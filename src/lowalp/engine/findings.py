@@ -17,6 +17,11 @@ person's gives the same answer. An age no band covers makes the finding not appl
 A finding with ``applies`` is decided only inside its population (age, sex, and ``when``: another
 finding that must be present, such as liver failure for Korman's Wilson rule); outside it the
 finding is unknown and not applicable, so it weighs nothing for any cause.
+
+Every number a decision uses comes from the compiled program (:mod:`lowalp.engine.program`), the
+one the screen evaluates over whole tables: each threshold, band limit and reference limit in the
+canonical unit, the unit scales of growth indicators, adjustments and ratios, the populations
+and the gates. The knowledge's own definitions give only the words of each detail.
 """
 
 from __future__ import annotations
@@ -24,7 +29,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lowalp.engine import concurrent
-from lowalp.engine.growth import DAYS_PER_YEAR, indicator_name, unit, zscore
+from lowalp.engine.growth import indicator_name, zscore
+from lowalp.engine.program import (
+    AlpNode,
+    Band,
+    LabNode,
+    Node,
+    Op,
+    PatternNode,
+    RatioNode,
+    ReferenceRow,
+    Scope,
+    compile_program,
+)
 from lowalp.engine.value_bounds import (
     Bounds,
     decide,
@@ -36,14 +53,11 @@ from lowalp.engine.value_bounds import (
 from lowalp.engine.work import FindingState, Work, outside_age_or_sex
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import (
-    AlpFinding,
-    Applies,
     ClinicalFinding,
     EventFinding,
     Finding,
     LabFinding,
     MedicationFinding,
-    PatternFinding,
     RatioFinding,
     ReferenceRange,
     SettingFinding,
@@ -51,7 +65,7 @@ from lowalp.knowledge.schema import (
 )
 from lowalp.model import Measurement, Qualifier, State
 from lowalp.normalise import EventOccurrence, Normalised
-from lowalp.units import factor
+from lowalp.units import DAYS_PER_YEAR, factor
 
 _DEFAULT_QUALIFIERS: dict[str, dict[str, bool]] = {
     "below_ref": {"low": True, "normal": False, "high": False, "positive": False},
@@ -75,14 +89,18 @@ _OP_WORDS = {"lt": "below", "le": "at most", "gt": "above", "ge": "at least"}
 class _Cut:
     """A fixed threshold: ``op`` against ``value`` in ``unit`` (``limit`` in the canonical unit)."""
 
-    op: str
+    op: Op
     value: float
     unit: str
     limit: float
 
 
 def findings(work: Work) -> Work:
+    """Decide the program's nodes in their dependency order (every node after the findings it
+    refers to); the states are kept in the knowledge's order of findings."""
     ev = _Evaluator(work)
+    for node in ev.program.nodes:
+        ev.state(node.id)
     states = {fid: ev.state(fid) for fid in work.kb.findings}
     return replace(work, findings=states)
 
@@ -90,6 +108,7 @@ def findings(work: Work) -> Work:
 class _Evaluator:
     def __init__(self, work: Work) -> None:
         self.kb: Knowledge = work.kb
+        self.program = compile_program(work.kb)
         self.case: Normalised = work.case
         self.work = work
         self.window = concurrent.window_days(work.kb)
@@ -104,20 +123,20 @@ class _Evaluator:
     def state(self, fid: str, specimen_only: bool = False) -> FindingState:
         key = (fid, specimen_only)
         if key not in self.memo:
-            f = self.kb.findings[fid]
-            self.memo[key] = self._gated(f, self._evaluate(f, specimen_only))
+            node = self.program.by_id[fid]
+            self.memo[key] = self._gated(node, self._evaluate(node, specimen_only))
         return self.memo[key]
 
-    def _gated(self, f: Finding, result: FindingState) -> FindingState:
+    def _gated(self, node: Node, result: FindingState) -> FindingState:
         """Set a result aside while a gate of the finding holds (``uninformative_when``)."""
-        for gate in f.uninformative_when:
+        for gate in node.gates:
             if result.state not in gate.hides:
                 continue
             holds = self.state(gate.finding)
             if holds.state == "present":
                 label = self.kb.findings[gate.finding].label
                 return FindingState(
-                    f.id,
+                    node.id,
                     "unknown",
                     f"{result.detail}; not used: {label} ({holds.detail})",
                     set_aside=True,
@@ -125,13 +144,22 @@ class _Evaluator:
         return result
 
     # ------------------------------------------------------------------ by kind
-    def _evaluate(self, f: Finding, specimen_only: bool) -> FindingState:
-        if isinstance(f, LabFinding):
-            return self._lab(f, specimen_only)
-        if isinstance(f, RatioFinding):
-            return self._ratio(f, specimen_only)
-        if isinstance(f, PatternFinding):
-            return self._pattern(f)
+    def _evaluate(self, node: Node, specimen_only: bool) -> FindingState:
+        f = self.kb.findings[node.id]
+        if isinstance(node, LabNode):
+            assert isinstance(f, LabFinding)
+            return self._lab(node, f, specimen_only)
+        if isinstance(node, RatioNode):
+            assert isinstance(f, RatioFinding)
+            return self._ratio(node, f, specimen_only)
+        if isinstance(node, PatternNode):
+            return self._pattern(node)
+        if isinstance(node, AlpNode):
+            return self._alp(node)
+        return self._reported(f)
+
+    def _reported(self, f: Finding) -> FindingState:
+        """A finding decided by what the case reports (symptoms, medicines, events, setting)."""
         if isinstance(f, ClinicalFinding):
             if f.id in self.case.findings_present:
                 return FindingState(f.id, "present", "reported")
@@ -142,10 +170,8 @@ class _Evaluator:
             return self._medication(f)
         if isinstance(f, EventFinding):
             return self._event(f)
-        if isinstance(f, SettingFinding):
-            return self._setting(f)
-        assert isinstance(f, AlpFinding)
-        return self._alp(f)
+        assert isinstance(f, SettingFinding)
+        return self._setting(f)
 
     def _medication(self, f: MedicationFinding) -> FindingState:
         case = self.case
@@ -185,7 +211,7 @@ class _Evaluator:
             return FindingState(f.id, "absent", "not in the medication list")
         return FindingState(f.id, "unknown", "no medication list given")
 
-    def _applies(self, applies: Applies | None) -> str | None:
+    def _applies(self, applies: Scope | None) -> str | None:
         if applies is None:
             return None
         why = outside_age_or_sex(
@@ -198,10 +224,10 @@ class _Evaluator:
         )
         if why:
             return why
-        if applies.when is not None:
-            context = self.state(applies.when)
+        for when in applies.when:
+            context = self.state(when)
             if context.state != "present":
-                label = self.kb.findings[applies.when].label
+                label = self.kb.findings[when].label
                 return f"applies only with {label} ({context.state}: {context.detail})"
         return None
 
@@ -230,17 +256,16 @@ class _Evaluator:
     ) -> tuple[float | None, float | None, str]:
         """The knowledge's reference interval for the analyte at this age and sex.
 
-        With an unknown age an adult of 40 is assumed, and with an unknown sex the first
+        With an unknown age the adult age of ``settings.unknown_age`` is assumed, and with an unknown sex the first
         interval listed, unless ``guess`` is false: then there is none unless one interval holds
         whatever the missing age or sex is (a verdict judged against a guessed interval could
         settle a threshold the patient's own interval would not).
         """
-        analyte = self.kb.analytes[analyte_id]
         known_age, known_sex = self.case.age_years, self.case.sex
         if not guess and (known_age is None or known_sex is None):
             possible = [
                 r
-                for r in analyte.reference
+                for r, _ in self._paired(analyte_id)
                 if (r.sex is None or known_sex is None or r.sex == known_sex)
                 and (known_age is None or r.age_min <= known_age < r.age_max)
             ]
@@ -248,23 +273,31 @@ class _Evaluator:
                 r.age_min <= 0 and r.age_max >= 200 for r in possible
             )
             every_sex = known_sex is not None or all(r.sex is None for r in possible)
-            if len({(r.low, r.high, r.unit) for r in possible}) != 1 or not (
-                every_age and every_sex
-            ):
+            if len({(r.low, r.high) for r in possible}) != 1 or not (every_age and every_sex):
                 return None, None, ""
-        age = self.case.age_years if self.case.age_years is not None else 40.0
-        for r in self._rows(analyte_id, age):
-            scale = analyte.units[r.unit]
-            lo = r.low * scale if r.low is not None else None
-            hi = r.high * scale if r.high is not None else None
-            return lo, hi, f"reference {r.source or 'estimate'}"
+        age = self.case.age_years
+        if age is None:
+            age = self.program.unknown_age_years
+        for row, words in self._rows(analyte_id, age):
+            return row.low, row.high, f"reference {words.source or 'estimate'}"
         return None, None, ""
 
-    def _rows(self, analyte_id: str, age: float) -> list[ReferenceRange]:
+    def _paired(self, analyte_id: str) -> list[tuple[ReferenceRow, ReferenceRange]]:
+        """The analyte's reference rows, each in the canonical unit (the program's) beside the
+        knowledge's own row (its source and reasoning), in file order."""
+        return list(
+            zip(
+                self.program.references[analyte_id],
+                self.kb.analytes[analyte_id].reference,
+                strict=True,
+            )
+        )
+
+    def _rows(self, analyte_id: str, age: float) -> list[tuple[ReferenceRow, ReferenceRange]]:
         """The analyte's reference rows for this age and the known sex, in file order."""
         return [
-            r
-            for r in self.kb.analytes[analyte_id].reference
+            (r, words)
+            for r, words in self._paired(analyte_id)
             if (r.sex is None or self.case.sex is None or r.sex == self.case.sex)
             and r.age_min <= age < r.age_max
         ]
@@ -275,38 +308,40 @@ class _Evaluator:
         if age is None:
             return None
         rows = self._rows(analyte_id, age)
-        if rows and rows[0].low is None and rows[0].high is None:
-            r = rows[0]
-            return f"{r.reasoning or 'no limit'} ({r.source or 'estimate'})"
+        if rows and rows[0][0].low is None and rows[0][0].high is None:
+            words = rows[0][1]
+            return f"{words.reasoning or 'no limit'} ({words.source or 'estimate'})"
         return None
 
-    def _lab(self, f: LabFinding, specimen_only: bool) -> FindingState:
-        skip = self._applies(f.applies)
+    def _lab(self, node: LabNode, f: LabFinding, specimen_only: bool) -> FindingState:
+        skip = self._applies(node.applies)
         if skip:
             return FindingState(f.id, "unknown", skip, applicable=False)
-        m = self.concurrent(f.analyte, specimen_only)
+        m = self.concurrent(node.analyte, specimen_only)
         if m is None:
             where = "in the same sample" if specimen_only else "near the index ALP"
-            return FindingState(f.id, "unknown", f"{f.analyte} not measured {where}")
+            return FindingState(f.id, "unknown", f"{node.analyte} not measured {where}")
         when = "" if m.t in (None, 0) else f", day {m.t:+g}"
-        if f.bands:
-            return self._banded(f, m, when)
-        return self._against(f, m, when, self._cut(f))
+        if node.bands:
+            return self._banded(node, f, m, when)
+        return self._against(node, f, m, when, self._cut(node, f))
 
-    def _cut(self, f: LabFinding) -> _Cut | None:
+    def _cut(self, node: LabNode, f: LabFinding) -> _Cut | None:
         """The finding's one fixed threshold (None for a reference-range finding)."""
-        if f.value is None or f.unit is None:
+        if node.limit is None or f.value is None or f.unit is None:
             return None
-        return _Cut(f.op, f.value, f.unit, self.kb.thresholds[f.id])
+        return _Cut(node.op, f.value, f.unit, node.limit)
 
-    def _against(self, f: LabFinding, m: Measurement, when: str, cut: _Cut | None) -> FindingState:
+    def _against(
+        self, node: LabNode, f: LabFinding, m: Measurement, when: str, cut: _Cut | None
+    ) -> FindingState:
         """The result against a fixed threshold, or against its reference range (``cut`` None)."""
         shown = f"{m.original}{when}"
         if m.value is None:
             return self._verdict(f, m, m.qualifier, f"reported {_quoted(m)}{when}", cut)
         if cut is None:
             lo, hi, origin = self._reference(f, m)
-            limit = lo if f.op == "below_ref" else hi
+            limit = lo if node.reference == "below" else hi
             none_here = self._no_limit_here(f.analyte) if origin != "lab range" else None
             if limit is None and none_here is not None:
                 return FindingState(
@@ -325,7 +360,7 @@ class _Evaluator:
                         cut,
                     )
                 return FindingState(f.id, "unknown", f"{shown}: no reference range to compare with")
-            op = "lt" if f.op == "below_ref" else "gt"
+            op = node.op
             if origin == "lab range" and m.original_ref:
                 detail = f"{shown} (lab range {m.original_ref})"
             else:
@@ -335,8 +370,8 @@ class _Evaluator:
             op = cut.op
             detail = shown
         value = m.value
-        if f.adjust is not None:
-            value, note = self._adjusted(f, m)
+        if node.adjust is not None:
+            value, note = self._adjusted(node, f, m)
             detail += f"; {note}"
         state = _compare(value, m.qualifier, op, limit)
         if state == "unknown" and m.flag is not None:
@@ -346,10 +381,12 @@ class _Evaluator:
         return FindingState(f.id, state, detail)
 
     # ------------------------------------------------------------------ banded thresholds
-    def _banded(self, f: LabFinding, m: Measurement, when: str) -> FindingState:
+    def _banded(self, node: LabNode, f: LabFinding, m: Measurement, when: str) -> FindingState:
         """A threshold chosen by age and sex (see the module docstring)."""
         age, sex = self.case.age_years, self.case.sex
-        bands = [b for b in f.bands if b.holds(age, sex)]
+        bands = [
+            (b, words) for b, words in zip(node.bands, f.bands, strict=True) if _holds(b, age, sex)
+        ]
         if not bands:
             covered = ", ".join(b.describe() for b in f.bands)
             return FindingState(
@@ -358,7 +395,7 @@ class _Evaluator:
                 f"no threshold for this age and sex (thresholds for ages {covered})",
                 applicable=False,
             )
-        results = [(b, self._band_state(f, b, m, when)) for b in bands]
+        results = [(words, self._band_state(node, f, b, words, m, when)) for b, words in bands]
         if len(results) == 1:
             return results[0][1]
         missing = (
@@ -374,14 +411,18 @@ class _Evaluator:
         )
 
     def _band_state(
-        self, f: LabFinding, b: ThresholdBand, m: Measurement, when: str
+        self,
+        node: LabNode,
+        f: LabFinding,
+        band: Band,
+        b: ThresholdBand,
+        m: Measurement,
+        when: str,
     ) -> FindingState:
-        analyte = self.kb.analytes[f.analyte]
-        if b.growth is None:
-            cut = _Cut(
-                f.op, b.value, b.unit, b.value * factor(analyte, b.unit, self.kb.unit_synonyms)
-            )
-            r = self._against(f, m, when, cut)
+        """The result against one band: ``band`` its numbers (the program's), ``b`` its words."""
+        if band.growth is None:
+            cut = _Cut(node.op, b.value, b.unit, band.limit)
+            r = self._against(node, f, m, when, cut)
             if m.value is None:  # a verdict's detail names the threshold already
                 return replace(r, detail=f"{r.detail} (threshold for ages {b.describe()})")
             return replace(
@@ -389,7 +430,7 @@ class _Evaluator:
                 detail=f"{r.detail}; threshold {_OP_WORDS[f.op]} {b.value:g} {b.unit} "
                 f"at ages {b.describe()}",
             )
-        name = indicator_name(b.growth)
+        name = indicator_name(band.growth)
         shown = f"{m.original}{when}"
         if m.value is None or m.qualifier in ("<", ">"):
             return FindingState(
@@ -398,11 +439,11 @@ class _Evaluator:
         if self.case.age_years is None:
             return FindingState(f.id, "unknown", f"{shown}: a {name} z-score needs the age")
         age = max(0.0, self.case.age_years + (m.t or 0.0) / DAYS_PER_YEAR)
-        value = m.value / factor(analyte, unit(b.growth), self.kb.unit_synonyms)
-        z = zscore(b.growth, value, age, self.case.sex)
+        value = m.value / band.growth_scale
+        z = zscore(band.growth, value, age, self.case.sex)
         if z.z is None:
             return FindingState(f.id, "unknown", f"{shown}: {z.why}", applicable=z.in_range)
-        state = _compare(z.z, None, f.op, b.value)
+        state = _compare(z.z, None, node.op, band.limit)
         return FindingState(
             f.id,
             state,
@@ -410,22 +451,22 @@ class _Evaluator:
             f"(threshold {_OP_WORDS[f.op]} {b.value:g} SD at ages {b.describe()})",
         )
 
-    def _adjusted(self, f: LabFinding, m: Measurement) -> tuple[float, str]:
+    def _adjusted(self, node: LabNode, f: LabFinding, m: Measurement) -> tuple[float, str]:
         """The value corrected for another analyte of the same sample (``adjust``), and how."""
-        adj = f.adjust
+        adj, words = node.adjust, f.adjust
         assert adj is not None
+        assert words is not None
         assert m.value is not None
-        own = self.kb.analytes[f.analyte]
         other = self.kb.analytes[adj.analyte]
         o = self.concurrent(adj.analyte, specimen_only=True)
         if o is None or o.value is None or o.qualifier in ("<", ">"):
             return m.value, f"not adjusted: no {other.name.lower()} value in the same sample"
-        scale = factor(own, adj.result_unit, self.kb.unit_synonyms)
-        other_value = o.value / factor(other, adj.unit, self.kb.unit_synonyms)
+        scale = adj.scale
+        other_value = o.value / adj.other_scale
         adjusted = m.value / scale + adj.per_unit * (adj.centre - other_value)
         return adjusted * scale, (
-            f"adjusted for {other.name.lower()} {other_value:.3g} {adj.unit}: "
-            f"{adjusted:.3g} {adj.result_unit}"
+            f"adjusted for {other.name.lower()} {other_value:.3g} {words.unit}: "
+            f"{adjusted:.3g} {words.result_unit}"
         )
 
     def _verdict(
@@ -517,19 +558,19 @@ class _Evaluator:
             f"({source}; the lab's range was not given)",
         )
 
-    def _ratio(self, f: RatioFinding, specimen_only: bool) -> FindingState:
-        skip = self._applies(f.applies)
+    def _ratio(self, node: RatioNode, f: RatioFinding, specimen_only: bool) -> FindingState:
+        skip = self._applies(node.applies)
         if skip:
             return FindingState(f.id, "unknown", skip, applicable=False)
-        num = self.concurrent(f.numerator, specimen_only)
-        den = self.concurrent(f.denominator, specimen_only)
+        num = self.concurrent(node.numerator, specimen_only)
+        den = self.concurrent(node.denominator, specimen_only)
         missing = [a for a, m in ((f.numerator, num), (f.denominator, den)) if m is None]
         if missing:
             return FindingState(f.id, "unknown", f"needs {' and '.join(missing)}")
         assert num is not None
         assert den is not None
-        nb = self._bounds(f.numerator, num, f.numerator_unit)
-        db = self._bounds(f.denominator, den, f.denominator_unit)
+        nb = self._bounds(node.numerator, num, node.numerator_scale)
+        db = self._bounds(node.denominator, den, node.denominator_scale)
         if nb is None or db is None:
             unusable = [
                 f"{m.original} ({a})"
@@ -549,7 +590,7 @@ class _Evaluator:
             if d <= 0:
                 return FindingState(f.id, "unknown", f"{f.denominator} is zero")
             ratio = n / d
-            state = _compare(ratio, None, f.op, f.value)
+            state = _compare(ratio, None, node.op, node.value)
             return FindingState(
                 f.id,
                 state,
@@ -558,7 +599,7 @@ class _Evaluator:
         rb = ratio_bounds(nb, db)
         if rb is None:
             return FindingState(f.id, "unknown", f"{shown}: the ratio cannot be bounded")
-        state = decide(rb, f.op, f.value)
+        state = decide(rb, node.op, node.value)
         means = describe(rb, 1.0, "").replace("  ", " ").strip()
         word = _OP_WORDS[f.op]
         verdict = {
@@ -573,9 +614,8 @@ class _Evaluator:
             " (a censored or qualitative part, used because its direction is certain)",
         )
 
-    def _bounds(self, analyte_id: str, m: Measurement, unit: str) -> list[Bounds] | None:
-        """The values a result allows, in ``unit``."""
-        scale = factor(self.kb.analytes[analyte_id], unit, {})
+    def _bounds(self, analyte_id: str, m: Measurement, scale: float) -> list[Bounds] | None:
+        """The values a result allows, divided by ``scale`` (into the ratio's unit)."""
         if m.value is not None:
             b = number_bounds(m.value, m.qualifier)
         elif m.qualifier is not None:
@@ -591,7 +631,7 @@ class _Evaluator:
             return None
         return [(lo / scale, hi / scale) for lo, hi in b]
 
-    def _pattern(self, f: PatternFinding) -> FindingState:
+    def _pattern(self, f: PatternNode) -> FindingState:
         skip = self._applies(f.applies)
         if skip:
             return FindingState(f.id, "unknown", skip, applicable=False)
@@ -652,7 +692,7 @@ class _Evaluator:
     def _event_label(self, event_id: str) -> str:
         return self.kb.events[event_id].label
 
-    def _alp(self, f: AlpFinding) -> FindingState:
+    def _alp(self, f: AlpNode) -> FindingState:
         series = self.work.series
         assert series is not None
         assert self.work.alp is not None
@@ -687,6 +727,13 @@ class _Evaluator:
                 )
         state: State = "unknown" if value is None else ("present" if value else "absent")
         return FindingState(f.id, state, detail)
+
+
+def _holds(b: Band, age: float | None, sex: str | None) -> bool:
+    """Whether a band can be the person's: an unknown age or sex leaves every band possible."""
+    if age is not None and not b.age_min <= age < b.age_max:
+        return False
+    return sex is None or b.sex is None or b.sex == sex
 
 
 def _fmt(x: float | None) -> str:

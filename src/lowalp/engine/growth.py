@@ -24,8 +24,7 @@ from pygrowup import Observation, exceptions
 
 from lowalp.knowledge.schema import GROWTH_UNITS, GrowthIndicator
 from lowalp.model import Sex
-
-DAYS_PER_YEAR = 365.25
+from lowalp.units import DAYS_PER_YEAR
 
 AGES: dict[GrowthIndicator, tuple[float, float]] = {"bmi_for_age": (0.0, 19.0)}
 """The ages (years, both ends included) each indicator's WHO tables cover."""

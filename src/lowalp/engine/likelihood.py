@@ -40,18 +40,6 @@ def rule_weights(kb: Knowledge, cause: Cause) -> dict[str, RuleWeights]:
     return weights
 
 
-def prior(
-    kb: Knowledge, cause: Cause, age: float | None, sex: str | None, setting: str | None
-) -> float:
-    child = age is not None and age < kb.settings.adult_age_years
-    p = cause.prior.child if child else cause.prior.adult
-    if sex in ("F", "M"):
-        p *= cause.prior.sex.get(sex, 1.0)  # type: ignore[call-overload]
-    if setting in ("outpatient", "inpatient", "icu"):
-        p *= cause.prior.setting.get(setting, 1.0)  # type: ignore[call-overload]
-    return p
-
-
 def added(weights: Iterable[float]) -> float:
     """The weights added one after the other from 0, in order: the sum every evaluator of the
     score computes, so that the same weights give the same float on any Python version."""

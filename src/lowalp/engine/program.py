@@ -1,8 +1,9 @@
-"""The knowledge compiled into one program of typed definitions, for evaluation over many persons.
+"""The knowledge compiled into one program of typed definitions, evaluated per case and per table.
 
-``lowalp assess`` decides one case at a time (:mod:`lowalp.engine.findings`,
-:mod:`lowalp.engine.score`); a screen decides the same findings and the same score for every
-person of a table at once. Both read this program, compiled once from the knowledge:
+``lowalp assess`` evaluates it one case at a time (:mod:`lowalp.engine.findings` walks the
+nodes, :mod:`lowalp.engine.score` adds the rules), keeping the words of each detail from the
+knowledge; a screen evaluates the same program for every person of a table at once
+(:mod:`lowalp.screen.program_eval`). The program, compiled once from the knowledge, holds:
 
 - each finding as a typed node in dependency order (a node refers only to nodes before it): a
   lab threshold (fixed, by age band, or against a reference range, in canonical units, with the
@@ -14,17 +15,18 @@ person of a table at once. Both read this program, compiled once from the knowle
   evidence shows it; the population the rule was measured in; the evidence group it counts in)
   and the ceiling of its link grade.
 
-The program's weights are those :func:`lowalp.engine.likelihood.rule_weights` gives
-:func:`lowalp.engine.score.score`, rounded as the evidence shows them, and both add them in the
-same order (:func:`lowalp.engine.likelihood.added`); the columnar evaluator of the screen takes
-everything from here: a threshold, window, weight or id is written in the knowledge only. A definition that the columnar form cannot express raises :class:`ProgramError` naming the
-file and key, at compile time.
+The program's weights are the likelihood ratios' logarithms
+(:func:`lowalp.engine.likelihood.rule_weights`) rounded as the evidence shows them, and both
+evaluators add them in the same order (:func:`lowalp.engine.likelihood.added`): a threshold,
+window, weight or id is written in the knowledge only and compiled here once. A definition that
+the columnar form cannot express raises :class:`ProgramError` naming the file and key, at
+compile time.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from lowalp.engine.likelihood import rule_weights
@@ -36,6 +38,7 @@ from lowalp.knowledge.schema import (
     ClinicalFinding,
     EventFinding,
     Finding,
+    GrowthIndicator,
     LabFinding,
     MedicationFinding,
     PatternFinding,
@@ -75,7 +78,7 @@ class Band:
     age_max: float
     sex: str | None
     limit: float
-    growth: str | None = None
+    growth: GrowthIndicator | None = None
     growth_scale: float = 1.0
     """Divides a canonical value into the growth indicator's unit."""
 
@@ -190,7 +193,7 @@ class CauseProgram:
     ceiling: float | None
 
     def prior(self, child: bool, sex: str | None, setting: str | None) -> float:
-        """The prior, as :func:`lowalp.engine.likelihood.prior` computes it."""
+        """The prior for a child or an adult, times the sex and care-setting factors when known."""
         p = self.child if child else self.adult
         if sex in ("F", "M"):
             p *= dict(self.sex).get(sex, 1.0)
@@ -209,10 +212,15 @@ class Program:
     causes: tuple[CauseProgram, ...]
     excess_to: str
     adult_age_years: float
+    unknown_age_years: float
+    """The age a person of unknown age is judged at (``settings.unknown_age``)."""
     references: dict[str, tuple[ReferenceRow, ...]]
     """Each analyte's reference rows in the canonical unit, in file order."""
     specimen_analytes: frozenset[str]
     """Analytes read from the index ALP's own sample (same-specimen patterns, adjustments)."""
+    by_id: dict[str, Node] = field(default_factory=dict, compare=False, repr=False)
+    """Each node by its finding id."""
+    cause_by_id: dict[str, CauseProgram] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def analytes(self) -> frozenset[str]:
@@ -228,10 +236,10 @@ class Program:
         return frozenset(out)
 
     def node(self, fid: str) -> Node:
-        return self._index()[fid]
+        return self.by_id[fid]
 
-    def _index(self) -> dict[str, Node]:
-        return {n.id: n for n in self.nodes}
+    def cause(self, cid: str) -> CauseProgram:
+        return self.cause_by_id[cid]
 
 
 def compile_program(kb: Knowledge) -> Program:
@@ -303,8 +311,11 @@ def _compile(kb: Knowledge) -> Program:
         causes=causes,
         excess_to=kb.settings.link_ceilings.excess_to,
         adult_age_years=kb.settings.adult_age_years,
+        unknown_age_years=kb.settings.unknown_age.years,
         references=references,
         specimen_analytes=frozenset(specimen),
+        by_id=compiled,
+        cause_by_id={c.id: c for c in causes},
     )
 
 
@@ -333,7 +344,8 @@ def _analytes_of(nodes: dict[str, Node], fid: str) -> set[str]:
     return set()
 
 
-def _scope(applies: Applies | None) -> Scope | None:
+def scope_of(applies: Applies | None) -> Scope | None:
+    """The scope of a knowledge ``applies`` (None: everyone)."""
     if applies is None:
         return None
     return Scope(
@@ -369,12 +381,12 @@ def _node(kb: Knowledge, f: Finding) -> Node:
             _scale(kb, f.id, "denominator_unit", f.denominator, f.denominator_unit, synonyms=False),
             f.op,
             f.value,
-            _scope(f.applies),
+            scope_of(f.applies),
             gates,
         )
     if isinstance(f, PatternFinding):
         return PatternNode(
-            f.id, tuple(f.all_of), tuple(f.any_of), f.same_specimen, _scope(f.applies), gates
+            f.id, tuple(f.all_of), tuple(f.any_of), f.same_specimen, scope_of(f.applies), gates
         )
     if isinstance(f, AlpFinding):
         return AlpNode(f.id, f.property, gates)
@@ -427,7 +439,7 @@ def _lab(kb: Knowledge, f: LabFinding, gates: tuple[Gate, ...]) -> LabNode:
                 )
             limit = kb.thresholds[f.id]
     return LabNode(
-        f.id, f.analyte, op, limit, reference, tuple(bands), _scope(f.applies), adjust, gates
+        f.id, f.analyte, op, limit, reference, tuple(bands), scope_of(f.applies), adjust, gates
     )
 
 

@@ -25,6 +25,7 @@ from dataclasses import replace
 from typing import Literal
 
 from lowalp.engine.findings import _Evaluator
+from lowalp.engine.program import scope_of
 from lowalp.engine.work import Work
 from lowalp.knowledge.schema import Interpretation, Score, ScoreItemSpec
 from lowalp.model import ScoreItem, ScoreResult
@@ -114,7 +115,7 @@ def _score(work: Work, ev: _Evaluator, score: Score) -> ScoreResult | None:
 
 def _not_applicable(work: Work, ev: _Evaluator, score: Score) -> tuple[str, str] | None:
     """Why the case lies outside the population the score was made for, and the source."""
-    outside = ev._applies(score.applies)
+    outside = ev._applies(scope_of(score.applies))
     if outside is not None:
         age = work.case.age_years
         given = "" if age is None or "age" not in outside else f" (age {age:g})"

@@ -2,6 +2,10 @@
 
 Findings that measure one fact count once (``evidence_groups.yaml``), and no cause is given
 more than its link grade's ceiling as the explanation of a low ALP (``settings.link_ceilings``).
+
+The priors, the rules' weights (rounded as the evidence shows them), their populations, the
+evidence groups and the ceilings are the compiled program's (:mod:`lowalp.engine.program`), the
+numbers the screen adds over whole tables, in the same order; the knowledge gives the words.
 """
 
 from __future__ import annotations
@@ -9,9 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from lowalp.engine.likelihood import RuleWeights, added, prior, rule_weights
+from lowalp.engine.likelihood import RuleWeights, added, rule_weights
 from lowalp.engine.management import select_management
 from lowalp.engine.population import INSIDE, PopulationVerdict, rule_population
+from lowalp.engine.program import CauseProgram, Program, compile_program
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Cause, EvidenceRule
@@ -22,11 +27,13 @@ def score(work: Work) -> Work:
     """Rank the causes. Result models are built without re-validation: every field comes from
     validated knowledge or from the stages before."""
     kb, case = work.kb, work.case
+    program = compile_program(kb)
+    child = case.age_years is not None and case.age_years < program.adult_age_years
     rows = []
-    for cause in kb.causes.values():
-        p0 = prior(kb, cause, case.age_years, case.sex, case.setting)
-        evidence, not_applicable = _evidence(work, cause)
-        evidence = _counted_once(kb, evidence)
+    for cause, cp in zip(kb.causes.values(), program.causes, strict=True):
+        p0 = cp.prior(child, case.sex, case.setting)
+        evidence, not_applicable = _evidence(work, cause, cp)
+        evidence = _counted_once(kb, cp, evidence)
         logit = math.log(p0) + added(e.weight for e in evidence)
         evidence.sort(key=lambda e: (e.state == "unknown", -abs(e.weight)))
         evidence += not_applicable
@@ -36,7 +43,7 @@ def score(work: Work) -> Work:
     top = max(r[2] for r in rows)
     total = added(math.exp(r[2] - top) for r in rows)
     raw = {cause.id: math.exp(logit - top) / total for cause, _, logit, *_ in rows}
-    probabilities, held = _within_ceilings(kb, raw)
+    probabilities, held = _within_ceilings(program, raw)
     results = [
         CauseResult.model_construct(
             id=cause.id,
@@ -63,25 +70,27 @@ def score(work: Work) -> Work:
     return replace(work, causes=tuple(results))
 
 
-def _evidence(work: Work, cause: Cause) -> tuple[list[Evidence], list[Evidence]]:
+def _evidence(work: Work, cause: Cause, cp: CauseProgram) -> tuple[list[Evidence], list[Evidence]]:
     """Each rule of ``cause`` with the weight its finding's state gives it, and apart, the rules
     that do not apply to this person (a finding that does not apply, or a rule outside the
     population it was measured in), which weigh nothing."""
     findings = work.findings
     out: list[Evidence] = []
     not_applicable: list[Evidence] = []
-    for fid, rw, label, plain, note in _rules(work.kb, cause):
+    for compiled, (fid, rw, label, plain, note) in zip(
+        cp.rules, _rules(work.kb, cause), strict=True
+    ):
         fs = findings[fid]
         rule = rw.rule
-        verdict = INSIDE if rule.population is None else rule_population(work, rule)
+        verdict = INSIDE if compiled.population is None else rule_population(work, compiled)
         if not fs.applicable or verdict.outside:
             not_applicable.append(_not_applicable(work, fs, rule, verdict))
             continue
         state = fs.state
         if state == "present":
-            w = rw.w_present
+            w = compiled.w_present
         elif state == "absent":
-            w = rw.w_absent
+            w = compiled.w_absent
         else:
             w = 0.0
         detail = fs.detail
@@ -96,7 +105,7 @@ def _evidence(work: Work, cause: Cause) -> tuple[list[Evidence], list[Evidence]]
                 plain=plain,
                 state=state,
                 effect=_effect(w),
-                weight=round(w, 3),
+                weight=w,
                 detail=detail,
                 source=rule.source,
                 estimate=rule.estimate,
@@ -145,12 +154,13 @@ def _effect(w: float) -> Effect:
     return "supports" if w > 1e-12 else "refutes" if w < -1e-12 else "neutral"
 
 
-def _counted_once(kb: Knowledge, evidence: list[Evidence]) -> list[Evidence]:
+def _counted_once(kb: Knowledge, cp: CauseProgram, evidence: list[Evidence]) -> list[Evidence]:
     """Within each evidence group, keep the weights of the member that supports the cause most
     and the member that argues against it most; the others are shown as counted with them."""
+    group_of = {r.finding: r.group for r in cp.rules}
     by_group: dict[str, list[int]] = {}
     for i, e in enumerate(evidence):
-        gid = kb.group_of.get(e.finding)
+        gid = group_of.get(e.finding)
         if gid is not None and e.weight != 0:
             by_group.setdefault(gid, []).append(i)
     out = list(evidence)
@@ -187,24 +197,22 @@ def _counted_once(kb: Knowledge, evidence: list[Evidence]) -> list[Evidence]:
 
 
 def _within_ceilings(
-    kb: Knowledge, probabilities: dict[str, float]
+    program: Program, probabilities: dict[str, float]
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Hold each cause at or below the ceiling of its link grade; what is held back goes to the
     answer that no identified cause explains the low ALP. Returns the probabilities and, for
     each cause held, its ceiling."""
-    ceilings = kb.settings.link_ceilings
     out = dict(probabilities)
     held: dict[str, float] = {}
     excess = 0.0
     for cid, p in probabilities.items():
-        link = kb.causes[cid].link
-        if link is None:
+        ceiling = program.cause(cid).ceiling
+        if ceiling is None:
             continue
-        ceiling = ceilings.ceilings[link.grade]
         if p > ceiling:
             out[cid] = ceiling
             held[cid] = ceiling
             excess += p - ceiling
     if excess:
-        out[ceilings.excess_to] = out.get(ceilings.excess_to, 0.0) + excess
+        out[program.excess_to] = out.get(program.excess_to, 0.0) + excess
     return out, held

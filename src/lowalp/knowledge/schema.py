@@ -142,6 +142,12 @@ class PrintedAlpRange(Cited):
     adult_reference_age_years: float = Field(ge=18)
 
 
+class UnknownAge(Cited):
+    """The age at which a person of unknown age is judged (an adult's: the report warns)."""
+
+    years: float = Field(gt=0)
+
+
 class ScreenSettings(Cited):
     """What a laboratory screen ranks for (``priority_cause``: the work-list's ``hpp_*``
     columns) and which analytes its work-list shows as columns (each the result drawn with the
@@ -166,6 +172,7 @@ class Settings(Strict):
     base_rate: Cited
     max_probability_given_cause: float = Field(gt=0.5, lt=1)
     adult_age_years: float = Field(gt=0)
+    unknown_age: UnknownAge
     printed_alp_range: PrintedAlpRange
     unit_check: UnitCheck
     wording: Wording
@@ -173,6 +180,12 @@ class Settings(Strict):
     link_ceilings: LinkCeilings
     next_tests: NextTestsShown
     screen: ScreenSettings
+
+    @model_validator(mode="after")
+    def _adult_when_unknown(self) -> Settings:
+        if self.unknown_age.years < self.adult_age_years:
+            raise ValueError("unknown_age.years must be an adult age (at least adult_age_years)")
+        return self
 
 
 # ----------------------------------------------------------------------------- analytes

@@ -29,6 +29,7 @@ from lowalp.model import (
     text_of,
 )
 from lowalp.text.words import fold
+from lowalp.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from lowalp.text.reader import Mention
@@ -469,7 +470,7 @@ def _ago(days: float) -> str:
         return f"{days:.0f} days"
     if days < 730:
         return f"{days / 30.44:.0f} months"
-    return f"{days / 365.25:.1f} years"
+    return f"{days / DAYS_PER_YEAR:.1f} years"
 
 
 def _why(assertion: Assertion) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from lowalp.errors import Problem
 from lowalp.model import Case, Measurement
 from lowalp.normalise.labs import Draft
+from lowalp.units import DAYS_PER_YEAR
 
-DAYS_PER_YEAR = 365.25
 _VERDICT_ORDER = {"undetectable": 0, "low": 1, "normal": 2, "high": 3}
 
 

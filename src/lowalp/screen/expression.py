@@ -39,9 +39,7 @@ from lowalp.intervals import (
     printed_range_rule,
 )
 from lowalp.knowledge import Knowledge
-
-DAYS_PER_YEAR = 365.25
-NO_AGE_YEARS = 40.0  # engine/alp_status.py: max(adult, 40) when the age is not known
+from lowalp.units import DAYS_PER_YEAR
 
 
 def interval_segments(
@@ -119,7 +117,7 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
     t = alp.measurement_date.delta(alp.index_date, unit="day").cast("float64")
     age = ibis.ifelse(
         alp.birth_date.isnull(),
-        ibis.literal(max(adult, NO_AGE_YEARS)),
+        ibis.literal(float(kb.settings.unknown_age.years)),
         ibis.greatest(ibis.literal(0.0), age_idx + t / DAYS_PER_YEAR),
     )
     alp = alp.mutate(age_at_index=age_idx, age=age, sex_key=alp.sex.fill_null("U"))

@@ -20,6 +20,7 @@ from lowalp.knowledge import Knowledge
 from lowalp.screen import engines
 from lowalp.screen.omop_map import OmopMap as OmopMap  # re-exported: the OMOP map's old home
 from lowalp.screen.omop_map import load_omop_map as load_omop_map
+from lowalp.units import DAYS_PER_YEAR
 
 STAGED = (
     "source_row",  # int64: 0-based row position in the input file (DuckDB table: rowid)
@@ -397,7 +398,7 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
         .agg(index_date=base.measurement_date.max())
     )
     j = j.left_join(alp_max, "patient_id")
-    from_age = j.index_date - (j.age * 365.25).round().cast("int64").as_interval("D")
+    from_age = j.index_date - (j.age * DAYS_PER_YEAR).round().cast("int64").as_interval("D")
     birth = j.bd.fill_null(
         ibis.ifelse(j.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
     )

@@ -189,7 +189,7 @@ class Evaluator:
         k_high = np.full(n, np.nan)
         found = np.zeros(n, dtype=bool)
         no_limit = np.zeros(n, dtype=bool)
-        age = np.where(self.age_known, self.age, 40.0)
+        age = np.where(self.age_known, self.age, self.p.unknown_age_years)
         for row in self.p.references.get(node.analyte, ()):
             sex_ok = (self.sex == None) | (row.sex is None) | (self.sex == row.sex)  # noqa: E711
             hit = ~found & sex_ok & (row.age_min <= age) & (age < row.age_max)
@@ -249,14 +249,15 @@ class Evaluator:
         if b.growth is None:
             return _compare(v, c, node.op, np.full(n, b.limit)), np.ones(n, dtype=bool)
         from lowalp.engine.growth import zscore
+        from lowalp.units import DAYS_PER_YEAR
 
         state = np.zeros(n, dtype=np.int8)
         applicable = np.ones(n, dtype=bool)
         for i in np.flatnonzero(~np.isnan(v)):
             if c[i] != EXACT or not self.age_known[i]:
                 continue
-            age = max(0.0, float(self.age[i]) + float(np.nan_to_num(t[i])) / 365.25)
-            z = zscore(b.growth, float(v[i]) / b.growth_scale, age, self.sex[i])  # type: ignore[arg-type]
+            age = max(0.0, float(self.age[i]) + float(np.nan_to_num(t[i])) / DAYS_PER_YEAR)
+            z = zscore(b.growth, float(v[i]) / b.growth_scale, age, self.sex[i])
             if z.z is None:
                 applicable[i] = z.in_range
                 continue

@@ -41,6 +41,7 @@ from lowalp.render.fhir.codes import (
     quantity,
     urn,
 )
+from lowalp.units import DAYS_PER_YEAR
 
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -69,7 +70,6 @@ V3_FLAGS = frozenset(
 """Flags written as v3-ObservationInterpretation codings; any other flag goes as text."""
 FLAG_OF_QUALIFIER = {"low": "L", "normal": "N", "high": "H"}
 LIST_EMPTY = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
-DAYS_PER_YEAR = 365.25
 LIST_CODES = {
     "medications": ("10160-0", "History of Medication use Narrative"),
     "findings": ("11450-4", "Problem list - Reported"),
