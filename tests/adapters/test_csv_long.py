@@ -181,6 +181,8 @@ def test_dirty_rows_are_each_rejected_with_row_column_and_reason(kb: Knowledge) 
         "row 3 (column value)": "not a number",
         "row 4 (column value)": "not a number",
         "row 5 (column date)": "not an ISO date (YYYY-MM-DD)",
+        # undated among D1's dated results: it cannot be placed among them
+        "row 6 (column date)": "missing date",
         "row 9 (column value)": (
             "a second alp result for patient D1 at the same time as row 8 with a different "
             "value; row 8 kept (give a specimen id if both are real)"
@@ -206,26 +208,18 @@ def test_dirty_rows_are_each_rejected_with_row_column_and_reason(kb: Knowledge) 
     assert values["row 3 (column value)"] == "see comment"
     assert values["row 5 (column date)"] == "01/06/2024"
     assert result.stats.read == 19
-    assert result.stats.used == 7
+    assert result.stats.used == 6
     warnings = "\n".join(result.warnings)
     assert "1 row(s) with a sex other than F/M/female/male ('X' (1))" in warnings
     assert "patient D1: row 11 gives sex M, row 1 gave F; F kept" in warnings
-    assert "1 result row(s) have no date or day" in warnings
+    assert "no date or day" not in warnings  # the one undated result was rejected
 
     assert d1.patient.sex == "F"
-    assert [lab.analyte for lab in d1.labs] == [
-        "alp",
-        "calcium",
-        "magnesium",
-        "alp",
-        "ttg_iga",
-        "plp",
-    ]
-    assert d1.labs[1].date is None
-    assert (d1.labs[4].qualifier, d1.labs[5].qualifier, d1.labs[5].value) == ("positive", "<", 5)
+    assert [lab.analyte for lab in d1.labs] == ["alp", "magnesium", "alp", "ttg_iga", "plp"]
+    assert (d1.labs[3].qualifier, d1.labs[4].qualifier, d1.labs[4].value) == ("positive", "<", 5)
     # the unknown unit is passed through; the core reports it
     a = assess(d1, knowledge=kb)
-    assert [(n.pointer, n.value) for n in a.not_understood] == [("labs[2].unit", "U/dL")]
+    assert [(n.pointer, n.value) for n in a.not_understood] == [("labs[1].unit", "U/dL")]
     assert d2.patient.sex == "M"
     assert len(d2.labs) == 1
 
@@ -565,3 +559,27 @@ def test_event_end_and_ongoing_columns(tmp_path: Path) -> None:
     write_csv(cases, again)
     _, back = read(again)
     assert back == cases
+
+
+def test_an_undated_result_is_used_only_in_a_patient_with_no_dated_result(tmp_path: Path) -> None:
+    """A lab extract: an undated potassium beside dated results could be from any year, so it
+    is rejected (the screen rejects the same row for the same reason); a patient whose results
+    are all undated is one panel, taken as drawn with the index ALP, with a warning."""
+    path = tmp_path / "labs.csv"
+    path.write_text(
+        "patient_id,age,date,analyte,value,unit\n"
+        "A,50,2024-01-05,alp,22,U/L\n"
+        "A,50,,potassium,7.1,mmol/L\n"
+        "A,50,2023-06-01,alp,25,U/L\n"
+        "B,60,,alp,20,U/L\n"
+        "B,60,,potassium,4.0,mmol/L\n",
+        encoding="utf-8",
+    )
+    result, (a, b) = read(path)
+    assert pointers(result) == {"row 2 (column date)": "missing date"}
+    assert [lab.analyte for lab in a.labs] == ["alp", "alp"]
+    assert [lab.analyte for lab in b.labs] == ["alp", "potassium"]
+    assert any(
+        w.startswith("2 result row(s) have no date or day, nor has any other result")
+        for w in result.warnings
+    ), result.warnings

@@ -4,8 +4,11 @@ Hypothesis draws small groups of persons (age, sex or none, ALP series in U/L or
 censored ("<x"), with or without a printed range, and results of other analytes on either side of the index ALP, at
 distances inside, on and beyond the window that counts as "drawn with the index"); the screen
 runs on them as OMOP tables (Parquet files and a DuckDB database) and as a long file (CSV and
-Parquet), and each person's raw rows are assessed
-independently as a case. ALP status of the index result, persistence, the work-list's
+Parquet), and each person's rows are assessed as a case: the long files through the adapter
+``lowalp assess`` reads them with, the OMOP tables as the case of the person's rows. Some
+results are repeated (the same row twice, or a second ALP the same day with another value:
+the first row is kept) and some rows have no date (not used while the person's other results
+are dated); each of those rows is counted among the rejected. ALP status of the index result, persistence, the work-list's
 co-analyte columns (the result the engine takes as drawn with the index), the three most
 probable causes with their probabilities (to 1e-9), the probability of hypophosphatasia and the
 findings that support it must agree. The analytes drawn reach the rules that depend on the
@@ -29,6 +32,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from lowalp import assess  # noqa: E402
+from lowalp.adapters import load  # noqa: E402
 from lowalp.engine import concurrent  # noqa: E402
 from lowalp.model import Case, LabResult, Patient  # noqa: E402
 from lowalp.normalise import normalise  # noqa: E402
@@ -63,6 +67,7 @@ CO = {  # analyte: (OMOP concept or None, LOINC, unit, plausible values)
     "alt": (3006923, "1742-6", "U/L", (10.0, 3000.0)),
 }
 LESS = 4171756  # OMOP '<' (knowledge/omop.yaml)
+ALP_RANGE = (5.0, 400.0)
 EDGES = [-120, -91, -90, -89, -45, -31, -30, -29, -1, 0, 1, 29, 30, 31, 45, 89, 90, 91, 120]
 """Days from the index ALP that sit on either side of the bounds of the windows in use."""
 
@@ -84,6 +89,8 @@ def person(draw: Any) -> dict[str, Any]:
         rows.append(
             {
                 "day": d,
+                # about one result in eight repeated: the same row, or another value that day
+                "repeat": draw(st.sampled_from([None] * 14 + ["same", "other"])),
                 "value": round(value / 60, 4) if kat else value,
                 "unit": "µkat/L" if kat else "U/L",
                 "censored": censored,
@@ -93,15 +100,39 @@ def person(draw: Any) -> dict[str, Any]:
             }
         )
     index = days[-1]
-    co: list[tuple[str, int, float]] = []
+    co: list[tuple[str, int, float, bool]] = []
     for analyte in draw(st.lists(st.sampled_from(sorted(CO)), unique=True, max_size=6)):
         lo, hi = CO[analyte][3]
         offsets = draw(
             st.sets(st.one_of(st.sampled_from(EDGES), st.integers(-150, 150)), max_size=3)
         )
         for off in sorted(offsets):
-            co.append((analyte, index + off, round(draw(st.floats(lo, hi)), 2)))
-    return {"yob": yob, "sex": sex, "alp": rows, "co": co}
+            value = round(draw(st.floats(lo, hi)), 2)
+            co.append((analyte, index + off, value, draw(st.integers(0, 7)) == 0))
+    undated = [
+        (a, round(draw(st.floats(*(ALP_RANGE if a == "alp" else CO[a][3]))), 2))
+        for a in draw(st.lists(st.sampled_from(["alp", *sorted(CO)]), max_size=2))
+    ]
+    return {"yob": yob, "sex": sex, "alp": rows, "co": co, "undated": undated}
+
+
+def _repeats(r: dict[str, Any]) -> list[float]:
+    """The values of the rows that repeat an ALP row the same day (written after it)."""
+    if r["repeat"] == "same":
+        return [r["value"]]
+    if r["repeat"] == "other":
+        return [round(r["value"] * 1.5 + 1, 4)]
+    return []
+
+
+def _rejected(people: list[dict[str, Any]], shape: str) -> int:
+    """The rows the screen (and the adapter) must not use: repeats and undated rows."""
+    return sum(
+        sum(len(_repeats(r)) for r in p["alp"])
+        + sum(1 for c in _co(p, shape) if c[3])
+        + len(_undated(p, shape))
+        for p in people
+    )
 
 
 def _write(folder: Path, people: list[dict[str, Any]]) -> None:
@@ -110,19 +141,30 @@ def _write(folder: Path, people: list[dict[str, Any]]) -> None:
     for pid, p in enumerate(people, start=1):
         prow.append({"person_id": pid, "gender_concept_id": p["sex"], "year_of_birth": p["yob"]})
         for r in p["alp"]:
+            for value in (r["value"], *_repeats(r)):
+                mrow.append({
+                    "person_id": pid, "measurement_concept_id": ALP,
+                    "measurement_date": START + dt.timedelta(days=r["day"]),
+                    "value_as_number": value, "unit_concept_id": None,
+                    "unit_source_value": r["unit"],
+                    "range_low": r["ref"][0] if r["ref"] else None,
+                    "range_high": r["ref"][1] if r["ref"] else None,
+                    "operator_concept_id": LESS if r["censored"] else None,
+                })  # fmt: skip
+        for analyte, d, v, twice in _co(p, "omop"):
+            for _ in range(1 + twice):
+                mrow.append({
+                    "person_id": pid, "measurement_concept_id": CO[analyte][0],
+                    "measurement_date": START + dt.timedelta(days=d), "value_as_number": v,
+                    "unit_concept_id": None, "unit_source_value": CO[analyte][2],
+                    "range_low": None, "range_high": None, "operator_concept_id": None,
+                })  # fmt: skip
+        for analyte, v in _undated(p, "omop"):
             mrow.append({
-                "person_id": pid, "measurement_concept_id": ALP,
-                "measurement_date": START + dt.timedelta(days=r["day"]),
-                "value_as_number": r["value"], "unit_concept_id": None, "unit_source_value": r["unit"],
-                "range_low": r["ref"][0] if r["ref"] else None,
-                "range_high": r["ref"][1] if r["ref"] else None,
-                "operator_concept_id": LESS if r["censored"] else None,
-            })  # fmt: skip
-        for analyte, d, v in _co(p, "omop"):
-            mrow.append({
-                "person_id": pid, "measurement_concept_id": CO[analyte][0],
-                "measurement_date": START + dt.timedelta(days=d), "value_as_number": v,
-                "unit_concept_id": None, "unit_source_value": CO[analyte][2],
+                "person_id": pid,
+                "measurement_concept_id": ALP if analyte == "alp" else CO[analyte][0],
+                "measurement_date": None, "value_as_number": v, "unit_concept_id": None,
+                "unit_source_value": "U/L" if analyte == "alp" else CO[analyte][2],
                 "range_low": None, "range_high": None, "operator_concept_id": None,
             })  # fmt: skip
     m = pd.DataFrame(mrow)
@@ -149,10 +191,15 @@ def _database(folder: Path, db: Path) -> Path:
     return db
 
 
-def _co(p: dict[str, Any], shape: str) -> list[tuple[str, int, float]]:
+def _co(p: dict[str, Any], shape: str) -> list[tuple[str, int, float, bool]]:
     """The person's co-analyte results that the input shape can carry (OMOP: those with a
-    concept in the knowledge's OMOP map)."""
+    concept in the knowledge's OMOP map), each with whether its row is written twice."""
     return [c for c in p["co"] if shape == "long" or CO[c[0]][0] is not None]
+
+
+def _undated(p: dict[str, Any], shape: str) -> list[tuple[str, float]]:
+    """The person's rows without a date that the input shape can carry."""
+    return [u for u in p["undated"] if u[0] == "alp" or shape == "long" or CO[u[0]][0] is not None]
 
 
 def _write_long(path: Path, people: list[dict[str, Any]]) -> None:
@@ -164,16 +211,25 @@ def _write_long(path: Path, people: list[dict[str, Any]]) -> None:
             "birth_date": dt.date(p["yob"], 7, 1).isoformat(),
         }
         for r in p["alp"]:
+            for value in (r["value"], *_repeats(r)):
+                rows.append({
+                    **who, "date": (START + dt.timedelta(days=r["day"])).isoformat(),
+                    "loinc": "6768-6", "value": f"<{value}" if r["censored"] else str(value),
+                    "unit": r["unit"], "ref_low": r["ref"][0] if r["ref"] else None,
+                    "ref_high": r["ref"][1] if r["ref"] else None,
+                })  # fmt: skip
+        for analyte, d, v, twice in _co(p, "long"):
+            for _ in range(1 + twice):
+                rows.append({
+                    **who, "date": (START + dt.timedelta(days=d)).isoformat(),
+                    "loinc": CO[analyte][1], "value": str(v), "unit": CO[analyte][2],
+                    "ref_low": None, "ref_high": None,
+                })  # fmt: skip
+        for analyte, v in _undated(p, "long"):
             rows.append({
-                **who, "date": (START + dt.timedelta(days=r["day"])).isoformat(), "loinc": "6768-6",
-                "value": f"<{r['value']}" if r["censored"] else str(r["value"]), "unit": r["unit"],
-                "ref_low": r["ref"][0] if r["ref"] else None,
-                "ref_high": r["ref"][1] if r["ref"] else None,
-            })  # fmt: skip
-        for analyte, d, v in _co(p, "long"):
-            rows.append({
-                **who, "date": (START + dt.timedelta(days=d)).isoformat(), "loinc": CO[analyte][1],
-                "value": str(v), "unit": CO[analyte][2], "ref_low": None, "ref_high": None,
+                **who, "date": None, "loinc": "6768-6" if analyte == "alp" else CO[analyte][1],
+                "value": str(v), "unit": "U/L" if analyte == "alp" else CO[analyte][2],
+                "ref_low": None, "ref_high": None,
             })  # fmt: skip
     frame = pd.DataFrame(rows)
     if path.suffix == ".parquet":
@@ -192,7 +248,7 @@ def _case(p: dict[str, Any], shape: str) -> Case:
         )
         for r in p["alp"]
     ]  # fmt: skip
-    for analyte, d, v in _co(p, shape):
+    for analyte, d, v, _twice in _co(p, shape):
         labs.append(
             LabResult(
                 analyte=analyte, value=v, unit=CO[analyte][2], date=START + dt.timedelta(days=d)
@@ -223,11 +279,17 @@ def test_screen_agrees_with_assess(
         _write_long(path, people)
         r = run_screen(ScreenInput("measurements", path), tmp / "out", knowledge=kb)
         wl = r.worklist.set_index("patient_id")
+    read = shape in ("long", "parquet")
     shape = "omop" if shape == "duckdb" else "long" if shape == "parquet" else shape
-    assert r.counts["rows_rejected"] == 0, r.rejects
+    assert r.counts["rows_rejected"] == _rejected(people, shape), r.rejects
+    cases: dict[str, Case] = {}
+    if read:  # the person's case as `lowalp assess` reads the same file
+        result = load(path, knowledge=kb)
+        cases = {c.id: c for c in result.cases if c.id is not None}
+        assert len(result.rejected) == _rejected(people, shape), result.rejected
     for pid, p in enumerate(people, start=1):
         key = pid if shape == "omop" else f"P{pid}"
-        case = _case(p, shape)
+        case = cases[f"P{pid}"] if read else _case(p, shape)
         a = assess(case, knowledge=kb)
         any_low = any(m.status == "low" for m in a.alp.measurements)
         assert (key in wl.index) == any_low, (pid, p)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lowalp.adapters.reasons import MISSING_DATE
 from lowalp.errors import UnitError
 from lowalp.knowledge import Knowledge
 from lowalp.screen.inputs import single_scale_analytes
@@ -20,7 +21,7 @@ from lowalp.units import factor as unit_factor
 # The reasons, in the order they are checked (a row gets the first that applies).
 UNMAPPED = "unmapped concept or code"
 NO_PERSON = "person not in person table"
-NO_DATE = "missing date"
+NO_DATE = MISSING_DATE  # the reason the readers of `lowalp assess` give the same row
 OPERATOR = "operator not '=' (censored result)"
 TEXT_VALUE = "text value"
 NO_VALUE = "missing value"

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lowalp.adapters.csv_long.values import QUALIFIERS
+from lowalp.adapters.reasons import MISSING_DATE
 from lowalp.model import (
     Case,
     Context,
@@ -40,6 +41,10 @@ class _Patient:
     age: float | None = None
     ages_differ: bool = False
     labs: bytearray = field(default_factory=bytearray)
+    timed: int = 0
+    """Results with a date or a day."""
+    untimed: int = 0
+    """Results with neither."""
     medications: list[str | MedicationRecord] | None = None
     findings: list[str | FindingRecord] | None = None
     events: list[EventRecord | str] | None = None
@@ -53,7 +58,9 @@ def _cases(
 ) -> Iterator[Case]:
     """The cases of ``patients``, one at a time; a result at the same time as an earlier one
     of the same analyte and specimen is passed to ``drop`` (row, column, reason, value)
-    instead: a duplicate, or a conflicting value (the first row is kept)."""
+    instead: a duplicate, or a conflicting value (the first row is kept); so is a result
+    without a date or day when the patient's other results have one
+    (:mod:`lowalp.adapters.reasons`)."""
     for p in patients:
         labs: list[LabResult] = []
         seen: dict[tuple[int, int, float, int], tuple[int, float, int, int]] = {}
@@ -73,6 +80,9 @@ def _cases(
             text,
             note,
         ) in _PACK.iter_unpack(p.labs):
+            if kind == _NO_TIME and p.timed:
+                drop(row, "date", MISSING_DATE, None)
+                continue
             if kind != _NO_TIME:
                 key = (a, kind, when, spec)
                 first = seen.get(key)

@@ -70,7 +70,6 @@ class _Table:
         self.codes: dict[tuple[str, str, str, str], tuple[int, int, int] | RowError] = {}
         self.bad_sex: dict[str, int] = {}
         self.disagree: list[str] = []
-        self.untimed = 0
         self.dates: dict[str, dt.date] = {}
         self.last: tuple[str, str, str, str] | None = None
         self.last_patient: _Patient | None = None
@@ -251,7 +250,9 @@ class _Table:
         if lab is not None:
             p.labs += lab
             if when_kind == _NO_TIME:
-                self.untimed += 1
+                p.untimed += 1
+            else:
+                p.timed += 1
         if medication is not None:
             p.medications = _add(p.medications, med, medication)
         if finding:
@@ -466,10 +467,11 @@ class _Table:
                 f"({', '.join(differ[:5])}{'…' if len(differ) > 5 else ''}); the highest "
                 "(the age at the latest result) is used"
             )
-        if self.untimed:
+        untimed = sum(p.untimed for p in self.patients.values() if not p.timed)
+        if untimed:
             self.warnings.append(
-                f"{self.untimed} result row(s) have no date or day; they are taken as drawn "
-                "with the index ALP"
+                f"{untimed} result row(s) have no date or day, nor has any other result of "
+                "their patient; they are taken as drawn with the index ALP"
             )
         self.stats.cases = len(self.patients)
 
