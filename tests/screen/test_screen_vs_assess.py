@@ -11,7 +11,9 @@ the first row is kept) and some rows have no date (not used while the person's o
 are dated); each of those rows is counted among the rejected. ALP status of the index result, persistence, the work-list's
 co-analyte columns (the result the engine takes as drawn with the index), the three most
 probable causes with their probabilities (to 1e-9), the probability of hypophosphatasia and the
-findings that support it must agree. The analytes drawn reach the rules that depend on the
+findings that support it must agree, and so must the work-list's account of the ALP series
+(sex, age at the index, number of ALP results and of lows, the index and lowest values, the
+index date and the dates of the first and last lows). The analytes drawn reach the rules that depend on the
 index's own sample (the EDTA pattern: potassium, calcium, magnesium), kidney function,
 anaemia, B12, PLP, urine PEA, and the liver-failure ratios (ALP/bilirubin with a censored
 ALP, AST/ALT).
@@ -258,6 +260,11 @@ def _case(p: dict[str, Any], shape: str) -> Case:
     return Case(patient=Patient(sex=sex, birth_date=dt.date(p["yob"], 7, 1)), labs=tuple(labs))  # type: ignore[arg-type]
 
 
+def _day(value: Any) -> dt.date:
+    """A work-list date (a pandas timestamp or a date) as a date."""
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
 @settings(
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -297,6 +304,19 @@ def test_screen_agrees_with_assess(
             continue
         row = wl.loc[key]
         assert row.index_status == a.alp.status, (pid, p)
+        # the ALP series as the engine judged it: who, how many, the index, the lowest, the lows
+        assert (None if pd.isna(row.sex) else row.sex) == case.patient.sex, (pid, row.sex)
+        assert abs(float(row.age_at_index) - float(a.age_years or 0)) <= 1e-9, (pid, row)
+        assert row.n_alp == len(a.alp.measurements), (pid, p)
+        index_day = max(lab.date for lab in case.labs if lab.analyte == "alp" and lab.date)
+        assert _day(row.index_date) == index_day, (pid, row.index_date, index_day)
+        assert a.alp.value is not None
+        assert abs(float(row.index_alp) - a.alp.value) <= 1e-9 * max(1.0, a.alp.value)
+        values = [m.value for m in a.alp.measurements if m.value is not None]
+        assert abs(float(row.lowest_alp) - min(values)) <= 1e-9 * max(1.0, min(values))
+        lows = sorted(m.t for m in a.alp.measurements if m.status == "low" and m.t is not None)
+        assert _day(row.first_low_date) == index_day + dt.timedelta(days=lows[0]), (pid, lows)
+        assert _day(row.last_low_date) == index_day + dt.timedelta(days=lows[-1]), (pid, lows)
         expect = a.alp.persistent
         got = None if pd.isna(row.persistent) else bool(row.persistent)
         assert got == expect, (pid, p, a.alp.persistence_reason)
