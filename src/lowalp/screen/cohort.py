@@ -2,7 +2,7 @@
 
 Sites that run OHDSI tools can import the JSON into ATLAS (or compile it with Circe) and find
 the same people the screen finds, on their own OMOP CDM. The expression follows the Circe idiom
-for "two measurements below X at least N days apart" (research notes, ecosystem.md §4.3; field
+for "two measurements below X at least N days apart" (field
 names checked against ``OHDSI/circe-be`` ``Measurement.java`` and ``CohortExpression.java``):
 
 - primary events: every ALP measurement that is low, either below the lab's own lower limit
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from lowalp.knowledge import Knowledge
 
 ALP_CONCEPT_ID = 3035995
-"""OMOP standard concept for LOINC 6768-6 (reference.md §5). The export takes its ids from
+"""OMOP standard concept for LOINC 6768-6 (knowledge/omop.yaml, with its source). The export takes its ids from
 knowledge/omop.yaml (each with a source); these constants are what that file holds today."""
 UNIT_U_PER_L = 8645
 GENDER_NAMES = {"F": "FEMALE", "M": "MALE"}

@@ -18,7 +18,7 @@ protein 3020630, TSH 3009201 (3016-3; note 3019170 is the 11580-8 "detection lim
 free T4 3008598, B12 3000593, haemoglobin 3000963, MCV 3023599, magnesium 3001420, calcium
 3006906, phosphate 3011904, potassium 3023103, sodium 3019550, creatinine 3016723, bilirubin
 3024128, AST 3013721, ALT 3006923, GGT 3026910, CRP 3020460, ferritin 3001122, BMI 3038553,
-25-OH vitamin D 40765040. From reference.md, not re-checked: copper 3027126, folate 3036987,
+25-OH vitamin D 40765040. From public OMOP mapping tables, not re-checked: copper 3027126, folate 3036987,
 urine PEA 3027241. Not found (site-local ids 2,000,000,001–012, map them by LOINC through
 concept.parquet): bone ALP, prealbumin, zinc 5763-8, vitamin C, MMA, ionised calcium, PTH,
 PLP 62236-5, caeruloplasmin, 24-h urine copper, INR, tTG-IgA. Units: 8645 U/L, 8713 g/dL,

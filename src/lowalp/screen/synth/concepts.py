@@ -3,7 +3,7 @@
 ``verified``: the id and its LOINC long name were read together in OHDSI's own public data,
 ``OHDSI/DataQualityDashboard`` file ``inst/csv/OMOP_CDMv5.4_Concept_Level.csv`` (the
 MEASUREMENT concept-level checks list concept id, concept name and plausible unit ids); the
-LOINC code is the one whose long name that row carries. ``reference.md``: from
+LOINC code is the one whose long name that row carries. ``mapping table``: from
 public OMOP mapping tables (sources/omop.yaml), not re-checked here.
 ``local``: no public source was found in the time given; the id is a site-local concept id
 above 2,000,000,000 (the OMOP convention for local concepts), so it can never collide with a
@@ -20,7 +20,7 @@ class Concept(NamedTuple):
     concept_id: int
     loinc: str
     name: str
-    checked: str  # "verified" | "reference.md" | "local"
+    checked: str  # "verified" | "mapping table" | "local"
 
 
 _DQD = "verified"
@@ -89,9 +89,13 @@ CONCEPTS: Final[tuple[Concept, ...]] = (
         "25-Hydroxyvitamin D3+25-Hydroxyvitamin D2 [Mass/volume] in Serum or Plasma",
         _DQD,
     ),
-    Concept("copper", 3027126, "5631-7", "Copper [Mass/volume] in Serum or Plasma", "reference.md"),
-    Concept("folate", 3036987, "2284-8", "Folate [Mass/volume] in Serum or Plasma", "reference.md"),
-    Concept("urine_pea", 3027241, "28604-7", "Phosphoethanolamine in Urine", "reference.md"),
+    Concept(
+        "copper", 3027126, "5631-7", "Copper [Mass/volume] in Serum or Plasma", "mapping table"
+    ),
+    Concept(
+        "folate", 3036987, "2284-8", "Folate [Mass/volume] in Serum or Plasma", "mapping table"
+    ),
+    Concept("urine_pea", 3027241, "28604-7", "Phosphoethanolamine in Urine", "mapping table"),
     Concept(
         "bone_alp",
         _LOCAL_BASE + 1,
@@ -172,7 +176,7 @@ CONCEPTS: Final[tuple[Concept, ...]] = (
     ),
 )
 
-# Unit concepts whose name was read beside the id: 8645 U/L and 8713 g/dL (reference.md, the
+# Unit concepts whose name was read beside the id: 8645 U/L and 8713 g/dL (the
 # OHDSI-Korea sample list), 8840 mg/dL, 8753 mmol/L, 8749 µmol/L, 8751 mg/L (named rows of the
 # DataQualityDashboard concept-level file). Every other unit is written as 0 (unmapped) with
 # unit_source_value set, as the CDM convention asks.
