@@ -414,3 +414,43 @@ def test_a_ratio_with_a_censored_alp_is_bounded_as_assess_bounds_it(tmp_path: Pa
     for i in range(3):
         assert row[f"cause_{i + 1}"] == a.causes[i].id
         assert abs(row[f"cause_{i + 1}_probability"] - round(a.causes[i].probability, 4)) < 1e-9
+
+
+def test_a_long_file_is_read_with_the_column_names_assess_reads(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """Header names matched as `lowalp assess` matches them: case, aliases (`age_years`),
+    `--column ours=theirs`, sex words (`female`); the same file assessed and screened gives the
+    same status for the patient, and a wrong mapping names the option."""
+    from lowalp.adapters import load
+    from lowalp.cli import main
+
+    csv = tmp_path / "extract.csv"
+    csv.write_text(
+        "MRN,Sex,Age_Years,Date,LOINC,Value,Unit\n"
+        "A1,female,52,2023-01-10,6768-6,21,U/L\n"
+        "A1,female,52,2023-03-15,6768-6,22,U/L\n",
+        encoding="utf-8",
+    )
+    r = run_screen(
+        ScreenInput("measurements", csv, columns={"patient_id": "MRN"}), tmp_path / "out"
+    )
+    assert r.counts["rows_rejected"] == 0, r.rejects
+    row = r.worklist.iloc[0]
+    assert (row.patient_id, row.sex, row.index_status) == ("A1", "F", "low")
+    assert bool(row.persistent)
+    from lowalp.adapters.base import ReadOptions
+
+    (case,) = list(load(csv, options=ReadOptions(columns={"patient_id": "MRN"})).cases)
+    assert case.patient.sex == "F"
+    assert case.patient.age_years == 52
+
+    out = tmp_path / "out2"
+    args = ["screen", "--measurements", str(csv), "--out", str(out)]
+    assert main([*args, "--column", "patient_id=MRM"]) != 0
+    err = capsys.readouterr().err
+    assert "--column patient_id=MRM" in err
+    assert "did you mean 'mrn'?" in err
+    assert main([*args, "--column", "patient_id=MRN", "-q"]) == 0
+    assert main(["screen", "--omop", str(tmp_path), "--column", "a=b", "--out", str(out)]) != 0
+    assert "goes with --measurements" in capsys.readouterr().err

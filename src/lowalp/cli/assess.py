@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lowalp.adapters.base import Rejected, explain_no_alp
 from lowalp.adapters.spreadsheet import safe_row
-from lowalp.cli.common import Progress, knowledge_from, say, use_color
+from lowalp.cli.common import Progress, column_mapping, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 from lowalp.model import Assessment
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     options = ReadOptions(
         code_map=CodeMap.load(args.code_map, kb) if args.code_map else None,
         progress=progress,
-        columns=_columns(args.column),
+        columns=column_mapping(args.column),
     )
     result = adapters.load(path, format=args.input_format, options=options, knowledge=kb)
 
@@ -93,27 +93,6 @@ def _input_path(name: str) -> Path:
     with tempfile.NamedTemporaryFile(prefix="lowalp-stdin-", delete=False) as tmp:
         tmp.write(data)
     return Path(tmp.name)
-
-
-def _columns(pairs: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    problems = []
-    for pair in pairs:
-        ours, sep, theirs = pair.partition("=")
-        if not sep or not ours.strip() or not theirs.strip():
-            problems.append(
-                Problem(
-                    "--column",
-                    "expected OURS=THEIRS",
-                    value=pair,
-                    hint="e.g. --column patient_id=MRN",
-                )
-            )
-            continue
-        out[ours.strip()] = theirs.strip()
-    if problems:
-        raise InputError(problems)
-    return out
 
 
 def _write_rejects(path: Path, rejected: list[Rejected]) -> None:

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import TextIO
 
+from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge, load_knowledge
 
 
@@ -55,3 +56,25 @@ class Progress:
         if self._shown:
             sys.stderr.write("\r" + " " * 60 + "\r")
             sys.stderr.flush()
+
+
+def column_mapping(pairs: list[str]) -> dict[str, str]:
+    """``--column OURS=THEIRS`` options as a mapping; every malformed pair is reported."""
+    out: dict[str, str] = {}
+    problems = []
+    for pair in pairs:
+        ours, sep, theirs = pair.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            problems.append(
+                Problem(
+                    "--column",
+                    "expected OURS=THEIRS",
+                    value=pair,
+                    hint="e.g. --column patient_id=MRN",
+                )
+            )
+            continue
+        out[ours.strip()] = theirs.strip()
+    if problems:
+        raise InputError(problems)
+    return out

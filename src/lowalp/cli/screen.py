@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from lowalp.cli.common import say
+from lowalp.cli.common import column_mapping, say
 from lowalp.errors import InputError, Problem
 
 EXIT_OK = 0
@@ -29,6 +29,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     src.add_argument(
         "--duckdb", metavar="FILE", help="DuckDB database with measurement and person tables"
+    )
+    s.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="OURS=THEIRS",
+        help="with --measurements: column name mapping, e.g. --column patient_id=MRN "
+        "(repeatable; as for lowalp assess)",
     )
     s.add_argument("--out", metavar="OUT", help="output folder (required unless --explain)")
     s.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
@@ -57,10 +65,22 @@ def run(args: argparse.Namespace) -> int:
     from lowalp.screen.inputs import ScreenInput
 
     t0 = time.perf_counter()
+    if args.column and not args.measurements:
+        raise InputError(
+            [
+                Problem(
+                    "--column",
+                    "maps the columns of a long file: it goes with --measurements",
+                    value=" ".join(args.column),
+                )
+            ]
+        )
     if args.omop:
         src = ScreenInput("omop", Path(args.omop))
     elif args.measurements:
-        src = ScreenInput("measurements", Path(args.measurements))
+        src = ScreenInput(
+            "measurements", Path(args.measurements), columns=column_mapping(args.column)
+        )
     else:
         src = ScreenInput("duckdb", Path(args.duckdb))
     if not src.path.exists():

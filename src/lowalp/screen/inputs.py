@@ -50,6 +50,8 @@ class ScreenInput:
     kind: Literal["omop", "measurements", "duckdb"]
     path: Path
     work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lowalp-screen-")))
+    columns: dict[str, str] = field(default_factory=dict)
+    """A long file: our column name -> the file's (``--column``), as ``lowalp assess`` takes it."""
 
 
 def _find(folder: Path, stem: str, required: bool) -> Path | None:
@@ -305,18 +307,22 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
         raise InputError(
             [Problem("--measurements", "a long .csv or .parquet file is needed", value=str(path))]
         )
+    from lowalp.adapters.csv_long.columns import resolve_columns
+    from lowalp.adapters.csv_long.values import SEX_WORDS
+
     t = engines.read_parquet(con, _as_parquet(path, src.work_dir, "long"), "lowalp_long")
-    lower = {c.lower().strip(): c for c in t.columns}
-    missing = [c for c in ("patient_id", "value", "unit") if c not in lower]
+    # the file's columns matched to ours as `lowalp assess` matches them (names, aliases,
+    # --column mappings, the same errors)
+    header = [c for c in t.columns if c != "file_row_number"]
+    position = resolve_columns(header, src.columns)
+    lower = {ours: header[i] for ours, i in position.items()}
     if "loinc" not in lower and "analyte" not in lower:
-        missing.append("loinc or analyte")
-    if missing:
         raise InputError(
             [
                 Problem(
                     "--measurements",
-                    f"missing column(s): {', '.join(missing)}",
-                    hint=f"found: {', '.join(t.columns)}",
+                    "a 'code' column needs a --code-map, which lowalp screen does not read",
+                    hint="give LOINC codes in a 'loinc' column or analyte ids in 'analyte'",
                 )
             ]
         )
@@ -340,10 +346,8 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
     codes = {a: a for a in kb.analytes} | dict(kb.loinc_index)
     code_text = as_text(col("analyte")).fill_null(as_text(col("loinc")))
     analyte = code_text.substitute(codes, else_=ibis.null().cast("string"))
-    sex_text = as_text(col("sex")).upper()
-    sex = sex_text.substitute(
-        {"F": "F", "M": "M", "FEMALE": "F", "MALE": "M"}, else_=ibis.null().cast("string")
-    )
+    sex_text = as_text(col("sex")).lower()
+    sex = sex_text.substitute(dict(SEX_WORDS), else_=ibis.null().cast("string"))
     pid_text = as_text(col("patient_id"))
     value = col("value")
     value_text = as_text(value)

@@ -17,8 +17,8 @@ from lowalp.adapters.csv_long.records import _DATE, _DAY, _NAN, _NO_TIME, _PACK,
 from lowalp.adapters.csv_long.values import (
     _NONE_WORDS,
     _QUAL_INDEX,
-    _SEX,
     QUALIFIERS,
+    SEX_WORDS,
     RowError,
     parse_date,
     parse_number,
@@ -317,7 +317,7 @@ class _Table:
         if p is None:
             p = self.patients[pid] = _Patient(pid)
         if sex_text:
-            sex = _SEX.get(sex_text.lower())
+            sex = SEX_WORDS.get(sex_text.lower())
             if sex is None:
                 self.bad_sex[sex_text] = self.bad_sex.get(sex_text, 0) + 1
             elif p.sex is None:

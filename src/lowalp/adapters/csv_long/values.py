@@ -24,7 +24,8 @@ QUALIFIERS: tuple[Qualifier | None, ...] = (
     "indeterminate",
 )
 _QUAL_INDEX = {q: i for i, q in enumerate(QUALIFIERS) if q is not None}
-_SEX: dict[str, Sex] = {"f": "F", "female": "F", "m": "M", "male": "M"}
+SEX_WORDS: dict[str, Sex] = {"f": "F", "female": "F", "m": "M", "male": "M"}
+"""The words a ``sex`` cell may hold (lower case), read by ``lowalp assess`` and the screen."""
 _NONE_WORDS = frozenset({"none", "(none)"})
 """A ``medication``/``finding``/``event`` text meaning "none" (an empty list, not unknown)."""
 
