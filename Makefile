@@ -3,23 +3,35 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB_STAMP := $(VENV)/.installed-web
 
-.PHONY: run test check lint typecheck format install system-deps examples bench clean
+.PHONY: run test check lint typecheck format install install-web system-deps examples bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+# everything: the web app, the screen (DuckDB, Spark) and the development tools
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(WEB_STAMP)
+
+# only what the web app and `lowalp assess` need (no screen, Spark or development tools)
+$(WEB_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[web,fhir,parquet]'
+	touch $(WEB_STAMP)
 
 install: $(STAMP)
 
-## run: install, then start the web app, REST API and CDS Hooks service on 127.0.0.1:8000
-run: $(STAMP)
+install-web: $(WEB_STAMP)
+
+## run: install what the web app needs, then start it (web app, REST API, CDS Hooks) on 127.0.0.1:8000
+run: $(WEB_STAMP)
+	@echo "lowalp: the web app is at http://127.0.0.1:8000/ (Ctrl-C stops it); the command line is .venv/bin/lowalp (or '. .venv/bin/activate', then lowalp)"
 	$(BIN)/lowalp serve --host 127.0.0.1 --port 8000
 
 ## examples: assess the bundled example cases and print the reports
-examples: $(STAMP)
+examples: $(WEB_STAMP)
 	@for f in examples/*.json; do \
 		echo "=== $$f"; $(BIN)/lowalp assess "$$f" || exit 1; echo; \
 	done
