@@ -346,6 +346,9 @@ def test_screen_agrees_with_assess(
             if want is not None:
                 got_p = float(row[f"cause_{i + 1}_probability"])
                 assert abs(got_p - round(want.probability, 4)) <= 1e-9, (pid, i, got_p, want)
+        if a.causes and a.alp.status not in ("normal", "high"):
+            lead = [e.label for e in a.causes[0].evidence if e.state == "present" and e.weight > 0]
+            assert row.cause_1_supporting == "; ".join(lead), (pid, row.cause_1_supporting, lead)
         hpp = next((c for c in a.causes if c.id == "hypophosphatasia"), None)
         if hpp is None:
             assert pd.isna(row.hpp_probability)

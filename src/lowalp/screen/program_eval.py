@@ -507,8 +507,9 @@ def assessed_columns(
     from :func:`lowalp.screen.expression.screen_frame`): the three most probable causes with
     their probabilities, the probability of the cause the screen ranks for (``priority_cause``,
     the ``hpp_*`` columns) and the findings that support it (``hpp_supporting``, labels from
-    ``labels`` joined by "; "); none while the ALP is normal
-    or high, as ``lowalp assess`` gives none."""
+    ``labels`` joined by "; "), and the findings that support the most probable cause
+    (``cause_1_supporting``, empty when none does: that cause then rests on its prior alone);
+    none while the ALP is normal or high, as ``lowalp assess`` gives none."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     n = len(frame)
@@ -531,6 +532,11 @@ def assessed_columns(
         out[f"cause_{i + 1}_probability"] = [
             round_probability(x) if ok else None for x, ok in zip(probs, scored, strict=True)
         ]
+    supporting = {c: ev.supporting_all(c) for c in dict.fromkeys(ids[k] for k in s.order[:, 0])}
+    out["cause_1_supporting"] = [
+        "; ".join(labels[f] for f in supporting[ids[k]][i]) if ok else None
+        for i, (k, ok) in enumerate(zip(s.order[:, 0].tolist(), scored, strict=True))
+    ]
     if priority_cause not in ids:
         out["hpp_probability"] = [None] * n
         out["hpp_supporting"] = [None] * n

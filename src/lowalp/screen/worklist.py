@@ -30,10 +30,12 @@ ASSESSED = (
     "cause_2_probability",
     "cause_3",
     "cause_3_probability",
+    "cause_1_supporting",
     "hpp_probability",
     "hpp_supporting",
 )
-"""The assessment's columns of the work-list (``hpp_supporting`` gives the priority reasons)."""
+"""The assessment's columns of the work-list (``hpp_supporting`` gives the priority reasons,
+``cause_1_supporting`` the findings present that support the most probable cause)."""
 
 ASSESS_COLUMNS = (
     *ASSESSED,
@@ -220,16 +222,23 @@ def assess_person(p: PersonRows, kb: Knowledge) -> dict[str, Any]:
     for i, c in enumerate(causes[:3], start=1):
         out[f"cause_{i}"] = c.id
         out[f"cause_{i}_probability"] = round(c.probability, 4)
+    if causes and alp.status not in ("normal", "high"):
+        out["cause_1_supporting"] = "; ".join(_supporting(causes[0]))
     priority = kb.settings.screen.priority_cause
     hpp = next((c for c in causes if c.id == priority), None)
     out["hpp_probability"] = round(hpp.probability, 4) if hpp else None
     if hpp is not None:
-        labels = [e.label for e in hpp.evidence if e.state == "present" and e.weight > 0]
+        labels = _supporting(hpp)
         out["hpp_supporting"] = "; ".join(labels) if alp.status not in ("normal", "high") else None
     out["assess_status"] = alp.status
     out["assess_persistent"] = alp.persistent
     out["persistence_reason"] = alp.persistence_reason
     return out
+
+
+def _supporting(cause: Any) -> list[str]:
+    """The labels of the findings present that add to the cause's score, as listed."""
+    return [e.label for e in cause.evidence if e.state == "present" and e.weight > 0]
 
 
 def priority_reasons(row: Any) -> str:
