@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from lowalp.web.errors import CLI_FLAG
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).parents[2]
@@ -94,7 +96,9 @@ def _upload_error(pg: Any) -> None:
         files=[{"name": "results.dat", "mimeType": "text/plain", "buffer": b"ALP 22 U/L\n"}],
     )
     pg.click("text=Read the file")
-    pg.wait_for_selector("#upload-errors")
+    said = pg.inner_text("#upload-errors")
+    assert "format was not recognised" in said
+    assert not CLI_FLAG.search(said), said  # what to do with the file, not a command's option
 
 
 def _cases(pg: Any) -> None:
