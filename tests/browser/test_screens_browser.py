@@ -1,6 +1,6 @@
 """Every page at a phone's width (375 px) and a desktop's (1280 px), in a real headless Chromium:
-no serious or critical axe-core violation, no sideways scrolling on a phone, chart text large
-enough to read, and the API explorer at /docs rendering the API.
+no axe-core violation (none serious or critical at /docs), no sideways scrolling on a phone,
+chart text large enough to read, and the API explorer at /docs rendering the API.
 
 axe-core comes from the npm registry, pinned in package.json/package-lock.json and installed
 into node_modules/ by ``npm ci`` (``make test`` runs it); its axe.min.js is evaluated in each
@@ -167,12 +167,15 @@ def test_no_serious_accessibility_violation(screen: Any, axe_source: str, name: 
     PAGES[name](screen)
     width = screen.viewport_size["width"]
     violations = _axe(screen, axe_source, name, width)
-    blocking = [
+    # the site's own pages have none at all; Swagger UI's markup at /docs keeps a few moderate
+    # ones (its heading levels, its info block outside its <main>)
+    allowed = BLOCKING if name == "docs" else ("minor", "moderate", *BLOCKING)
+    found = [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
         for v in violations
-        if v["impact"] in BLOCKING
+        if v["impact"] in allowed
     ]
-    assert blocking == [], blocking
+    assert found == [], found
     if width == PHONE:
         overflow = _overflow(screen)
         assert overflow["scroll"] <= overflow["inner"], overflow
