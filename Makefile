@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_STAMP := $(VENV)/.installed-web
 
-.PHONY: run test check lint typecheck format install install-web system-deps examples bench clean
+.PHONY: run test check lint typecheck format install install-web system-deps node-deps swagger-ui examples bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,13 +36,23 @@ examples: $(WEB_STAMP)
 		echo "=== $$f"; $(BIN)/lowalp assess "$$f" || exit 1; echo; \
 	done
 
-## test: install (Python and system packages), lint, type-check and run every test
-test: check system-deps
+## test: install (Python, system and npm packages), lint, type-check and run every test
+test: check system-deps node-deps
 	$(BIN)/pytest -q src tests -m "not browser"
 	$(BIN)/pytest -q tests/browser -m browser
 
 system-deps:
 	bash scripts/install-system-deps.sh
+
+# axe-core for the browser tests' accessibility checks, at the version package-lock.json pins
+node-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+## swagger-ui: copy the pinned Swagger UI into src/lowalp/web/static/swagger-ui (for /docs)
+swagger-ui:
+	bash scripts/vendor-swagger-ui.sh
 
 check: lint typecheck
 
@@ -61,4 +71,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/assess.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

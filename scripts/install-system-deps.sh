@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# System packages the tests need (Debian): Chromium for the browser tests.
+# System packages the tests need (Debian): Chromium for the browser tests, and npm (with
+# Node.js) to install the pinned axe-core they check pages with.
 # Called by `make test`; does nothing when everything is already there.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -23,7 +23,7 @@ from lowalp.model import (
     Source,
     Wording,
 )
-from lowalp.render.html import render_html
+from lowalp.render.html import NARROW, chart, render_html
 
 PAYLOAD = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -322,7 +322,10 @@ def test_svg_has_one_point_per_measurement(assessment: Assessment, n: int) -> No
     for audience in ("clinician", "patient"):
         w = walk(render_html(a, audience=audience))  # type: ignore[arg-type]
         points = [attrs for t, attrs in w.starts if t == "g" and "point" in classes(attrs)]
-        assert len(points) == n
+        drawings = [at for t, at in w.starts if t == "svg" and at.get("role") == "img"]
+        # drawn twice: for wide screens and for a phone's width (each shown on its own)
+        assert [classes(d) for d in drawings] == [["chart-wide"], ["chart-narrow"]]
+        assert len(points) == 2 * n
         assert all("pt-low" in classes(p) for p in points)
         svg_text = [txt for stack, txt in w.text if "svg" in stack]
         assert "ALP over time" in svg_text
@@ -339,12 +342,28 @@ def test_chart_is_accessible(assessment: Assessment) -> None:
     assert ("desc", "alp-chart-desc") in tags
 
 
+def test_the_phone_chart_is_drawn_at_about_a_phone_width(assessment: Assessment) -> None:
+    """A 375 px phone shows the chart about 350 px wide: drawn 340 units wide, its 11-12 unit
+    labels stay 11-12 px there (the 640-unit drawing would shrink them to 6 px)."""
+    wide, narrow = chart(assessment.alp), chart(assessment.alp, NARROW)
+    assert wide is not None
+    assert narrow is not None
+    assert (wide.width, narrow.width) == (640, 340)
+    assert [p.value for p in narrow.points] == [p.value for p in wide.points]
+    assert all(narrow.left <= p.x <= narrow.width - narrow.right for p in narrow.points)
+    html = render_html(assessment)
+    assert 'viewBox="0 0 340 240"' in html
+    assert 'aria-labelledby="alp-chart-narrow-title alp-chart-narrow-desc"' in html
+    phone = html[html.index("@media (max-width: 40rem)") :]
+    assert ".chart .chart-wide { display: none; }" in phone.split("}\n}")[0]
+
+
 def test_chart_skips_undated_points_and_says_so(assessment: Assessment) -> None:
     undated = assessment.alp.measurements[0].model_copy(update={"t": None})
     a = make_assessment(measurements=(undated, assessment.alp.measurements[1]))
     html = render_html(a)
     w = walk(html)
-    assert sum(t == "g" and "point" in classes(at) for t, at in w.starts) == 1
+    assert sum(t == "g" and "point" in classes(at) for t, at in w.starts) == 2  # wide, narrow
     assert "1 measurement without a day or a value is not plotted" in html
 
 
@@ -596,7 +615,7 @@ def test_patient_audience(assessment: Assessment) -> None:
     assert assessment.disclaimer not in html
     assert "Summary of Hypophosphatasia." not in html
     assert "detail of" not in html
-    assert sum(t == "g" and "point" in classes(a) for t, a in w.starts) == 2
+    assert sum(t == "g" and "point" in classes(a) for t, a in w.starts) == 4  # 2, drawn twice
     assert "new blood sample" in html
 
 

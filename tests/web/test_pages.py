@@ -353,7 +353,7 @@ def test_upload_of_an_unreadable_file_is_shown_on_the_form(client: TestClient) -
     r = client.post("/upload", files={"file": ("x.bin", b"\x00\x01 not a case")})
     assert r.status_code == 422
     assert "The file could not be used" in r.text
-    assert "could not tell the format" in r.text
+    assert "its format was not recognised" in r.text
 
 
 def test_upload_without_a_file_is_shown_on_the_form(client: TestClient) -> None:

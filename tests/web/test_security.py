@@ -84,11 +84,9 @@ def test_every_response_has_the_security_headers(
     assert r.headers.get("X-Request-ID")
 
 
-def test_only_the_api_explorer_allows_its_inline_script(client: TestClient) -> None:
-    csp = client.get("/docs").headers["Content-Security-Policy"]
-    assert "script-src 'self' 'unsafe-inline'" in csp
-    assert "frame-ancestors 'none'" in csp
-    assert csp != CSP
+def test_the_api_explorer_keeps_the_site_policy(client: TestClient) -> None:
+    """The explorer is started from a script file, so /docs needs no inline script."""
+    assert client.get("/docs").headers["Content-Security-Policy"] == CSP
 
 
 # ----------------------------------------------------------------------------- size limits

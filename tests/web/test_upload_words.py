@@ -70,3 +70,10 @@ def test_an_alp_with_an_unknown_unit_is_named_not_asked_for(client: TestClient) 
     assert "unit 'U/ml' is not known for Alkaline phosphatase" in said
     assert "accepted: U/L, IU/L" in said
     assert "closest: 'U/L'" in said
+
+
+def test_an_unknown_format_is_named_in_words_with_what_to_do(client: TestClient) -> None:
+    said = _said(client.post("/upload", files={"file": ("results.dat", b"ALP 22 U/L\n")}).text)
+    assert "its format was not recognised (lowalp reads case JSON, FHIR JSON" in said
+    assert "save it with a name ending .json" in said
+    assert not re.search(r"case-json|hl7v2|tried fhir", said), said

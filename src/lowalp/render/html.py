@@ -210,6 +210,8 @@ class Chart:
     title: str
     desc: str
     statuses: tuple[Status, ...] = field(default=())
+    label_points: bool = True
+    """Whether each marker carries its value (not when they would crowd the plot)."""
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -246,21 +248,30 @@ def _marker(status: Status, x: float, y: float, r: float = 5.5) -> str:
     return f"M{x - r:.1f},{y:.1f}{arc} {2 * r:.1f},0{arc} {-2 * r:.1f},0Z"
 
 
-def chart(alp: AlpStatus) -> Chart | None:
-    """Geometry of the ALP-over-time chart, or ``None`` when there is nothing to plot."""
+WIDE, NARROW = (640, 260), (340, 240)
+"""The chart's drawing size (SVG user units), for wide screens and for phones. The SVG scales
+to the width it is given, its text with it: drawn 340 wide, it is shown at about its own size
+on a 375 px phone, where the 640 one would shrink its 11-unit labels to 6 px."""
+
+
+def chart(alp: AlpStatus, size: tuple[int, int] = WIDE) -> Chart | None:
+    """Geometry of the ALP-over-time chart drawn ``size`` (width, height) in SVG units, or
+    ``None`` when there is nothing to plot."""
     plotted = sorted(
         (m for m in alp.measurements if m.t is not None and m.value is not None),
         key=lambda m: m.t or 0.0,
     )
     if not plotted:
         return None
-    width, height, left, right, top, bottom = 640, 260, 60, 20, 18, 48
+    width, height = size
+    narrow = width < WIDE[0]
+    left, right, top, bottom = (52 if narrow else 60), 20, 18, 48
 
     ts = [m.t for m in plotted if m.t is not None]
     t_lo, t_hi = min(ts), max(ts)
     pad = 7.0 if t_hi == t_lo else max((t_hi - t_lo) * 0.06, 1.0)
     t_lo, t_hi = t_lo - pad, t_hi + pad
-    x_ticks = nice_ticks(t_lo, t_hi)
+    x_ticks = nice_ticks(t_lo, t_hi, 4 if narrow else 5)
 
     ys = [v for m in plotted for v in (m.value, m.lower_limit, m.upper_limit) if v is not None]
     y_top = max(ys) * 1.15 if max(ys) > 0 else 100.0
@@ -321,6 +332,7 @@ def chart(alp: AlpStatus) -> Chart | None:
         title="ALP over time",
         desc=desc,
         statuses=tuple(dict.fromkeys(m.status for m in plotted)),
+        label_points=len(plotted) <= (6 if narrow else 12),
     )
 
 
@@ -337,6 +349,8 @@ class View:
     persistence_line: str
     limit_source: str
     chart: Chart | None
+    chart_narrow: Chart | None
+    """The same chart drawn for a phone's width (shown there in place of ``chart``)."""
     leading: tuple[CauseResult, ...]
     management: tuple[tuple[CauseResult, str, tuple[str, ...]], ...]
     """Each pointer with its cause and source ids."""
@@ -369,6 +383,7 @@ def _view(a: Assessment) -> View:
         persistence_line=persistence_line(a.alp),
         limit_source=_limit_source(a.alp),
         chart=chart(a.alp),
+        chart_narrow=chart(a.alp, NARROW),
         leading=tuple(leading(a)),
         management=mgmt,
         shown_tests=tuple(shown_tests(a)),

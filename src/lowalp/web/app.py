@@ -90,7 +90,7 @@ def build(settings: WebSettings) -> FastAPI:
         title="lowalp",
         version=__version__,
         description="Explain a low alkaline phosphatase result. Decision support, not a diagnosis.",
-        docs_url=None,  # served from local assets below (no CDN)
+        docs_url=None,  # lowalp.web.docs serves it from the package (no CDN)
         redoc_url=None,
     )
     app.state.settings = settings
@@ -160,10 +160,6 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-"""The API explorer at /docs needs the inline script of its own bundle."""
-
-
 class Guard:
     """Security headers on every response, the declared-length check (413), a 500 in the one
     error shape, and the access log line. Plain ASGI (cheaper than ``@app.middleware``)."""
@@ -188,8 +184,6 @@ class Guard:
                 headers = MutableHeaders(scope=message)
                 for key, value in SECURITY_HEADERS.items():
                     headers.setdefault(key, value)
-                if path.startswith("/docs"):
-                    headers["Content-Security-Policy"] = DOCS_CSP
                 headers["X-Request-ID"] = request_id
             await send(message)
 

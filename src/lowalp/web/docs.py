@@ -1,39 +1,21 @@
-"""The OpenAPI explorer at /docs, served from the Swagger UI files the project installs."""
+"""The OpenAPI explorer at /docs: Swagger UI 5, which reads the OpenAPI 3.1 document FastAPI
+writes, served from the package's own ``static/swagger-ui`` (nothing from another site).
+
+Those files are copied from the npm package ``swagger-ui-dist``, at the version pinned in
+package.json and package-lock.json, by ``make swagger-ui`` (scripts/vendor-swagger-ui.sh); its
+licence and notice are beside them. The page starts the explorer from ``static/docs.js``, so
+it needs no inline script and keeps the site's Content-Security-Policy."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from lowalp.web.pages.templating import page
 
 router = APIRouter(include_in_schema=False)
 
 
-def _assets() -> str:
-    try:
-        import swagger_ui_bundle  # type: ignore[import-untyped]
-    except ModuleNotFoundError:  # pragma: no cover - the web extra installs it
-        return ""
-    path: str = swagger_ui_bundle.swagger_ui_path
-    return path
-
-
-@router.get("/docs")
-def docs() -> HTMLResponse:
-    return get_swagger_ui_html(
-        openapi_url="/openapi.json",
-        title="lowalp API",
-        swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-        swagger_css_url="/docs/assets/swagger-ui.css",
-        swagger_favicon_url="/docs/assets/favicon-32x32.png",
-    )
-
-
-@router.get("/docs/assets/{name}")
-def asset(name: str) -> FileResponse:
-    allowed = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
-    from fastapi import HTTPException
-
-    if name not in allowed or not _assets():
-        raise HTTPException(404, "Not found")
-    return FileResponse(f"{_assets()}/{name}")
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    return page(request, "docs.html.j2", openapi_url=request.app.openapi_url or "/openapi.json")

@@ -17,6 +17,11 @@ from lowalp.errors import Problem
 
 _UPLOAD_WORDS = (
     (
+        re.compile(r"could not tell the format \(tried [^)]*\)"),
+        "its format was not recognised (lowalp reads case JSON, FHIR JSON or NDJSON, "
+        "HL7 v2 ORU messages, CSV and Parquet)",
+    ),
+    (
         re.compile(r"rename the columns, or map them with --column ours=theirs \(e\.g\. [^)]*\)"),
         "rename the file's columns to these names and upload it again",
     ),
@@ -39,8 +44,9 @@ CLI_FLAG = re.compile(r"(?<![\w-])--[a-z][a-z-]+")
 
 def upload_words(text: str) -> str:
     """A reader's message as the web upload says it: the readers are shared with the command
-    line, whose messages name its options (``--code-map``, ``--column``); the upload page has
-    none, so each is said as what to do with the file instead."""
+    line, whose messages name its options (``--code-map``, ``--column``) and its readers'
+    names (``case-json``, ``hl7v2``); the upload page has neither, so each is said as what to
+    do with the file instead."""
     for pattern, words in _UPLOAD_WORDS:
         text = pattern.sub(words, text)
     return text
