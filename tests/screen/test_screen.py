@@ -454,3 +454,68 @@ def test_a_long_file_is_read_with_the_column_names_assess_reads(
     assert main([*args, "--column", "patient_id=MRN", "-q"]) == 0
     assert main(["screen", "--omop", str(tmp_path), "--column", "a=b", "--out", str(out)]) != 0
     assert "goes with --measurements" in capsys.readouterr().err
+
+
+def test_the_review_files_split_persistent_from_single_lows_in_words(tmp_path: Path) -> None:
+    """review.csv holds the persistent lows, single_lows.csv the rest, in the work-list's order,
+    with units in the headers, causes by name, and a leading cause only where a finding
+    supports it."""
+    from lowalp.knowledge import load_knowledge
+    from lowalp.screen.synth.generate import SynthConfig, synthesize
+
+    kb = load_knowledge()
+    folder = tmp_path / "omop"
+    synthesize(SynthConfig(persons=400, out=folder, seed=5))
+    r = run_screen(ScreenInput("omop", folder), tmp_path / "out")
+    review = pd.read_csv(tmp_path / "out" / "review.csv")
+    single = pd.read_csv(tmp_path / "out" / "single_lows.csv")
+    wl = r.worklist
+    assert len(review) == int((wl.persistent == True).sum())  # noqa: E712
+    assert len(review) + len(single) == len(wl)
+    assert set(review.persistent) == {"yes"}
+    assert "yes" not in set(single.persistent)
+    assert list(review.priority) == sorted(review.priority)
+    assert "ALP at index (U/L)" in review.columns
+    assert "Albumin (g/dL)" in review.columns
+    names = {c.name for c in kb.causes.values()}
+    unexplained = kb.causes[kb.settings.link_ceilings.excess_to].name
+    both = pd.concat([review, single])
+    scored = ~both["leading cause"].str.startswith("none: the newest ALP is")
+    assert not scored.all()  # some persons' newest ALP is normal again
+    both = both[scored]
+    assert set(both["leading cause"]) <= names
+    prior_only = both["supported by"].fillna("").str.startswith("no finding present supports")
+    assert (both.loc[prior_only, "leading cause"] == unexplained).all()
+    assert both.loc[prior_only, "leading cause (%)"].isna().all()
+    assert both.loc[~prior_only, "leading cause (%)"].notna().all()
+    # rounded as shown: one decimal for ALP
+    assert (
+        both["ALP at index (U/L)"].dropna() == both["ALP at index (U/L)"].dropna().round(1)
+    ).all()
+
+
+def test_a_cause_no_finding_supports_is_not_shown_as_the_leading_cause() -> None:
+    """A most probable cause that rests on its prior alone is not put forward: the reviewer
+    reads the knowledge's "no identifiable cause yet", and why, without a probability."""
+    from lowalp.knowledge import load_knowledge
+    from lowalp.screen import worklist
+
+    kb = load_knowledge()
+    row = {
+        "hpp_priority": 1, "person_id": 7, "sex": "F", "age_at_index": 61.04,
+        "index_alp": 31.26, "index_date": dt.date(2024, 1, 2), "lowest_alp": 29.0,
+        "n_low": 1, "n_alp": 3, "first_low_date": dt.date(2024, 1, 2),
+        "last_low_date": dt.date(2024, 1, 2), "persistent": False,
+        "n_low_inside_printed_range": 0, "index_status": "low",
+        "cause_1": "acute_illness", "cause_1_probability": 0.3812, "cause_1_supporting": "",
+        "hpp_probability": 0.0123, "hpp_priority_reasons": "HPP probability 0.01",
+    }  # fmt: skip
+    (out,) = worklist.readable(pd.DataFrame([row]), kb).to_dict("records")
+    assert out["leading cause"] == kb.causes[kb.settings.link_ceilings.excess_to].name
+    assert pd.isna(out["leading cause (%)"])
+    assert out["supported by"].startswith(
+        f"no finding present supports {kb.causes['acute_illness'].name}, the most probable (38%"
+    )
+    assert (out["age at index (years)"], out["ALP at index (U/L)"]) == (61.0, 31.3)
+    assert out["HPP probability (%)"] == 1.2
+    assert out["low results"] == "1 of 3"

@@ -218,6 +218,10 @@ def run_screen(
         wl_out = wl[[*columns[:1], *extra, *columns[1:]]].copy()
         wl_out.to_parquet(out / "worklist.parquet", index=False)
         outputs.write_csv(wl_out, out / "worklist.csv")
+        review = worklist.readable(wl_out, kb)
+        persistent = (wl_out.persistent == True).to_numpy()  # noqa: E712
+        outputs.write_csv(review[persistent], out / "review.csv")
+        outputs.write_csv(review[~persistent], out / "single_lows.csv")
 
         rej_df = pq.read_table(out / "rejects.parquet").to_pandas()
         counts: dict[str, Any] = {

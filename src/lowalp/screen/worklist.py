@@ -304,3 +304,82 @@ def rank(df: Any) -> Any:
     df["hpp_priority"] = range(1, len(df) + 1)
     df["hpp_priority_reasons"] = [priority_reasons(r) for r in df.to_dict("records")]
     return df
+
+
+def readable(wl: Any, kb: Knowledge) -> Any:
+    """The work-list as a reviewer reads it (``review.csv``, ``single_lows.csv``): named columns
+    with their units, values rounded, causes by name, and a leading cause only where a finding
+    present supports it; where none does, the knowledge's answer for a low ALP that no cause
+    explains (``link_ceilings.excess_to``), without a probability."""
+    import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+
+    alp_unit = kb.analytes["alp"].canonical_unit
+    unexplained = kb.settings.link_ceilings.excess_to
+    id_column = "patient_id" if "patient_id" in wl.columns else "person_id"
+    out: dict[str, list[Any]] = {
+        "priority": list(wl["hpp_priority"]),
+        "patient": list(wl[id_column]),
+        "sex": [_none(x) for x in wl["sex"]],
+        "age at index (years)": [_rounded(x, 1) for x in wl["age_at_index"]],
+        f"ALP at index ({alp_unit})": [_rounded(x, 1) for x in wl["index_alp"]],
+        "index date": [_date(x) for x in wl["index_date"]],
+        f"lowest ALP ({alp_unit})": [_rounded(x, 1) for x in wl["lowest_alp"]],
+        "low results": [
+            f"{int(a)} of {int(b)}" for a, b in zip(wl["n_low"], wl["n_alp"], strict=True)
+        ],
+        "first low": [_date(x) for x in wl["first_low_date"]],
+        "last low": [_date(x) for x in wl["last_low_date"]],
+        "persistent": [
+            {True: "yes", False: "no"}.get(_none(x), "cannot tell") for x in wl["persistent"]
+        ],
+        "low for age, inside the lab's printed range": [
+            int(_none(x) or 0) for x in wl["n_low_inside_printed_range"]
+        ],
+    }
+    leading: list[str | None] = []
+    probability: list[float | None] = []
+    supported: list[str | None] = []
+    for cid, p, support, status in zip(
+        wl["cause_1"],
+        wl["cause_1_probability"],
+        wl["cause_1_supporting"],
+        wl["index_status"],
+        strict=True,
+    ):
+        cid, support = _none(cid), _none(support)
+        if cid is None:  # the newest ALP is not low: nothing to explain, as assess says
+            leading.append(f"none: the newest ALP is {status}")
+            probability.append(None)
+            supported.append(None)
+            continue
+        if support or cid == unexplained:
+            leading.append(kb.causes[cid].name)
+            probability.append(_rounded(100 * float(p), 0))
+        else:
+            leading.append(kb.causes[unexplained].name)
+            probability.append(None)
+            support = (
+                f"no finding present supports {kb.causes[cid].name}, the most probable "
+                f"({_rounded(100 * float(p), 0)}% from how common it is alone)"
+            )
+        supported.append(support or None)
+    out["leading cause"] = leading
+    out["leading cause (%)"] = probability
+    out["supported by"] = supported
+    out["HPP probability (%)"] = [
+        None if _none(x) is None else _rounded(100 * float(x), 1) for x in wl["hpp_probability"]
+    ]
+    out["why this priority"] = list(wl["hpp_priority_reasons"])
+    for a in kb.settings.screen.worklist_analytes:
+        if a in wl.columns:
+            analyte = kb.analytes[a]
+            out[f"{analyte.name} ({analyte.canonical_unit})"] = [_rounded(x, 2) for x in wl[a]]
+    return pd.DataFrame(out)
+
+
+def _rounded(x: Any, digits: int) -> float | None:
+    f = _float(_none(x))
+    if f is None:
+        return None
+    r = round(f, digits)
+    return int(r) if digits == 0 else r
