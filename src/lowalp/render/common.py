@@ -437,7 +437,7 @@ class Citations:
 
     >>> refs = Citations([Source(id="a", citation="A."), Source(id="b", citation="B.")])
     >>> refs.mark("b"), refs.mark("a", "b"), refs.mark(), refs.mark("not_a_source")
-    ('[1]', '[2, 1]', '', '[not_a_source]')
+    ('[1]', '[1,2]', '', '[not_a_source]')
     >>> [(n, s.id) for n, s in refs.listed()]
     [(1, 'b'), (2, 'a')]
     """
@@ -454,9 +454,11 @@ class Citations:
         return str(self._numbers.setdefault(source_id, len(self._numbers) + 1))
 
     def mark(self, *source_ids: str) -> str:
-        """The bracketed numbers of ``source_ids`` ("[1, 3]"), each once; empty for none."""
+        """The bracketed numbers of ``source_ids`` ("[1,3]": no space, so that a wrapped line
+        never breaks inside it), each once and in order; empty for none."""
         numbers = dict.fromkeys(self.number(i) for i in source_ids if i)
-        return f"[{', '.join(numbers)}]" if numbers else ""
+        ordered = sorted(numbers, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n))
+        return f"[{','.join(ordered)}]" if ordered else ""
 
     def listed(self) -> list[tuple[int, Source]]:
         """The sources cited so far with their numbers, in number order."""

@@ -113,6 +113,7 @@ def _wrap(text: str, indent: str = "", first: str | None = None) -> list[str]:
         width=WIDTH,
         initial_indent=first if first is not None else indent,
         subsequent_indent=indent,
+        break_on_hyphens=False,  # "slit-lamp" stays whole, for reading and for search
     ) or [indent]
 
 
@@ -138,7 +139,7 @@ def _clinician(a: Assessment, st: _Style, *, full: bool) -> str:
         out += _pre_analytical(a, st, full=full)
         out += _urgent(a, st, refs, full=full)
         out += _assumptions(a, st, list(a.warnings), full=full)
-        if a.alp.status == "unknown":
+        if a.alp.status == "unknown" and full:  # the brief has the engine's warning to this effect
             out += _wrap(
                 "The ALP could not be judged: what follows is what the rest of the data would "
                 "suggest if it were low, and carries little weight until a usable ALP result "
@@ -249,12 +250,16 @@ def _assumptions(a: Assessment, st: _Style, warnings: list[str], *, full: bool) 
                 out += _wrap(w, "    ", "  - ")
             out.append("")
         return out
-    if warnings or unread:
+    # brief: the items left out for the same reason are said together, without suggestions
+    by_reason: dict[str, list[str]] = {}
+    for n in a.not_understood:
+        by_reason.setdefault(n.reason, []).append(f"{n.pointer} '{n.value}'")
+    if warnings or by_reason:
         out.append(st.warn("Warnings and assumptions"))
         for w in warnings:
             out += _wrap(w, "    ", "  - ")
-        for line in unread:
-            out += _wrap(f"Not understood: {line}", "    ", "  - ")
+        for reason, items in by_reason.items():
+            out += _wrap(f"Not understood: {', '.join(items)} — {reason}", "    ", "  - ")
         out.append("")
     return out
 
