@@ -1,4 +1,10 @@
-"""The terminal report, for a clinician or (``audience="patient"``) in plain language."""
+"""The terminal report, for a clinician or (``audience="patient"``) in plain language.
+
+The clinician's report comes brief (one screen: what to read first, the leading causes, the next
+steps) or full (everything the assessment holds that a reader can use, in the same order). Both
+put every warning and assumption at the top and cite sources by number, listing only those
+cited, once each.
+"""
 
 from __future__ import annotations
 
@@ -270,12 +276,8 @@ def _not_understood(n: NotUnderstood) -> str:
     return f"{n.pointer}: '{n.value}' — {n.reason}{hint}"
 
 
-def _heading(st: _Style, text: str) -> str:
-    return st.bold(text)
-
-
 def _brief_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
-    out = [_heading(st, "Possible explanations (decision support, not a diagnosis)")]
+    out = [st.bold("Possible explanations (decision support, not a diagnosis)")]
     shown = [
         c
         for i, c in enumerate(a.causes[:BRIEF_CAUSES])
@@ -296,7 +298,7 @@ def _brief_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
     out.append("")
 
     steps = _next_steps(a, refs)
-    out.append(_heading(st, "Next steps (urgent first)"))
+    out.append(st.bold("Next steps (urgent first)"))
     if not steps:
         out += _wrap("None would change the ranking much.", "  ")
     for i, step in enumerate(steps, start=1):
@@ -372,7 +374,7 @@ FULL_ADDS = (
 
 
 def _full_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
-    out = [_heading(st, "Possible explanations (decision support, not a diagnosis)")]
+    out = [st.bold("Possible explanations (decision support, not a diagnosis)")]
     for i, c in enumerate(leading(a), start=1):
         out += _cause_block(i, c, st, a.wording, refs)
     rest = a.causes[len(leading(a)) :]
@@ -383,7 +385,7 @@ def _full_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
     out.append("")
 
     if a.scores:
-        out.append(_heading(st, "Published scores and criteria"))
+        out.append(st.bold("Published scores and criteria"))
         for s in a.scores:
             if not s.applicable:
                 cited = refs.mark(*(x for x in (s.source, s.not_applicable_source) if x))
@@ -402,7 +404,7 @@ def _full_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
         out.append("")
 
     if a.next_tests:
-        out.append(_heading(st, "Next tests (urgent first, then the most informative)"))
+        out.append(st.bold("Next tests (urgent first, then the most informative)"))
         if not shown_tests(a):
             out += _wrap("None would change the ranking much.", "  ")
         for i, t in enumerate(shown_tests(a), start=1):
@@ -422,18 +424,18 @@ def _full_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
 
     mgmt = management_pointers(a)
     if mgmt:
-        out.append(_heading(st, "Management pointers (for the leading explanations)"))
+        out.append(st.bold("Management pointers (for the leading explanations)"))
         for c, m in mgmt:
             cited = refs.mark(*pointer_sources(c, m))
             out += _wrap(f"[{c.name}] {m}" + (f" {cited}" if cited else ""), "    ", "  - ")
         out.append("")
 
     if a.unknown_findings:
-        out.append(_heading(st, "Not known (unknown is not normal)"))
+        out.append(st.bold("Not known (unknown is not normal)"))
         out += _wrap(", ".join(a.unknown_findings), "  ")
         out.append("")
     if a.mappings:
-        out.append(_heading(st, "How the words given were read"))
+        out.append(st.bold("How the words given were read"))
         for mp in a.mappings:
             line = f"'{mp.text}' → {mp.label}: {mp.assertion} — {mp.used_as}"
             if mp.detail:
@@ -448,7 +450,7 @@ def _references(refs: Citations, st: _Style, *, full: bool) -> list[str]:
     listed = refs.listed()
     if not listed:
         return []
-    out = [_heading(st, "References")]
+    out = [st.bold("References")]
     for n, src in listed:
         if full:
             said = f"[{n}] {src.citation}" + (f" {src.url}" if src.url else "")
