@@ -43,3 +43,13 @@ def run(kb: Knowledge) -> Callable[..., Assessment]:
         return assess(case, knowledge=kb, **kw)
 
     return _run
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files under tests/golden/ from the current renderers "
+        "(or set LOWALP_UPDATE_GOLDEN=1)",
+    )

@@ -28,6 +28,51 @@ def test_assess_text(case_file, capsys):
     assert "not a diagnosis" in out or "does not make a diagnosis" in out
 
 
+def test_assess_text_is_brief_unless_asked_for_in_full(case_file, capsys):
+    assert main(["assess", str(case_file)]) == 0
+    brief = capsys.readouterr().out
+    assert main(["assess", str(case_file), "--detail", "brief"]) == 0
+    assert capsys.readouterr().out == brief
+    assert main(["assess", str(case_file), "--detail", "full"]) == 0
+    full = capsys.readouterr().out
+    assert len(brief.splitlines()) <= 45
+    assert "--detail full adds" in brief
+    assert "Next steps (urgent first)" in brief
+    assert "(weight" not in brief
+    assert "Next tests (urgent first, then the most informative)" in full
+    assert "(weight" in full
+    assert len(full.splitlines()) > 2 * len(brief.splitlines())
+    for out in (brief, full):
+        assert "does not make a diagnosis" in " ".join(out.split())
+        assert "ALP 20 U/L — LOW" in out
+
+
+def test_detail_is_for_the_text_report_only(case_file, tmp_path, capsys):
+    plain = tmp_path / "plain.html"
+    full = tmp_path / "full.html"
+    assert main(["assess", str(case_file), "--format", "html", "-o", str(plain)]) == 0
+    assert "--detail" not in capsys.readouterr().err
+    args = ["assess", str(case_file), "--format", "html", "--detail", "full", "-o", str(full)]
+    assert main(args) == 0
+    assert "--detail applies to the text report" in capsys.readouterr().err
+    assert full.read_text() == plain.read_text()
+    assert main(["assess", str(case_file), "--format", "json", "--detail", "brief"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["causes"]  # the JSON is unchanged and alone on stdout
+    assert "--detail applies to the text report" in captured.err
+    assert main(["assess", str(case_file), "--audience", "patient", "--detail", "full"]) == 0
+    patient_full = capsys.readouterr().out
+    assert main(["assess", str(case_file), "--audience", "patient"]) == 0
+    assert capsys.readouterr().out == patient_full
+
+
+def test_an_unknown_detail_is_a_usage_error(case_file, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["assess", str(case_file), "--detail", "long"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
 def test_assess_json_prints_only_json(case_file, capsys):
     assert main(["assess", str(case_file), "--format", "json"]) == 0
     captured = capsys.readouterr()

@@ -189,7 +189,12 @@ def test_pointers_carry_their_sources(kb: Knowledge) -> None:
     edta = next(c for c in a.causes if c.id == "edta_contamination")
     assert [p.text for p in edta.pointers] == list(edta.management)
     assert edta.pointers[0].sources == ("who_phlebotomy2010",)
-    assert "[who_phlebotomy2010]" in render_text(a)
+    text = render_text(a)  # the report cites it by number and lists it once
+    src = next(s for s in a.sources if s.id == "who_phlebotomy2010")
+    listed = re.search(rf"^  \[(\d+)\] {re.escape(src.citation[:40])}", text, re.M)
+    assert listed, text
+    body = text.split("\nReferences\n")[0]
+    assert f"[{listed.group(1)}]" in body.split("Management pointers")[1]
     for c in kb.causes.values():  # every source a pointer names is a source of its cause
         for m in c.management:
             assert set(m.sources) <= set(c.sources), (c.id, m.text)

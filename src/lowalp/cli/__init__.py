@@ -52,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--format", "-f", choices=("text", "json", "html", "fhir"), default="text")
     a.add_argument("--audience", choices=("clinician", "patient"), default="clinician")
     a.add_argument(
+        "--detail",
+        choices=("brief", "full"),
+        default=None,
+        help="the clinician's text report: brief (the default: one screen, warnings first) or "
+        "full (every finding weighed, scores, reasons, management, what was not known); the "
+        "HTML report is always complete",
+    )
+    a.add_argument(
         "--output",
         "-o",
         metavar="PATH",

@@ -28,6 +28,8 @@ def run(args: argparse.Namespace) -> int:
     from lowalp.engine.assess import assess_case
 
     kb = knowledge_from(args)
+    if args.detail and args.format != "text":
+        say(f"--detail applies to the text report; the {args.format} output is always complete")
     path = _input_path(args.case)
     progress = Progress("reading", enabled=not args.quiet)
     options = ReadOptions(
@@ -161,12 +163,13 @@ class _Writer:
         elif fmt == "html":
             self._write_html(a, many=many)
         else:
-            from lowalp.render.text import render_text
+            from lowalp.render.text import Detail, render_text
 
             color = self.file is None and use_color(self.args.color, sys.stdout)
             if self.written > 1:
                 self._emit("\n" + "═" * 96 + "\n\n")
-            self._emit(render_text(a, audience=self.args.audience, color=color))
+            detail: Detail = "full" if self.args.detail == "full" else "brief"
+            self._emit(render_text(a, audience=self.args.audience, color=color, detail=detail))
 
     def _write_html(self, a: Assessment, *, many: bool) -> None:
         from lowalp.render.html import render_html

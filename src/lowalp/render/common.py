@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lowalp.engine.next_tests import DEFERRED
-from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Wording
+from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Source, Wording
 
 DETAIL_CAUSES = 5
 SUMMARY_LIMIT = 139
@@ -290,7 +291,23 @@ def not_low_note(a: Assessment) -> str:
     return text
 
 
-def alp_line(alp: AlpStatus) -> str:
+def as_reported(value: float | None, reported: str) -> str:
+    """The lab's own value and unit (with its range where it printed one) when they differ from
+    the canonical ``value`` in U/L; empty when the lab printed the same number in U/L.
+
+    >>> as_reported(27, "0.45 µkat/L (lab range 0.58–1.73 µkat/L)")
+    '0.45 µkat/L (lab range 0.58–1.73 µkat/L)'
+    >>> as_reported(22, "22 U/L (lab range 35–104 U/L)")
+    ''
+    """
+    if not reported or value is None or reported.startswith(f"{value:g} U/L"):
+        return ""
+    return reported
+
+
+def alp_line(alp: AlpStatus, *, with_reported: bool = True) -> str:
+    """The index ALP against its limits; ``with_reported=False`` leaves out the lab's own value
+    and unit (:func:`as_reported`), for a rendering that shows them on a line of their own."""
     limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
     where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
     if alp.value is None:
@@ -299,13 +316,8 @@ def alp_line(alp: AlpStatus) -> str:
         if alp.status == "unknown":
             return f"ALP {said} — could not be judged{why}"
         return f"ALP {said} — {alp.status.upper()} (from the lab's words{why})"
-    as_given = (
-        f"; reported as {alp.reported}"
-        if alp.reported
-        and alp.value is not None
-        and not alp.reported.startswith(f"{alp.value:g} U/L")
-        else ""
-    )
+    given = as_reported(alp.value, alp.reported)
+    as_given = f"; reported as {given}" if given and with_reported else ""
     return (
         f"ALP {num(alp.value)} U/L — {alp.status.upper()} (limits {limits}, from {where}{as_given})"
     )
@@ -416,6 +428,41 @@ def management_pointers(a: Assessment) -> list[tuple[CauseResult, str]]:
 def pointer_sources(c: CauseResult, text: str) -> tuple[str, ...]:
     """The source ids of one of the cause's management pointers (none for general advice)."""
     return next((p.sources for p in c.pointers if p.text == text), ())
+
+
+class Citations:
+    """The numbers a report gives its sources: each source a number the first time it is
+    cited, so that the reference list names each once, in the order cited, and only those
+    cited in what the report shows.
+
+    >>> refs = Citations([Source(id="a", citation="A."), Source(id="b", citation="B.")])
+    >>> refs.mark("b"), refs.mark("a", "b"), refs.mark(), refs.mark("not_a_source")
+    ('[1]', '[1,2]', '', '[not_a_source]')
+    >>> [(n, s.id) for n, s in refs.listed()]
+    [(1, 'b'), (2, 'a')]
+    """
+
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self._sources = {s.id: s for s in sources}
+        self._numbers: dict[str, int] = {}
+
+    def number(self, source_id: str) -> str:
+        """The source's number (given now if it has none yet); an id the assessment lists no
+        source for is kept as it is, so that it is seen rather than lost."""
+        if source_id not in self._sources:
+            return source_id
+        return str(self._numbers.setdefault(source_id, len(self._numbers) + 1))
+
+    def mark(self, *source_ids: str) -> str:
+        """The bracketed numbers of ``source_ids`` ("[1,3]": no space, so that a wrapped line
+        never breaks inside it), each once and in order; empty for none."""
+        numbers = dict.fromkeys(self.number(i) for i in source_ids if i)
+        ordered = sorted(numbers, key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0, n))
+        return f"[{','.join(ordered)}]" if ordered else ""
+
+    def listed(self) -> list[tuple[int, Source]]:
+        """The sources cited so far with their numbers, in number order."""
+        return [(n, self._sources[i]) for i, n in self._numbers.items()]
 
 
 PATIENT_TESTS = 4
