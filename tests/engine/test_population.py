@@ -11,6 +11,7 @@ from tests.conftest import make_case
 from tests.engine.test_properties import _work_until_findings, cases
 
 from lowalp.engine.population import rule_population
+from lowalp.engine.program import compile_program
 from lowalp.engine.score import score
 from lowalp.engine.work import FindingState
 from lowalp.knowledge import load_knowledge
@@ -139,8 +140,8 @@ def test_a_rule_outside_its_population_never_changes_a_probability(case, item, d
     assume(
         all(
             rule_population(outside, q).outside
-            for c in KB.causes.values()
-            for q in c.evidence
+            for c in compile_program(KB).causes
+            for q in c.rules
             if q.finding == rule.finding
         )
     )
