@@ -149,3 +149,25 @@ def test_a_rule_population_on_no_finding_names_the_cause_file(kb: Knowledge) -> 
     assert err.value.file == "causes/hypophosphatasia.yaml"
     assert err.value.key == f"evidence.{rule.finding}.population"
     assert "nowhere" in str(err.value)
+
+
+def test_an_artefact_on_no_finding_names_the_cause_file(kb: Knowledge) -> None:
+    cause = kb.causes["edta_contamination"]
+    assert cause.artifact is not None
+    bad = cause.model_copy(
+        update={"artifact": cause.artifact.model_copy(update={"finding": "nowhere"})}
+    )
+    k = dataclasses.replace(kb, causes={**kb.causes, "edta_contamination": bad}, cache={})
+    with pytest.raises(ProgramError) as err:
+        compile_program(k)
+    assert err.value.file == "causes/edta_contamination.yaml"
+    assert err.value.key == "artifact.finding"
+
+
+def test_an_artefact_warning_is_compiled_with_its_threshold(kb: Knowledge) -> None:
+    spec = kb.causes["edta_contamination"].artifact
+    assert spec is not None
+    assert compile_program(kb).cause("edta_contamination").artifact == (
+        spec.finding,
+        spec.min_probability,
+    )

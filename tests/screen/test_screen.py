@@ -508,6 +508,7 @@ def test_a_cause_no_finding_supports_is_not_shown_as_the_leading_cause() -> None
         "last_low_date": dt.date(2024, 1, 2), "persistent": False,
         "n_low_inside_printed_range": 0, "index_status": "low",
         "cause_1": "acute_illness", "cause_1_probability": 0.3812, "cause_1_supporting": "",
+        "sample_artefact": "",
         "hpp_probability": 0.0123, "hpp_priority_reasons": "HPP probability 0.01",
     }  # fmt: skip
     (out,) = worklist.readable(pd.DataFrame([row]), kb).to_dict("records")
@@ -519,3 +520,9 @@ def test_a_cause_no_finding_supports_is_not_shown_as_the_leading_cause() -> None
     assert (out["age at index (years)"], out["ALP at index (U/L)"]) == (61.0, 31.3)
     assert out["HPP probability (%)"] == 1.2
     assert out["low results"] == "1 of 3"
+    assert pd.isna(out["check the sample first"])
+    row["sample_artefact"] = "edta_contamination"
+    (out,) = worklist.readable(pd.DataFrame([row]), kb).to_dict("records")
+    spec = kb.causes["edta_contamination"].artifact
+    assert spec is not None
+    assert out["check the sample first"] == spec.heading

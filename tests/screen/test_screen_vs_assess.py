@@ -349,6 +349,8 @@ def test_screen_agrees_with_assess(
         if a.causes and a.alp.status not in ("normal", "high"):
             lead = [e.label for e in a.causes[0].evidence if e.state == "present" and e.weight > 0]
             assert row.cause_1_supporting == "; ".join(lead), (pid, row.cause_1_supporting, lead)
+            warned = "; ".join(x.id for x in a.artifacts)
+            assert row.sample_artefact == warned, (pid, row.sample_artefact, warned)
         hpp = next((c for c in a.causes if c.id == "hypophosphatasia"), None)
         if hpp is None:
             assert pd.isna(row.hpp_probability)

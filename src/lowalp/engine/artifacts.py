@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from lowalp.engine.program import compile_program
 from lowalp.engine.work import Work
 from lowalp.knowledge.schema import PatternFinding
 from lowalp.model import Artifact, Evidence
@@ -20,13 +21,16 @@ def artifacts(work: Work) -> Work:
     kb = work.kb
     results = {c.id: c for c in work.causes}
     found = []
-    for cause in kb.causes.values():
+    for compiled in compile_program(kb).causes:
+        result = results.get(compiled.id)
+        if compiled.artifact is None or result is None:
+            continue
+        finding, min_probability = compiled.artifact
+        if work.findings[finding].state != "present" or result.probability < min_probability:
+            continue
+        cause = kb.causes[compiled.id]
         spec = cause.artifact
-        result = results.get(cause.id)
-        if spec is None or result is None or work.findings[spec.finding].state != "present":
-            continue
-        if result.probability < spec.min_probability:
-            continue
+        assert spec is not None
         parts = _parts(work, spec.finding)
         evidence = [
             Evidence(

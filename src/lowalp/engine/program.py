@@ -191,6 +191,9 @@ class CauseProgram:
     setting: tuple[tuple[str, float], ...]
     rules: tuple[Rule, ...]
     ceiling: float | None
+    artifact: tuple[str, float] | None = None
+    """For a pre-analytical artefact: the finding whose presence, with the cause's probability
+    at least the given one, raises the warning before any cause."""
 
     def prior(self, child: bool, sex: str | None, setting: str | None) -> float:
         """The prior for a child or an adult, times the sex and care-setting factors when known."""
@@ -466,6 +469,15 @@ def _cause(kb: Knowledge, cid: str) -> CauseProgram:
     ceiling = None
     if cause.link is not None:
         ceiling = kb.settings.link_ceilings.ceilings[cause.link.grade]
+    artifact = None
+    if cause.artifact is not None:
+        if cause.artifact.finding not in kb.findings:
+            raise ProgramError(
+                f"causes/{cid}.yaml",
+                "artifact.finding",
+                f"refers to {cause.artifact.finding!r}, which is not a finding",
+            )
+        artifact = (cause.artifact.finding, cause.artifact.min_probability)
     return CauseProgram(
         cid,
         cause.prior.child,
@@ -474,4 +486,5 @@ def _cause(kb: Knowledge, cid: str) -> CauseProgram:
         tuple(cause.prior.setting.items()),
         tuple(rules),
         ceiling,
+        artifact,
     )

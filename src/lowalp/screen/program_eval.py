@@ -508,7 +508,8 @@ def assessed_columns(
     their probabilities, the probability of the cause the screen ranks for (``priority_cause``,
     the ``hpp_*`` columns) and the findings that support it (``hpp_supporting``, labels from
     ``labels`` joined by "; "), and the findings that support the most probable cause
-    (``cause_1_supporting``, empty when none does: that cause then rests on its prior alone);
+    (``cause_1_supporting``, empty when none does: that cause then rests on its prior alone),
+    the pre-analytical artefacts warned of before any cause (``sample_artefact``, cause ids);
     none while the ALP is normal or high, as ``lowalp assess`` gives none."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
@@ -532,6 +533,17 @@ def assessed_columns(
         out[f"cause_{i + 1}_probability"] = [
             round_probability(x) if ok else None for x, ok in zip(probs, scored, strict=True)
         ]
+    warned: list[list[str]] = [[] for _ in range(n)]
+    for k, cause in enumerate(program.causes):
+        if cause.artifact is None:
+            continue
+        finding, min_probability = cause.artifact
+        hit = (ev.state(finding).state == PRESENT) & (s.probabilities[:, k] >= min_probability)
+        for i in np.flatnonzero(hit).tolist():
+            warned[i].append(cause.id)
+    out["sample_artefact"] = [
+        "; ".join(w) if ok else None for w, ok in zip(warned, scored, strict=True)
+    ]
     supporting = {c: ev.supporting_all(c) for c in dict.fromkeys(ids[k] for k in s.order[:, 0])}
     out["cause_1_supporting"] = [
         "; ".join(labels[f] for f in supporting[ids[k]][i]) if ok else None

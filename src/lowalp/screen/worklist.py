@@ -31,11 +31,13 @@ ASSESSED = (
     "cause_3",
     "cause_3_probability",
     "cause_1_supporting",
+    "sample_artefact",
     "hpp_probability",
     "hpp_supporting",
 )
 """The assessment's columns of the work-list (``hpp_supporting`` gives the priority reasons,
-``cause_1_supporting`` the findings present that support the most probable cause)."""
+``cause_1_supporting`` the findings present that support the most probable cause,
+``sample_artefact`` the pre-analytical artefacts a report would warn of first)."""
 
 ASSESS_COLUMNS = (
     *ASSESSED,
@@ -224,6 +226,7 @@ def assess_person(p: PersonRows, kb: Knowledge) -> dict[str, Any]:
         out[f"cause_{i}_probability"] = round(c.probability, 4)
     if causes and alp.status not in ("normal", "high"):
         out["cause_1_supporting"] = "; ".join(_supporting(causes[0]))
+        out["sample_artefact"] = "; ".join(a.id for a in work.artifacts)
     priority = kb.settings.screen.priority_cause
     hpp = next((c for c in causes if c.id == priority), None)
     out["hpp_probability"] = round(hpp.probability, 4) if hpp else None
@@ -363,6 +366,12 @@ def readable(wl: Any, kb: Knowledge) -> Any:
                 f"({_rounded(100 * float(p), 0)}% from how common it is alone)"
             )
         supported.append(support or None)
+    out["check the sample first"] = [
+        "; ".join(kb.causes[c].artifact.heading for c in str(x).split("; "))  # type: ignore[union-attr]
+        if _none(x)
+        else None
+        for x in wl["sample_artefact"]
+    ]
     out["leading cause"] = leading
     out["leading cause (%)"] = probability
     out["supported by"] = supported
