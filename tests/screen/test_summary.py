@@ -42,6 +42,9 @@ def _worklist(n: int = 3) -> pd.DataFrame:
                 "last_low_date": pd.Timestamp("2024-03-01"),
                 "cause_1": "hypophosphatasia",
                 "cause_1_probability": 0.6,
+                "cause_1_supporting": "PLP above 180 nmol/L" if i == 0 else "",
+                "sample_artefact": "edta_contamination" if i == 2 else "",
+                "index_status": "low",
                 "cause_2": "zinc_deficiency",
                 "cause_2_probability": 0.2,
                 "cause_3": None,
@@ -116,7 +119,8 @@ def test_person_ids_are_escaped(kb: Knowledge) -> None:
     wl = _worklist(1).assign(person_id=evil, hpp_priority_reasons="<b>x</b>")
     points = _points(3).assign(person_id=evil)
     html = render_summary(wl, points, COUNTS | {"engine": "<img src=x>"}, knowledge=kb)
-    assert "<script" not in html
+    assert "<script>alert" not in html
+    assert html.count("<script") == 1  # the page's own
     assert "<img" not in html
     assert "<b>x</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -125,7 +129,8 @@ def test_person_ids_are_escaped(kb: Knowledge) -> None:
 def test_page_is_self_contained(kb: Knowledge) -> None:
     html = render_summary(_worklist(), _points(100), COUNTS, knowledge=kb)
     assert re.search(r"(?i)https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html) is None
-    assert re.search(r"(?i)<script|<link|<img|@import|url\(", html) is None
+    assert re.search(r"(?i)<script[^>]*\bsrc\b|<link|<img|@import|url\(", html) is None
+    assert html.count("<script>") == 1  # sorting and filtering, inline
     assert "<style>" in html
 
 
@@ -190,3 +195,27 @@ def test_reads_the_runner_s_count_names(kb: Knowledge) -> None:
     assert "a note" in html
     assert "my own definition" in html
     assert "{" not in html.split("<body>")[1].split("<svg")[0]  # no raw dicts on the page
+
+
+def test_the_page_opens_on_what_to_do(kb: Knowledge) -> None:
+    """First the sample to repeat, then the persistent lows to review, the children a printed
+    adult range passed, the single lows; a leading cause only where a finding supports it."""
+    wl = _worklist(3)
+    wl.loc[0, "age_at_index"] = 9.0  # a child inside the printed range, low for age
+    html = render_summary(wl, _points(5), COUNTS, knowledge=kb)
+    todo = html[html.index('id="todo"') : html.index('id="counts"')]
+    spec = kb.causes["edta_contamination"].artifact
+    assert spec is not None
+    headings = re.findall(r"<strong>(.*?)</strong>", todo)
+    assert headings == [
+        "Check the sample first: 1 person",
+        "Review: 1 person with a persistently low ALP",
+        "Children re-flagged: 1",
+        "Single lows: 2 persons",
+    ]
+    assert html.index(spec.heading.replace("'", "&#39;")) < html.index('id="counts"')
+    table = html[html.index('id="wl"') :]
+    assert "Hypophosphatasia (ALPL-related) (60%)" in table  # supported: shown
+    unexplained = kb.causes[kb.settings.link_ceilings.excess_to].name
+    assert table.count(unexplained) == 2  # the two rows no finding supports
+    assert "no finding present supports Hypophosphatasia" in table

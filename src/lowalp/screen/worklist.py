@@ -317,7 +317,6 @@ def readable(wl: Any, kb: Knowledge) -> Any:
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     alp_unit = kb.analytes["alp"].canonical_unit
-    unexplained = kb.settings.link_ceilings.excess_to
     id_column = "patient_id" if "patient_id" in wl.columns else "person_id"
     out: dict[str, list[Any]] = {
         "priority": list(wl["hpp_priority"]),
@@ -349,23 +348,10 @@ def readable(wl: Any, kb: Knowledge) -> Any:
         wl["index_status"],
         strict=True,
     ):
-        cid, support = _none(cid), _none(support)
-        if cid is None:  # the newest ALP is not low: nothing to explain, as assess says
-            leading.append(f"none: the newest ALP is {status}")
-            probability.append(None)
-            supported.append(None)
-            continue
-        if support or cid == unexplained:
-            leading.append(kb.causes[cid].name)
-            probability.append(_rounded(100 * float(p), 0))
-        else:
-            leading.append(kb.causes[unexplained].name)
-            probability.append(None)
-            support = (
-                f"no finding present supports {kb.causes[cid].name}, the most probable "
-                f"({_rounded(100 * float(p), 0)}% from how common it is alone)"
-            )
-        supported.append(support or None)
+        name, shown, why = leading_cause(kb, cid, p, support, status)
+        leading.append(name)
+        probability.append(None if shown is None else _rounded(100 * shown, 0))
+        supported.append(why)
     out["check the sample first"] = [
         "; ".join(kb.causes[c].artifact.heading for c in str(x).split("; "))  # type: ignore[union-attr]
         if _none(x)
@@ -384,6 +370,28 @@ def readable(wl: Any, kb: Knowledge) -> Any:
             analyte = kb.analytes[a]
             out[f"{analyte.name} ({analyte.canonical_unit})"] = [_rounded(x, 2) for x in wl[a]]
     return pd.DataFrame(out)
+
+
+def leading_cause(
+    kb: Knowledge, cause: Any, probability: Any, supporting: Any, status: Any
+) -> tuple[str | None, float | None, str | None]:
+    """The cause a reviewer is shown first for a person: (name, probability or None, what
+    supports it). A most probable cause that no finding present supports is not put forward:
+    the knowledge's answer for a low ALP that no cause explains (``link_ceilings.excess_to``)
+    is shown instead, without a probability, and why. None while the newest ALP is not low."""
+    cid, support = _none(cause), _none(supporting)
+    if cid is None:
+        return (f"none: the newest ALP is {status}" if _none(status) else None), None, None
+    unexplained = kb.settings.link_ceilings.excess_to
+    p = _float(_none(probability))
+    if support or cid == unexplained:
+        return kb.causes[cid].name, p, support or None
+    shown = "" if p is None else f" ({_rounded(100 * p, 0)}% from how common it is alone)"
+    return (
+        kb.causes[unexplained].name,
+        None,
+        f"no finding present supports {kb.causes[cid].name}, the most probable{shown}",
+    )
 
 
 def _rounded(x: Any, digits: int) -> float | None:

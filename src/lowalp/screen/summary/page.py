@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lowalp.render.templating import template_environment
 from lowalp.screen.summary.chart import MAX_POINTS, build_chart, sample_points, usable_points
-from lowalp.screen.summary.tables import TOP_ROWS, count_rows, table_rows
+from lowalp.screen.summary.tables import TOP_ROWS, count_rows, table_rows, todo_items
 
 if TYPE_CHECKING:
     import jinja2
@@ -66,6 +66,7 @@ def render_summary(
     template = _environment().get_template(TEMPLATE)
     return template.render(
         counts=count_rows(counts, worklist, knowledge),
+        todo=todo_items(worklist, counts, knowledge),
         definition=str(
             counts.get("persistence_definition") or knowledge.settings.persistence.description
         ),

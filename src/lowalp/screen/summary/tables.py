@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the dev extra
 
 from lowalp.screen.summary.cells import date, int_text, missing, num, pct, text
+from lowalp.screen.worklist import leading_cause
 
 if TYPE_CHECKING:
     from lowalp.knowledge import Knowledge
 
-TOP_ROWS = 50
-"""The work-list rows shown on the page."""
+TOP_ROWS = 2000
+"""The work-list rows shown on the page (all of them up to this many; the files hold all)."""
 
 COUNT_LABELS: dict[str, str] = {
     "rows_read": "Rows read",
@@ -129,7 +130,10 @@ class Row:
     lowest: str
     first_low: str
     last_low: str
-    causes: list[tuple[str, str]]
+    leading: str
+    leading_probability: str
+    supported_by: str
+    sample_check: str
     hpp_probability: str
     reasons: str
 
@@ -152,13 +156,18 @@ def table_rows(worklist: pd.DataFrame, kb: Knowledge, top: int = TOP_ROWS) -> li
             if bool(persistent)
             else ("no", "no")
         )
-        causes = []
-        for i in (1, 2, 3):
-            cause = rec.get(f"cause_{i}")
-            if missing(cause):
-                continue
-            name = kb.causes[cause].name if cause in kb.causes else str(cause)
-            causes.append((name, pct(rec.get(f"cause_{i}_probability"))))
+        name, p, why = leading_cause(
+            kb,
+            rec.get("cause_1"),
+            rec.get("cause_1_probability"),
+            rec.get("cause_1_supporting"),
+            rec.get("index_status"),
+        )
+        artefacts = [
+            kb.causes[c].artifact.heading  # type: ignore[union-attr]
+            for c in str(rec.get("sample_artefact") or "").split("; ")
+            if c in kb.causes and kb.causes[c].artifact is not None
+        ]
         rows.append(
             Row(
                 priority=int_text(rec.get("hpp_priority")),
@@ -172,9 +181,78 @@ def table_rows(worklist: pd.DataFrame, kb: Knowledge, top: int = TOP_ROWS) -> li
                 lowest=num(rec.get("lowest_alp"), "{:g}"),
                 first_low=date(rec.get("first_low_date")),
                 last_low=date(rec.get("last_low_date")),
-                causes=causes,
+                leading=text(name),
+                leading_probability=pct(p),
+                supported_by=text(why, blank=""),
+                sample_check="; ".join(artefacts),
                 hpp_probability=pct(rec.get("hpp_probability")),
                 reasons=text(rec.get("hpp_priority_reasons"), blank=""),
             )
         )
     return rows
+
+
+# ----------------------------------------------------------------------------- what to do
+
+
+def todo_items(
+    worklist: pd.DataFrame, counts: Mapping[str, Any], kb: Knowledge
+) -> list[tuple[str, str]]:
+    """(heading, text) of what the page asks a reviewer to do, most pressing first: the
+    possible sample artefacts (repeat the sample), the persistent lows to review, the
+    children a printed adult range passed, the single lows; and a disagreement with assess."""
+    out: list[tuple[str, str]] = []
+    n = len(worklist)
+    if "sample_artefact" in worklist:
+        warned = [str(x).split("; ") for x in worklist["sample_artefact"].fillna("")]
+        for cid, cause in kb.causes.items():
+            if cause.artifact is None:
+                continue
+            k = sum(cid in w for w in warned)
+            if k:
+                out.append(
+                    (f"Check the sample first: {k} {_persons(k)}", cause.artifact.heading)
+                )
+    persistent = int((worklist["persistent"] == True).sum()) if n else 0  # noqa: E712
+    out.append(
+        (
+            f"Review: {persistent} {_persons(persistent)} with a persistently low ALP",
+            "In priority order in review.csv (and the table below): persistent first, then the "
+            "probability of hypophosphatasia, then the lowest ALP.",
+        )
+    )
+    if n and "n_low_inside_printed_range" in worklist and "age_at_index" in worklist:
+        missed = pd.to_numeric(worklist["n_low_inside_printed_range"], errors="coerce") > 0
+        age = pd.to_numeric(worklist["age_at_index"], errors="coerce")
+        children = int((missed & (age < kb.settings.adult_age_years)).sum())
+        if children:
+            out.append(
+                (
+                    f"Children re-flagged: {children}",
+                    f"Under {kb.settings.adult_age_years:g} years, with an ALP inside the range "
+                    "the lab printed but low for age and sex (the printed range looks like an "
+                    "adult one).",
+                )
+            )
+    single = n - persistent
+    if single:
+        out.append(
+            (
+                f"Single lows: {single} {_persons(single)}",
+                "One low value, lows not (yet) persistent, or a newest ALP normal again: "
+                "single_lows.csv.",
+            )
+        )
+    differ = counts.get("screen_assess_disagreements")
+    if isinstance(differ, int) and differ:
+        out.append(
+            (
+                f"Check: {differ} work-list rows differ from lowalp assess",
+                "The persons are named under Counts; please report it.",
+            )
+        )
+    return out
+
+
+def _persons(k: int) -> str:
+    return "person" if k == 1 else "persons"
