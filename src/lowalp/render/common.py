@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lowalp.engine.next_tests import DEFERRED
-from lowalp.model import AlpStatus, Assessment, CauseResult, NextTest, Source, Wording
+from lowalp.model import AlpStatus, Assessment, CauseResult, Evidence, NextTest, Source, Wording
 
 DETAIL_CAUSES = 5
 SUMMARY_LIMIT = 139
@@ -515,3 +515,63 @@ URGENT_PLAIN_CHILD = (
 def urgent_plain(a: Assessment) -> str:
     """The patient view's urgent advice, to the patient or to a parent."""
     return URGENT_PLAIN_CHILD if is_child(a) else URGENT_PLAIN
+
+
+BRIEF_CAUSES = 3
+"""A brief report names at most this many causes (those after the first only from the
+knowledge's ``wording.patient_from``: below it a cause is a remote possibility)."""
+BRIEF_FINDINGS = (3, 2)
+"""... each with the findings that weigh most for or against it: at most three for the leading
+cause, two for the others."""
+NEXT_STEPS = 3
+"""A brief report's next steps: every urgent test, then the most informative tests and the
+leading causes' management pointers up to this many."""
+
+
+def brief_causes(a: Assessment) -> list[tuple[CauseResult, list[Evidence]]]:
+    """The causes a brief report names, each with the findings that carry it (weightiest
+    first, known and applied only)."""
+    shown = [
+        c
+        for i, c in enumerate(a.causes[:BRIEF_CAUSES])
+        if i == 0 or c.probability >= a.wording.patient_from
+    ]
+    out = []
+    for i, c in enumerate(shown):
+        known = [
+            e
+            for e in c.evidence
+            if e.effect != "not_applicable" and e.state != "unknown" and e.weight != 0
+        ]
+        out.append((c, sorted(known, key=lambda e: -abs(e.weight))[: BRIEF_FINDINGS[i > 0]]))
+    return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One next step of a brief report: an urgent test, a test, or a management pointer (with
+    the cause it is for when that is not the leading one, and its sources)."""
+
+    text: str
+    urgent: bool = False
+    cause: str | None = None
+    sources: tuple[str, ...] = ()
+
+
+def next_steps(a: Assessment) -> list[Step]:
+    """Every urgent test, then the most informative tests, then the management pointers of
+    the leading causes not already said as urgent, up to :data:`NEXT_STEPS`."""
+    tests = shown_tests(a)
+    urgent = [t for t in tests if t.urgent]
+    room = max(NEXT_STEPS - len(urgent), 0)
+    steps = [Step(t.name, urgent=True) for t in urgent]
+    steps += [Step(t.name) for t in tests if not t.urgent][:room]
+    said = {text for text, _ in urgent_actions(a)}
+    for c, m in management_pointers(a):
+        if len(steps) >= NEXT_STEPS:
+            break
+        if m in said:
+            continue
+        whose = None if c is a.causes[0] else c.name
+        steps.append(Step(m, cause=whose, sources=pointer_sources(c, m)))
+    return steps

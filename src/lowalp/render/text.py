@@ -27,6 +27,7 @@ from lowalp.render.common import (
     Citations,
     alp_line,
     as_reported,
+    brief_causes,
     ceiling_note,
     clip,
     day,
@@ -35,6 +36,7 @@ from lowalp.render.common import (
     leading,
     likelihood_word,
     management_pointers,
+    next_steps,
     not_low_note,
     num,
     patient_causes,
@@ -59,20 +61,11 @@ Detail = Literal["brief", "full"]
 WIDTH = 96
 """Lines are wrapped to this width (a terminal of 100 columns keeps a margin)."""
 
-BRIEF_CAUSES = 3
-"""The brief report names at most this many causes (those after the first only from the
-knowledge's ``wording.patient_from``: below it a cause is a remote possibility)."""
-BRIEF_FINDINGS = (3, 2)
-"""... each with the findings that weigh most for or against it: at most three for the leading
-cause, two for the others."""
 BRIEF_DETAIL = 48
 """A finding's detail longer than this (a composite's parts, a paragraph on the population) is
 left to the full report."""
 BRIEF_CITATION = 40
 """The brief report's references keep at least this much of the citation beside the address."""
-NEXT_STEPS = 3
-"""The brief report's next steps: every urgent test, then the most informative tests and the
-leading causes' management pointers up to this many."""
 
 
 def render_text(
@@ -278,13 +271,9 @@ def _not_understood(n: NotUnderstood) -> str:
 
 def _brief_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
     out = [st.bold("Possible explanations (decision support, not a diagnosis)")]
-    shown = [
-        c
-        for i, c in enumerate(a.causes[:BRIEF_CAUSES])
-        if i == 0 or c.probability >= a.wording.patient_from
-    ]
-    for i, c in enumerate(shown, start=1):
-        out += _brief_cause(i, c, st, a.wording, refs)
+    shown = brief_causes(a)
+    for i, (c, findings) in enumerate(shown, start=1):
+        out += _brief_cause(i, c, findings, st, a.wording, refs)
     rest = a.causes[len(shown) :]
     tail = []
     if rest:
@@ -309,7 +298,12 @@ def _brief_body(a: Assessment, st: _Style, refs: Citations) -> list[str]:
 
 
 def _brief_cause(
-    i: int, c: CauseResult, st: _Style, wording: Wording, refs: Citations
+    i: int,
+    c: CauseResult,
+    findings: list[Evidence],
+    st: _Style,
+    wording: Wording,
+    refs: Citations,
 ) -> list[str]:
     kind = (
         "not a diagnosis"
@@ -320,12 +314,7 @@ def _brief_cause(
     if c.id == NO_CAUSE or len(f"{i:>2}. {head}; {kind}") <= WIDTH:
         head += f"; {kind}"  # whether it is transient is left to the full report if need be
     out = _styled(st.bold, _wrap(head, "      ", f"{i:>2}. "))
-    known = [
-        e
-        for e in c.evidence
-        if e.effect != "not_applicable" and e.state != "unknown" and e.weight != 0
-    ]
-    for e in sorted(known, key=lambda e: -abs(e.weight))[: BRIEF_FINDINGS[i > 1]]:
+    for e in findings:
         out.append("      " + _brief_finding(e, refs, WIDTH - 6))
     return out
 
@@ -344,23 +333,16 @@ def _brief_finding(e: Evidence, refs: Citations, room: int) -> str:
 
 
 def _next_steps(a: Assessment, refs: Citations) -> list[str]:
-    """Every urgent test, then the most informative tests, then the management pointers of
-    the leading causes not already said as urgent, up to :data:`NEXT_STEPS`."""
-    tests = shown_tests(a)
-    urgent = [t for t in tests if t.urgent]
-    room = max(NEXT_STEPS - len(urgent), 0)
-    steps = [f"URGENT: {t.name}" for t in urgent]
-    steps += [t.name for t in tests if not t.urgent][:room]
-    said = {text for text, _ in urgent_actions(a)}
-    for c, m in management_pointers(a):
-        if len(steps) >= NEXT_STEPS:
-            break
-        if m in said:
+    """The brief report's next steps (:func:`lowalp.render.common.next_steps`) as lines."""
+    out = []
+    for step in next_steps(a):
+        if step.urgent:
+            out.append(f"URGENT: {step.text}")
             continue
-        cited = refs.mark(*pointer_sources(c, m))
-        whose = "" if c is a.causes[0] else f"[{c.name}] "
-        steps.append(f"{whose}{m}" + (f" {cited}" if cited else ""))
-    return steps
+        cited = refs.mark(*step.sources)
+        whose = f"[{step.cause}] " if step.cause else ""
+        out.append(f"{whose}{step.text}" + (f" {cited}" if cited else ""))
+    return out
 
 
 def _count(n: int, thing: str) -> str:
