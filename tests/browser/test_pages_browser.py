@@ -49,8 +49,13 @@ def test_fill_the_form_switch_units_and_read_the_report(page: Any, shot: Shot) -
     page.fill("#findings", "metatarsal stress fracture")
     shot(page, "form-filled")
     page.click("#assess-button")
-    page.wait_for_selector("#causes-h")
+    page.wait_for_selector("#brief-h")
     assert page.title().startswith("Low ALP assessment")
+    lead = page.locator("#view-clinician .brief-causes > li").first
+    assert "Hypophosphatasia" in lead.inner_text()
+    assert not page.locator("#causes-h").is_visible()  # the rest folded under "Show all evidence"
+    page.locator("#view-clinician #all-evidence > summary").click()
+    page.wait_for_selector("#causes-h", state="visible")
     top = page.locator("#view-clinician table.causes tbody tr").first.locator("th")
     assert top.is_visible()
     assert "Hypophosphatasia" in top.inner_text()
@@ -72,7 +77,7 @@ def test_fill_the_form_switch_units_and_read_the_report(page: Any, shot: Shot) -
     requests: list[str] = []
     page.on("request", lambda r: requests.append(f"{r.method} {r.url}"))
     page.go_back()
-    page.wait_for_selector("#causes-h", state="visible")
+    page.wait_for_selector("#brief-h", state="visible")
     assert not patient.is_visible()
     assert not [r for r in requests if r.startswith("POST")], requests
 
@@ -103,7 +108,7 @@ def test_questioned_on_the_server_without_script(browser: Any, server: str, shot
         shot(page, "form-questioned-no-js", full_page=False)
         page.fill("#lab-0-value", "22")
         page.click("#assess-button")
-        page.wait_for_selector("#causes-h")
+        page.wait_for_selector("#brief-h")
         # add a row without script: the server re-renders the form with more rows
         page.goto("/")
         page.click("text=Add 3 more rows")
@@ -117,7 +122,7 @@ def test_upload_a_fhir_bundle(page: Any, shot: Shot) -> None:
     page.goto("/")
     page.set_input_files("#upload-file", str(DATA / "fhir" / "bundle.json"))
     page.click("text=Read the file")
-    page.wait_for_selector("#causes-h")
+    page.wait_for_selector("#brief-h")
     assert "Read as FHIR" in page.inner_text(".site-notes")
     assert page.locator("figure svg").count() >= 1
     shot(page, "upload-fhir", full_page=False)
@@ -126,7 +131,9 @@ def test_upload_a_fhir_bundle(page: Any, shot: Shot) -> None:
 def test_open_an_example(page: Any, shot: Shot) -> None:
     page.goto("/")
     page.click("#examples a >> nth=0")
-    page.wait_for_selector("#causes-h")
+    page.wait_for_selector("#brief-h")
+    page.locator("#all-evidence > summary").first.click()
+    page.wait_for_selector("#causes-h", state="visible")
     assert page.locator("table.causes tbody tr").count() >= 1
     shot(page, "example")
     page.get_by_role("button", name="Edit this case").click()

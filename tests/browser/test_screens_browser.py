@@ -69,7 +69,12 @@ def _form(pg: Any) -> None:
 
 
 def _clinician(pg: Any) -> None:
+    """The clinician's report with "Show all evidence" opened (a click, as a reader would), so
+    that every part of it is checked."""
     pg.goto(f"/examples/{EXAMPLE}")
+    pg.wait_for_selector("#brief-h", state="visible")
+    assert not pg.locator("#causes-h").is_visible()  # brief first: the rest is folded
+    pg.locator("#all-evidence > summary").first.click()
     pg.wait_for_selector("#causes-h", state="visible")
 
 

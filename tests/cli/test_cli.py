@@ -47,19 +47,20 @@ def test_assess_text_is_brief_unless_asked_for_in_full(case_file, capsys):
         assert "ALP 20 U/L — LOW" in out
 
 
-def test_detail_is_for_the_text_report_only(case_file, tmp_path, capsys):
+def test_detail_is_for_the_text_and_html_reports(case_file, tmp_path, capsys):
     plain = tmp_path / "plain.html"
     full = tmp_path / "full.html"
     assert main(["assess", str(case_file), "--format", "html", "-o", str(plain)]) == 0
     assert "--detail" not in capsys.readouterr().err
     args = ["assess", str(case_file), "--format", "html", "--detail", "full", "-o", str(full)]
     assert main(args) == 0
-    assert "--detail applies to the text report" in capsys.readouterr().err
-    assert full.read_text() == plain.read_text()
+    assert "--detail" not in capsys.readouterr().err
+    assert '<details id="all-evidence" class="all-evidence" open>' in full.read_text()
+    assert '<details id="all-evidence" class="all-evidence">' in plain.read_text()
     assert main(["assess", str(case_file), "--format", "json", "--detail", "brief"]) == 0
     captured = capsys.readouterr()
     assert json.loads(captured.out)["causes"]  # the JSON is unchanged and alone on stdout
-    assert "--detail applies to the text report" in captured.err
+    assert "--detail applies to the text and HTML reports" in captured.err
     assert main(["assess", str(case_file), "--audience", "patient", "--detail", "full"]) == 0
     patient_full = capsys.readouterr().out
     assert main(["assess", str(case_file), "--audience", "patient"]) == 0

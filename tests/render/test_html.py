@@ -302,12 +302,20 @@ def test_causes_in_probability_order(assessment: Assessment) -> None:
 
 
 def test_sections_in_order(assessment: Assessment) -> None:
+    """What to read first at the top (warnings, what was not understood, the ALP, artefacts,
+    the brief), everything else under "Show all evidence", closed unless the report is full."""
     html = render_html(assessment)
-    ids = ["alp", "artifacts", "causes", "scores", "next-tests", "management", "not-known"]
-    ids += ["not-understood", "warnings", "sources"]
+    ids = ["warnings", "not-understood", "alp", "artifacts", "brief"]
+    ids += ["alp-detail", "causes", "scores", "next-tests", "management", "not-known", "sources"]
     positions = [html.index(f'<section id="{i}"') for i in ids]
     assert positions == sorted(positions)
-    assert html.index("<svg") < html.index('<section id="artifacts"')
+    disclosure = html.index('<details id="all-evidence" class="all-evidence">')
+    assert html.index('<section id="brief"') < disclosure < html.index('<section id="causes"')
+    assert disclosure < html.index("<svg")
+    full = render_html(assessment, detail="full")
+    assert '<details id="all-evidence" class="all-evidence" open>' in full
+    with pytest.raises(ValueError, match="detail"):
+        render_html(assessment, detail="short")  # type: ignore[arg-type]
 
 
 def test_probability_bars_are_css_widths(assessment: Assessment) -> None:
@@ -586,7 +594,7 @@ def test_artifact_warning_comes_before_causes(assessment: Assessment) -> None:
 def test_only_leading_five_have_evidence_details() -> None:
     causes = tuple(_cause(f"c{i}", f"Cause {i}", 0.3 - i * 0.03) for i in range(7))
     w = walk(render_html(make_assessment(causes=causes)))
-    details = [attrs for t, attrs in w.starts if t == "details"]
+    details = [attrs for t, attrs in w.starts if t == "details" and "cause" in classes(attrs)]
     assert len(details) == 5
     assert "open" in details[0]
     assert all("open" not in d for d in details[1:])

@@ -28,8 +28,11 @@ def run(args: argparse.Namespace) -> int:
     from lowalp.engine.assess import assess_case
 
     kb = knowledge_from(args)
-    if args.detail and args.format != "text":
-        say(f"--detail applies to the text report; the {args.format} output is always complete")
+    if args.detail and args.format not in ("text", "html"):
+        say(
+            f"--detail applies to the text and HTML reports; the {args.format} output is "
+            "always complete"
+        )
     path = _input_path(args.case)
     progress = Progress("reading", enabled=not args.quiet)
     options = ReadOptions(
@@ -174,7 +177,9 @@ class _Writer:
     def _write_html(self, a: Assessment, *, many: bool) -> None:
         from lowalp.render.html import render_html
 
-        page = render_html(a, audience=self.args.audience)
+        page = render_html(
+            a, audience=self.args.audience, detail="full" if self.args.detail == "full" else "brief"
+        )
         default = "stdin" if self.args.case == "-" else Path(self.args.case).with_suffix("").name
         if many:
             folder = Path(self.args.output or f"{default}-reports")

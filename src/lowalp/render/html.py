@@ -16,11 +16,22 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
-from lowalp.model import AlpMeasurement, AlpStatus, Assessment, CauseResult, NextTest, Status
+from lowalp.model import (
+    AlpMeasurement,
+    AlpStatus,
+    Assessment,
+    CauseResult,
+    Evidence,
+    NextTest,
+    Status,
+)
 from lowalp.render.common import (
     PATIENT_TESTS,
+    Step,
     Voice,
     alp_line,
+    as_reported,
+    brief_causes,
     ceiling_note,
     day,
     folded_line,
@@ -29,6 +40,7 @@ from lowalp.render.common import (
     leading,
     likelihood_word,
     management_pointers,
+    next_steps,
     not_low_note,
     num,
     patient_causes,
@@ -53,6 +65,7 @@ if TYPE_CHECKING:
     import jinja2
 
 Audience = Literal["clinician", "patient"]
+Detail = Literal["brief", "full"]
 
 TEMPLATE = "report.html.j2"
 MAX_COST = 5
@@ -72,16 +85,23 @@ STATUS_PLAIN: dict[Status, str] = {
 }
 
 
-def render_html(a: Assessment, *, audience: Audience = "clinician") -> str:
+def render_html(
+    a: Assessment, *, audience: Audience = "clinician", detail: Detail = "brief"
+) -> str:
     """Render ``a`` as one HTML5 document (a ``str``), with no external resources.
 
     ``audience="patient"`` gives the plain-language version: no weights, no jargon, the same
-    chart, and questions to take to the doctor.
+    chart, and questions to take to the doctor. The clinician's page reads brief (warnings and
+    what was not understood, the ALP, artefacts, urgent actions, the leading causes and the
+    next steps) with everything else under "Show all evidence", a ``<details>`` that works
+    without a script: ``detail="full"`` opens it (and prints it); closed, it is not printed.
     """
     if audience not in ("clinician", "patient"):
         raise ValueError(f"audience must be 'clinician' or 'patient', not {audience!r}")
+    if detail not in ("brief", "full"):
+        raise ValueError(f"detail must be 'brief' or 'full', not {detail!r}")
     template = _environment().get_template(TEMPLATE)
-    return template.render(a=a, audience=audience, v=_view(a))
+    return template.render(a=a, audience=audience, detail=detail, v=_view(a))
 
 
 @lru_cache(maxsize=1)
@@ -370,6 +390,12 @@ class View:
     voice: Voice
     disclaimer_plain: str
     """The patient view's disclaimer (to a parent for a child)."""
+    brief_causes: tuple[tuple[CauseResult, list[Evidence]], ...] = ()
+    """The causes the brief names, each with the findings that carry it."""
+    steps: tuple[Step, ...] = ()
+    """The brief's next steps."""
+    reported: str = ""
+    """The lab's own value and unit when they differ from the canonical ones."""
     """The framing words of the patient view (to a parent when the patient is a child)."""
 
 
@@ -401,4 +427,7 @@ def _view(a: Assessment) -> View:
         plain_answer=plain_answer(a),
         voice=voice(a),
         disclaimer_plain=plain_disclaimer(a),
+        brief_causes=tuple(brief_causes(a)),
+        steps=tuple(next_steps(a)),
+        reported=as_reported(a.alp.value, a.alp.reported),
     )

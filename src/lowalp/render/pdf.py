@@ -19,7 +19,7 @@ from lowalp.errors import LowAlpError
 
 if TYPE_CHECKING:
     from lowalp.model import Assessment
-    from lowalp.render.html import Audience
+    from lowalp.render.html import Audience, Detail
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 """Debian's package, which ``make test`` installs."""
@@ -118,8 +118,11 @@ def _lower_priority() -> list[str]:
     return [nice, "-n", str(NICENESS)] if nice else []
 
 
-def render_pdf(a: Assessment, *, audience: Audience = "clinician") -> bytes:
-    """The report for ``a`` as PDF bytes (see :func:`html_to_pdf`)."""
+def render_pdf(
+    a: Assessment, *, audience: Audience = "clinician", detail: Detail = "brief"
+) -> bytes:
+    """The report for ``a`` as PDF bytes (see :func:`html_to_pdf`): the brief report (one or
+    two pages), or with ``detail="full"`` every piece of evidence."""
     from lowalp.render.html import render_html
 
-    return html_to_pdf(render_html(a, audience=audience))
+    return html_to_pdf(render_html(a, audience=audience, detail=detail))

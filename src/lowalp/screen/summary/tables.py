@@ -210,9 +210,7 @@ def todo_items(
                 continue
             k = sum(cid in w for w in warned)
             if k:
-                out.append(
-                    (f"Check the sample first: {k} {_persons(k)}", cause.artifact.heading)
-                )
+                out.append((f"Check the sample first: {k} {_persons(k)}", cause.artifact.heading))
     persistent = int((worklist["persistent"] == True).sum()) if n else 0  # noqa: E712
     out.append(
         (
