@@ -82,6 +82,19 @@ def _as_parquet(path: Path, work: Path, name: str) -> Path:
 
 def stage(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None) -> Any:
     """The staged table (columns :data:`STAGED`) for ``src`` on backend ``con``."""
+    return stage_with_people(con, src, kb, omop)[0]
+
+
+PEOPLE = ("person_id", "patient_id", "sex", "birth_date")
+"""The columns of the people table (:func:`stage_with_people`)."""
+
+
+def stage_with_people(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None
+) -> tuple[Any, Any]:
+    """The staged table (:func:`stage`) and the people table: one row per person of the
+    input (columns :data:`PEOPLE`) with the values the staged rows carry for that person, so
+    that a table of rows need keep only ``person_id``."""
     if src.kind == "omop":
         return _stage_omop(con, src, kb, omop or load_omop_map(kb))
     if src.kind == "duckdb":
@@ -112,7 +125,7 @@ def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> di
     return mapping
 
 
-def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> tuple[Any, Any]:
     folder = src.path
     meas_path = _as_parquet(
         _find(folder, "measurement", True),  # type: ignore[arg-type]
@@ -138,7 +151,7 @@ def _duckdb_tables(con: Any) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> tuple[Any, Any]:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
     tables = _duckdb_tables(con)
@@ -189,7 +202,7 @@ def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> A
 
 def _omop_expr(
     con: Any, m: Any, p: Any, concepts: dict[int, str], omop: OmopMap, *, source_row: str
-) -> Any:
+) -> tuple[Any, Any]:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     _require(m, "measurement", MEASUREMENT_COLUMNS)
@@ -214,6 +227,13 @@ def _omop_expr(
         sex=sex,
         birth_date=ibis.ifelse(year.isnull(), ibis.null().cast("date"), bd),
         person_known=ibis.literal(True),
+        lowalp_ptext=p.person_id.cast("string"),
+    )
+    # one row a person: a person listed twice in the person table is read once
+    people = persons.group_by(person_id=persons.lowalp_pid).agg(
+        patient_id=persons.lowalp_ptext.max(),
+        sex=persons.sex.max(),
+        birth_date=persons.birth_date.max(),
     )
     j = m.left_join(persons, _num(m.person_id) == persons.lowalp_pid)
 
@@ -245,7 +265,7 @@ def _omop_expr(
     value_text = ibis.cases(  # the text is read only where no number was
         (value.notnull(), given_text), else_=as_text.fill_null(given_text)
     )
-    return j.select(
+    staged = j.select(
         source_row=j[source_row].cast("int64"),
         person_id=_num(j.person_id),
         patient_id=j.person_id.cast("string"),
@@ -262,6 +282,7 @@ def _omop_expr(
         ref_low_raw=_num(mcol("range_low", "float64"), "float64"),
         ref_high_raw=_num(mcol("range_high", "float64"), "float64"),
     )
+    return staged, people
 
 
 MEASUREMENT_COLUMNS = ("person_id", "measurement_concept_id", "measurement_date", "value_as_number")
@@ -296,7 +317,7 @@ def _date(x: Any) -> Any:
 # ----------------------------------------------------------------------------- long format
 
 
-def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
+def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> tuple[Any, Any]:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     path = src.path
@@ -389,25 +410,26 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
     people = people.mutate(
         person_id=ibis.row_number().over(order_by=people.first_row).cast("int64") + 1
     )
-    j = base.left_join(people, "patient_id")
     # With an age but no birth date: the birth date that gives that age at the newest ALP.
     alp_max = (
         base.filter(base.analyte == "alp")
         .group_by("patient_id")
         .agg(index_date=base.measurement_date.max())
     )
-    j = j.left_join(alp_max, "patient_id")
-    from_age = j.index_date - (j.age * 365.25).round().cast("int64").as_interval("D")
-    birth = j.bd.fill_null(
-        ibis.ifelse(j.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
+    p = people.left_join(alp_max, "patient_id")
+    from_age = p.index_date - (p.age * 365.25).round().cast("int64").as_interval("D")
+    birth = p.bd.fill_null(
+        ibis.ifelse(p.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
     )
+    persons = p.select(person_id=p.person_id, patient_id=p.patient_id, sex=p.sex, birth_date=birth)
+    j = base.left_join(persons, "patient_id")
     return j.select(
         source_row=j.source_row,
         person_id=j.person_id,
         patient_id=j.patient_id,
         person_known=j.patient_id.notnull(),
         sex=j.sex,
-        birth_date=birth,
+        birth_date=j.birth_date,
         analyte=j.analyte,
         code=j.code,
         measurement_date=j.measurement_date,
@@ -417,7 +439,7 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
         unit=j.unit,
         ref_low_raw=j.ref_low_raw,
         ref_high_raw=j.ref_high_raw,
-    )
+    ), persons
 
 
 def single_scale_analytes(kb: Knowledge) -> frozenset[str]:

@@ -293,14 +293,14 @@ def used_view(classified: Any) -> Any:
 
 
 def work_rows(classified: Any) -> Any:
-    """What one pass over the input keeps of each row: the columns the screen reads later,
-    the analyte and the reason as numbers (:func:`analyte_ids`, :data:`REASONS`; null when
+    """What one pass over the input keeps of each row: the columns the screen reads later
+    but those of the person (:func:`used_rows` reads them from the people table), the analyte
+    and the reason as numbers (:func:`analyte_ids`, :data:`REASONS`; null when
     used) and ``censored`` for the censor mark. The rejected rows' raw values are read again
     from the input, for those rows only (:func:`rejects_file`)."""
     u = classified
     return u.select(
-        *USED[:3],
-        birth_date=u.birth_date.cast("date"),
+        "person_id",
         measurement_date=u.measurement_date.cast("date"),
         analyte_id=u.analyte_id,
         value=u.value,
@@ -315,12 +315,14 @@ def work_rows(classified: Any) -> Any:
 def used_rows(
     rows: Any,
     dups: Any,
+    people: Any,
     kb: Knowledge,
     analytes: Any = None,
     persons: Any = None,
 ) -> Any:
     """The rows used (columns :data:`USED`) from the working table ``rows``
-    (:func:`work_rows`) less the repeats ``dups`` (:func:`duplicates`); only those of
+    (:func:`work_rows`) less the repeats ``dups`` (:func:`duplicates`), with the person's
+    columns from ``people`` (:func:`lowalp.screen.inputs.stage_with_people`); only those of
     ``analytes`` (names) and of the ``persons`` table (a ``person_id`` column), when given.
     The rows are chosen before the analyte's name is read back from its number."""
     import ibis  # type: ignore[import-untyped,unused-ignore]
@@ -338,8 +340,13 @@ def used_rows(
         schema={"n_id": "int64", "n_analyte": "string"},
     )
     u = u.inner_join(names, u.analyte_id == names.n_id)
+    u = u.inner_join(people, "person_id")
     return u.select(
-        *USED[:5],
+        "person_id",
+        "patient_id",
+        "sex",
+        birth_date=u.birth_date.cast("date"),
+        measurement_date=u.measurement_date,
         analyte=u.n_analyte,
         value=u.value,
         ref_low=u.ref_low,

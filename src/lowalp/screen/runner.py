@@ -112,11 +112,12 @@ def run_screen(
         # rows kept; the rejected rows' raw values read again for those rows only
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
-        staged = inputs.stage(con, src, kb)
+        staged, people_expr = inputs.stage_with_people(con, src, kb)
         classified = rejects.classify(staged, kb)
         rows = _materialise(
             con, rejects.work_rows(classified), work / "rows.parquet", "lowalp_rows"
         )
+        people = _materialise(con, people_expr, work / "people.parquet", "lowalp_people")
         timings["classify_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -148,7 +149,7 @@ def run_screen(
         ids = rows.filter(rows.reason_id.isnull()).select("analyte_id").distinct().to_pandas()
         names = {i: a for a, i in rejects.analyte_ids(kb).items()}
         present = {names[int(i)] for i in ids.analyte_id.dropna()}
-        alp = rejects.used_rows(rows, dups, kb, ["alp"])
+        alp = rejects.used_rows(rows, dups, people, kb, ["alp"])
         judged = _materialise(
             con, expression.judged_alp(alp, kb), work / "judged.parquet", "lowalp_judged"
         )
@@ -160,7 +161,9 @@ def run_screen(
         )
         near = _materialise(
             con,
-            expression.near_expr(rejects.used_rows(rows, dups, kb, analytes), per, kb, analytes),
+            expression.near_expr(
+                rejects.used_rows(rows, dups, people, kb, analytes), per, kb, analytes
+            ),
             work / "near.parquet",
             "lowalp_near",
         )
@@ -168,7 +171,7 @@ def run_screen(
             _materialise(
                 con,
                 expression.same_day_expr(
-                    rejects.used_rows(rows, dups, kb, specimen), per, kb, specimen
+                    rejects.used_rows(rows, dups, people, kb, specimen), per, kb, specimen
                 ),
                 work / "day.parquet",
                 "lowalp_day",
@@ -222,7 +225,7 @@ def run_screen(
             ids = [int(x) for x in wl.person_id.iloc[:verify]]
             _say(progress, f"checking the first {len(ids):,} against lowalp assess")
             keep = ibis.memtable(pd.DataFrame({"person_id": pd.Series(ids, dtype="int64")}))
-            top = rejects.used_rows(rows, dups, kb, persons=keep).to_pyarrow()
+            top = rejects.used_rows(rows, dups, people, kb, persons=keep).to_pyarrow()
             by_id = wl.set_index("person_id")
             for p in worklist.group_rows(top):
                 checked += 1
