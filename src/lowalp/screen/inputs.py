@@ -76,7 +76,10 @@ def _as_parquet(path: Path, work: Path, name: str) -> Path:
     """A CSV table copied to ``name``.parquet in the work folder, every column as text (each
     cell is parsed by the staging expression, so a bad cell rejects its row)."""
     if path.suffix.lower() == ".csv":
-        return engines.csv_to_parquet(path, work / f"{name}.parquet", all_text=True)
+        dest = work / f"{name}.parquet"
+        if dest.exists():  # copied before in this run (the work folder is the run's own)
+            return dest
+        return engines.csv_to_parquet(path, dest, all_text=True)
     return path
 
 
@@ -90,15 +93,19 @@ PEOPLE = ("person_id", "patient_id", "sex", "birth_date")
 
 
 def stage_with_people(
-    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None, *, only: Any = None
 ) -> tuple[Any, Any]:
     """The staged table (:func:`stage`) and the people table: one row per person of the
     input (columns :data:`PEOPLE`) with the values the staged rows carry for that person, so
-    that a table of rows need keep only ``person_id``."""
+    that a table of rows need keep only ``person_id``.
+
+    ``only``: a table with a ``source_row`` column; the staged rows may then be limited to
+    those (an OMOP measurement table is filtered before it is staged; a long file, whose
+    persons are numbered over all its rows, is not: the caller joins)."""
     if src.kind == "omop":
-        return _stage_omop(con, src, kb, omop or load_omop_map(kb))
+        return _stage_omop(con, src, kb, omop or load_omop_map(kb), only)
     if src.kind == "duckdb":
-        return _stage_duckdb(con, src, kb, omop or load_omop_map(kb))
+        return _stage_duckdb(con, src, kb, omop or load_omop_map(kb), only)
     return _stage_long(con, src, kb)
 
 
@@ -125,7 +132,9 @@ def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> di
     return mapping
 
 
-def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> tuple[Any, Any]:
+def _stage_omop(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
+) -> tuple[Any, Any]:
     folder = src.path
     meas_path = _as_parquet(
         _find(folder, "measurement", True),  # type: ignore[arg-type]
@@ -136,7 +145,7 @@ def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> tup
     m = engines.read_parquet(con, meas_path, "lowalp_measurement")
     p = engines.read_parquet_plain(con, person_path, "lowalp_person")
     return _omop_expr(
-        con, m, p, _concept_map(con, src, kb, omop), omop, source_row="file_row_number"
+        con, m, p, _concept_map(con, src, kb, omop), omop, source_row="file_row_number", only=only
     )
 
 
@@ -151,7 +160,9 @@ def _duckdb_tables(con: Any) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> tuple[Any, Any]:
+def _stage_duckdb(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
+) -> tuple[Any, Any]:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
     tables = _duckdb_tables(con)
@@ -197,16 +208,25 @@ def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> t
         )
         for cid, code in zip(hits.concept_id, hits.concept_code, strict=True):
             mapping.setdefault(int(cid), kb.loinc_index[code])
-    return _omop_expr(con, m, p, mapping, omop, source_row="lowalp_rowid")
+    return _omop_expr(con, m, p, mapping, omop, source_row="lowalp_rowid", only=only)
 
 
 def _omop_expr(
-    con: Any, m: Any, p: Any, concepts: dict[int, str], omop: OmopMap, *, source_row: str
+    con: Any,
+    m: Any,
+    p: Any,
+    concepts: dict[int, str],
+    omop: OmopMap,
+    *,
+    source_row: str,
+    only: Any = None,
 ) -> tuple[Any, Any]:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     _require(m, "measurement", MEASUREMENT_COLUMNS)
     _require(p, "person", PERSON_COLUMNS)
+    if only is not None:
+        m = m.semi_join(only, m[source_row] == only.source_row)
     cols = set(m.columns)
     pcols = set(p.columns)
 

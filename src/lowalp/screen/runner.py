@@ -127,7 +127,10 @@ def run_screen(
         rejected = _materialise(
             con, rejects.rejected_rows(rows, dups), work / "rejected.parquet", "lowalp_rejected"
         )
-        _write(con, rejects.rejects_file(staged, rejected), out / "rejects.parquet")
+        # the raw values of the rejected rows only (an OMOP measurement table is filtered to
+        # them before it is staged again)
+        again = inputs.stage_with_people(con, src, kb, only=rejected)[0]
+        _write(con, rejects.rejects_file(again, rejected), out / "rejects.parquet")
         # the reasons by count, ties in the order they first occur in the input
         by_count = (
             rejected.group_by("reason")
@@ -315,6 +318,7 @@ def _write(con: Any, expr: Any, path: Path) -> None:
             tmp.rename(path)
         return
     # from Python, in batches: an input database's connection has no file access
+    con._register_in_memory_tables(expr)  # compiled by hand, so its small tables are sent here
     outputs.write_batches(con.con.sql(str(con.compile(expr))).to_arrow_reader(1 << 16), path)
 
 
@@ -384,9 +388,9 @@ def explain_screen(
     """The physical plans of the screen's queries on ``engine``, as text, without running
     them (only the distinct units of the input are read, to build the unit table).
 
-    The plans are those of the whole pipeline from the input (a run materialises the rows used
-    and the judged ALP results once, and reads them from there), followed by what the program
-    then computes in memory over the short list."""
+    The plans are those of the whole pipeline from the input (a run keeps every row once with
+    its reason, the people and the judged ALP results, and reads them from there), followed by
+    what the program then computes in memory over the short list."""
     kb = knowledge or load_knowledge(knowledge_dir)
     work = src.work_dir
     work.mkdir(parents=True, exist_ok=True)
