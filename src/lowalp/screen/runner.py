@@ -185,6 +185,8 @@ def run_screen(
         persons = per.order_by("person_id").to_pandas()
         n_persons = int(judged.person_id.nunique().to_pandas())
         timings["screen_s"] = time.perf_counter() - t
+        if own_con:  # a caller's own connection keeps its settings
+            _release(con)
 
         # the short list scored a bounded number of persons at a time: memory does not grow
         # with the work-list beyond its own columns
@@ -272,6 +274,18 @@ def run_screen(
         shutil.rmtree(work, ignore_errors=True)
         if not completed:
             outputs.discard(out)
+
+
+RELEASED_MEMORY_LIMIT = "256MB"
+"""DuckDB's memory limit once the large queries are done: what remains (the short list's
+results by person range, the rows of the first persons, a sample for the plot) needs little,
+and the memory DuckDB kept cached is handed back before the short list is scored in Python."""
+
+
+def _release(con: Any) -> None:
+    if engines.is_spark(con):
+        return
+    con.raw_sql(f"SET memory_limit = '{RELEASED_MEMORY_LIMIT}'")  # a constant, not an input
 
 
 def _between(table: Any, first: int, last: int) -> Any:
