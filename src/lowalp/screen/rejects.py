@@ -99,7 +99,9 @@ def _finite(x: Any) -> Any:
 def classify(staged: Any, kb: Knowledge) -> Any:
     """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
 
-    Duplicates are marked separately (:func:`duplicates`, :func:`finish`).
+    Repeats are found separately (:func:`duplicates`, :func:`rejected_rows`). Also
+    ``analyte_id`` (:func:`analyte_ids`), ``censored`` and ``reason_id`` (the reason as its
+    position in :data:`REASONS`), which :func:`work_rows` keeps.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
