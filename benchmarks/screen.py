@@ -217,7 +217,8 @@ def _run(code: str, *args: str) -> tuple[dict[str, Any], float]:
         for line in Path(tv.name).read_text().splitlines():
             if "Maximum resident set size" in line:
                 rss_kb = int(line.split(":")[1])
-    last = [x for x in out.stdout.splitlines() if x.startswith("{")][-1]
+    # the JSON line; DuckDB's progress bar (a query of more than 2 s) may share its line
+    last = [x[x.index("{") :] for x in out.stdout.splitlines() if "{" in x][-1]
     return json.loads(last), rss_kb / 1024
 
 

@@ -111,8 +111,10 @@ def judged_alp(used: Any, kb: Knowledge) -> Any:
 
     adult = float(kb.settings.adult_age_years)
     alp = used.filter(used.analyte == "alp")
-    person = ibis.window(group_by=alp.person_id)
-    alp = alp.mutate(index_date=alp.measurement_date.max().over(person))
+    # the index: each person's newest result (an aggregate joined back: cheaper than a window,
+    # which sorts every partition)
+    newest = alp.group_by("person_id").agg(index_date=alp.measurement_date.max())
+    alp = alp.inner_join(newest, "person_id")
     age_idx = alp.index_date.delta(alp.birth_date, unit="day").cast("float64") / DAYS_PER_YEAR
     t = alp.measurement_date.delta(alp.index_date, unit="day").cast("float64")
     age = ibis.ifelse(
@@ -199,6 +201,10 @@ def persons_expr(alp: Any, kb: Knowledge) -> Any:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     rule = kb.settings.persistence
+    # only the persons with a low result are returned: their rows are chosen first, so that
+    # the windows and aggregates below run over the short list's results alone
+    lows = alp.filter(alp.status == "low").select("person_id").distinct()
+    alp = alp.semi_join(lows, "person_id")
     low = alp.status == "low"
 
     # ---- persistence over the judged (status known) results, gaps and islands
@@ -299,8 +305,6 @@ def persons_expr(alp: Any, kb: Knowledge) -> Any:
         },
         index_for_age_only=per["index"]["for_age_only"],
     ).drop("index")
-    per = per.left_join(runs, "person_id").drop("person_id_right")
-
     return per.left_join(runs, "person_id").drop("person_id_right")
 
 

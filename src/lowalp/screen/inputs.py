@@ -79,16 +79,36 @@ def _as_parquet(path: Path, work: Path, name: str) -> Path:
     """A CSV table copied to ``name``.parquet in the work folder, every column as text (each
     cell is parsed by the staging expression, so a bad cell rejects its row)."""
     if path.suffix.lower() == ".csv":
-        return engines.csv_to_parquet(path, work / f"{name}.parquet", all_text=True)
+        dest = work / f"{name}.parquet"
+        if dest.exists():  # copied before in this run (the work folder is the run's own)
+            return dest
+        return engines.csv_to_parquet(path, dest, all_text=True)
     return path
 
 
 def stage(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None) -> Any:
     """The staged table (columns :data:`STAGED`) for ``src`` on backend ``con``."""
+    return stage_with_people(con, src, kb, omop)[0]
+
+
+PEOPLE = ("person_id", "patient_id", "sex", "birth_date")
+"""The columns of the people table (:func:`stage_with_people`)."""
+
+
+def stage_with_people(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None, *, only: Any = None
+) -> tuple[Any, Any]:
+    """The staged table (:func:`stage`) and the people table: one row per person of the
+    input (columns :data:`PEOPLE`) with the values the staged rows carry for that person, so
+    that a table of rows need keep only ``person_id``.
+
+    ``only``: a table with a ``source_row`` column; the staged rows may then be limited to
+    those (an OMOP measurement table is filtered before it is staged; a long file, whose
+    persons are numbered over all its rows, is not: the caller joins)."""
     if src.kind == "omop":
-        return _stage_omop(con, src, kb, omop or load_omop_map(kb))
+        return _stage_omop(con, src, kb, omop or load_omop_map(kb), only)
     if src.kind == "duckdb":
-        return _stage_duckdb(con, src, kb, omop or load_omop_map(kb))
+        return _stage_duckdb(con, src, kb, omop or load_omop_map(kb), only)
     return _stage_long(con, src, kb)
 
 
@@ -115,7 +135,9 @@ def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> di
     return mapping
 
 
-def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+def _stage_omop(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
+) -> tuple[Any, Any]:
     folder = src.path
     meas_path = _as_parquet(
         _find(folder, "measurement", True),  # type: ignore[arg-type]
@@ -126,7 +148,7 @@ def _stage_omop(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any
     m = engines.read_parquet(con, meas_path, "lowalp_measurement")
     p = engines.read_parquet_plain(con, person_path, "lowalp_person")
     return _omop_expr(
-        con, m, p, _concept_map(con, src, kb, omop), omop, source_row="file_row_number"
+        con, m, p, _concept_map(con, src, kb, omop), omop, source_row="file_row_number", only=only
     )
 
 
@@ -141,7 +163,9 @@ def _duckdb_tables(con: Any) -> dict[str, str]:
     return {str(r[0]): str(r[1]) for r in rows}
 
 
-def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> Any:
+def _stage_duckdb(
+    con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
+) -> tuple[Any, Any]:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
     tables = _duckdb_tables(con)
@@ -187,16 +211,25 @@ def _stage_duckdb(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> A
         )
         for cid, code in zip(hits.concept_id, hits.concept_code, strict=True):
             mapping.setdefault(int(cid), kb.loinc_index[code])
-    return _omop_expr(con, m, p, mapping, omop, source_row="lowalp_rowid")
+    return _omop_expr(con, m, p, mapping, omop, source_row="lowalp_rowid", only=only)
 
 
 def _omop_expr(
-    con: Any, m: Any, p: Any, concepts: dict[int, str], omop: OmopMap, *, source_row: str
-) -> Any:
+    con: Any,
+    m: Any,
+    p: Any,
+    concepts: dict[int, str],
+    omop: OmopMap,
+    *,
+    source_row: str,
+    only: Any = None,
+) -> tuple[Any, Any]:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     _require(m, "measurement", MEASUREMENT_COLUMNS)
     _require(p, "person", PERSON_COLUMNS)
+    if only is not None:
+        m = m.semi_join(only, m[source_row] == only.source_row)
     cols = set(m.columns)
     pcols = set(p.columns)
 
@@ -217,6 +250,13 @@ def _omop_expr(
         sex=sex,
         birth_date=ibis.ifelse(year.isnull(), ibis.null().cast("date"), bd),
         person_known=ibis.literal(True),
+        lowalp_ptext=p.person_id.cast("string"),
+    )
+    # one row a person: a person listed twice in the person table is read once
+    people = persons.group_by(person_id=persons.lowalp_pid).agg(
+        patient_id=persons.lowalp_ptext.max(),
+        sex=persons.sex.max(),
+        birth_date=persons.birth_date.max(),
     )
     j = m.left_join(persons, _num(m.person_id) == persons.lowalp_pid)
 
@@ -248,7 +288,7 @@ def _omop_expr(
     value_text = ibis.cases(  # the text is read only where no number was
         (value.notnull(), given_text), else_=as_text.fill_null(given_text)
     )
-    return j.select(
+    staged = j.select(
         source_row=j[source_row].cast("int64"),
         person_id=_num(j.person_id),
         patient_id=j.person_id.cast("string"),
@@ -265,6 +305,7 @@ def _omop_expr(
         ref_low_raw=_num(mcol("range_low", "float64"), "float64"),
         ref_high_raw=_num(mcol("range_high", "float64"), "float64"),
     )
+    return staged, people
 
 
 MEASUREMENT_COLUMNS = ("person_id", "measurement_concept_id", "measurement_date", "value_as_number")
@@ -299,7 +340,7 @@ def _date(x: Any) -> Any:
 # ----------------------------------------------------------------------------- long format
 
 
-def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
+def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> tuple[Any, Any]:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     path = src.path
@@ -394,25 +435,26 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
     people = people.mutate(
         person_id=ibis.row_number().over(order_by=people.first_row).cast("int64") + 1
     )
-    j = base.left_join(people, "patient_id")
     # With an age but no birth date: the birth date that gives that age at the newest ALP.
     alp_max = (
         base.filter(base.analyte == "alp")
         .group_by("patient_id")
         .agg(index_date=base.measurement_date.max())
     )
-    j = j.left_join(alp_max, "patient_id")
-    from_age = j.index_date - (j.age * DAYS_PER_YEAR).round().cast("int64").as_interval("D")
-    birth = j.bd.fill_null(
-        ibis.ifelse(j.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
+    p = people.left_join(alp_max, "patient_id")
+    from_age = p.index_date - (p.age * DAYS_PER_YEAR).round().cast("int64").as_interval("D")
+    birth = p.bd.fill_null(
+        ibis.ifelse(p.age.notnull(), from_age.cast("date"), ibis.null().cast("date"))
     )
+    persons = p.select(person_id=p.person_id, patient_id=p.patient_id, sex=p.sex, birth_date=birth)
+    j = base.left_join(persons, "patient_id")
     return j.select(
         source_row=j.source_row,
         person_id=j.person_id,
         patient_id=j.patient_id,
         person_known=j.patient_id.notnull(),
         sex=j.sex,
-        birth_date=birth,
+        birth_date=j.birth_date,
         analyte=j.analyte,
         code=j.code,
         measurement_date=j.measurement_date,
@@ -422,7 +464,7 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Any:
         unit=j.unit,
         ref_low_raw=j.ref_low_raw,
         ref_high_raw=j.ref_high_raw,
-    )
+    ), persons
 
 
 def single_scale_analytes(kb: Knowledge) -> frozenset[str]:

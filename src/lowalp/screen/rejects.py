@@ -49,18 +49,27 @@ REASONS = (
 UNIT_TABLE_SCHEMA = {
     "f_analyte": "string",
     "f_unit": "string",
+    "f_analyte_id": "int64",
     "factor": "float64",
     "p_lo": "float64",
     "p_hi": "float64",
 }
 
 
+def analyte_ids(kb: Knowledge) -> dict[str, int]:
+    """A small integer for each analyte of the knowledge: the working table of the rows keeps
+    the analyte as this number (an integer is cheaper to write, compare and group by than its
+    name); :func:`used_rows` gives the name back."""
+    return {a: i for i, a in enumerate(sorted(kb.analytes))}
+
+
 def _unit_table(kb: Knowledge, pairs: Any) -> Any:
-    """(analyte, unit as written, factor or None, plausible low, plausible high) for each
-    distinct pair of ``pairs`` (a DataFrame: analyte, unit with "" for none)."""
+    """(analyte, unit as written, analyte id, factor or None, plausible low, plausible high)
+    for each distinct pair of ``pairs`` (a DataFrame: analyte, unit with "" for none)."""
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
 
     single = single_scale_analytes(kb)
+    ids = analyte_ids(kb)
     rows = []
     for a, u in zip(pairs["analyte"], pairs["unit"], strict=True):
         analyte = kb.analytes.get(a) if isinstance(a, str) else None
@@ -74,10 +83,10 @@ def _unit_table(kb: Knowledge, pairs: Any) -> Any:
                 f = unit_factor(analyte, str(u), kb.unit_synonyms)
             except UnitError:
                 f = None
-        rows.append((a, str(u), f, analyte.plausible[0], analyte.plausible[1]))
+        rows.append((a, str(u), ids[a], f, analyte.plausible[0], analyte.plausible[1]))
     df = pd.DataFrame(rows, columns=list(UNIT_TABLE_SCHEMA))
     return df.astype(
-        {"f_analyte": "string", "f_unit": "string"}
+        {"f_analyte": "string", "f_unit": "string", "f_analyte_id": "int64"}
         | dict.fromkeys(("factor", "p_lo", "p_hi"), "float64")
     )
 
@@ -91,7 +100,9 @@ def _finite(x: Any) -> Any:
 def classify(staged: Any, kb: Knowledge) -> Any:
     """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
 
-    Duplicates are marked separately (:func:`duplicates`, :func:`finish`).
+    Repeats are found separately (:func:`duplicates`, :func:`rejected_rows`). Also
+    ``analyte_id`` (:func:`analyte_ids`), ``censored`` and ``reason_id`` (the reason as its
+    position in :data:`REASONS`), which :func:`work_rows` keeps.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
@@ -116,7 +127,7 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     # An ALP reported as "<x" is kept as censored, as `assess` reads it (low when x is at or
     # below the lower limit, otherwise unknown); other censored results are not used.
     censored_alp = (j.analyte == "alp") & j.operator.isin(["<", "<="])
-    reason = ibis.cases(
+    checks = (
         (j.analyte.isnull(), UNMAPPED),
         (~j.person_known, NO_PERSON),
         (j.measurement_date.isnull(), NO_DATE),
@@ -132,7 +143,33 @@ def classify(staged: Any, kb: Knowledge) -> Any:
             BAD_RANGE,
         ),
         (j.birth_date.notnull() & (j.measurement_date < j.birth_date), BEFORE_BIRTH),
-        else_=ibis.null().cast("string"),
+    )
+    # Most rows pass every check: a row that plainly passes them (a known unit, a plausible
+    # value, no operator but '=', a usable printed range, dated after birth) is let through by
+    # one conjunction before the checks are tried in order for the others. The conjunction
+    # implies that no check applies: both engines order NaN above every number, so a NaN value
+    # or lower limit fails it, and a NaN upper limit passes it only where the check reads that
+    # limit as none.
+    plain = (
+        factor.notnull()
+        & j.person_known
+        & j.measurement_date.notnull()
+        & (j.operator.isnull() | (j.operator == "="))
+        & (value >= p_lo)
+        & (value <= p_hi)
+        & (j.ref_low_raw.isnull() | (j.ref_low_raw >= 0))
+        & (j.ref_high_raw.isnull() | (j.ref_high_raw >= 0))
+        & (j.ref_low_raw.isnull() | j.ref_high_raw.isnull() | (j.ref_low_raw <= j.ref_high_raw))
+        & (j.birth_date.isnull() | (j.measurement_date >= j.birth_date))
+    )
+    no_reason = ibis.null().cast("int8")
+    reason_id = ibis.ifelse(
+        plain,
+        no_reason,
+        ibis.cases(
+            *((cond, ibis.literal(REASONS.index(r), "int8")) for cond, r in checks),
+            else_=no_reason,
+        ),
     )
     c = j.select(
         "source_row",
@@ -152,24 +189,42 @@ def classify(staged: Any, kb: Knowledge) -> Any:
         ref_low=ref_low,
         ref_high=ref_high,
         censor=ibis.ifelse(censored_alp, "<", ibis.null().cast("string")),
-        reason=reason,
+        reason=reason_name(reason_id),
+        analyte_id=j.f_analyte_id,
+        censored=censored_alp,
+        reason_id=reason_id,
     )
     return c
 
 
-def duplicates(rows: Any) -> Any:
-    """(source_row, reason) of the rows that repeat a person, analyte and day already in.
+def reason_name(reason_id: Any) -> Any:
+    """The reason of :data:`REASONS` numbered ``reason_id`` (null: none)."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
 
-    ``rows``: the classified rows (those with a ``reason`` are left out) or the rows used
-    (:func:`used_view`). A group-by finds the few repeated keys first, so the window only sorts
-    those rows.
+    return reason_id.substitute(dict(enumerate(REASONS)), else_=ibis.null().cast("string"))
+
+
+def duplicates(rows: Any) -> Any:
+    """(source_row, dup_reason) of the rows that repeat a person, analyte and day already in.
+
+    ``rows``: the working table (:func:`work_rows`) or the classified rows (those with a
+    reason are left out), or the rows used (:func:`used_view`). The keys that occur more than once are found first by a group-by over
+    one hash of the key (a single integer column: a smaller, faster aggregate than the three
+    columns; two keys sharing a hash only add candidates), so that the window, over the exact
+    key, sorts only the candidate rows.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
-    keys = ["person_id", "analyte", "measurement_date"]
-    ok = rows.filter(rows.reason.isnull()) if "reason" in rows.columns else rows
-    dup_keys = ok.group_by(keys).agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
-    cand = ok.semi_join(dup_keys, keys)
+    keys = ["person_id", "analyte_id" if "analyte_id" in rows.columns else "analyte"]
+    keys.append("measurement_date")
+    ok = rows
+    for reason in ("reason_id", "reason"):
+        if reason in rows.columns:
+            ok = rows.filter(rows[reason].isnull())
+            break
+    ok = ok.mutate(dup_hash=ibis.struct({k: ok[k] for k in keys}).hash())
+    hot = ok.group_by("dup_hash").agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
+    cand = ok.semi_join(hot, "dup_hash")
     w = ibis.window(group_by=[cand[k] for k in keys], order_by=cand.source_row)
     marked = cand.mutate(rn=ibis.row_number().over(w), first_value=cand.value.first().over(w))
     marked = marked.filter(marked.rn > 0)
@@ -179,13 +234,20 @@ def duplicates(rows: Any) -> Any:
     )
 
 
-def finish(classified: Any, dups: Any) -> Any:
-    """The classified rows with the duplicate reasons filled in."""
-    out = classified.left_join(dups, "source_row")
-    return out.select(
-        *[x for x in classified.columns if x != "reason"],
-        reason=out.reason.fill_null(out.dup_reason),
-    )
+def rejected_rows(rows: Any, dups: Any) -> Any:
+    """(source_row, reason) of every rejected row: those :func:`classify` gave a reason
+    (``rows``: :func:`work_rows`) and the repeats (:func:`duplicates`). A small table: the
+    rejects file joins it back to the staged input for the raw values."""
+    r = rows.filter(rows.reason_id.notnull())
+    r = r.select("source_row", reason=reason_name(r.reason_id))
+    return r.union(dups.select("source_row", reason=dups.dup_reason))
+
+
+def rejects_file(staged: Any, rejected: Any) -> Any:
+    """The rejects file's rows (:func:`rejects_view`): the staged input's raw values of the
+    rows in ``rejected`` (:func:`rejected_rows`)."""
+    s = staged.drop("operator", "person_known", "sex", "birth_date", "analyte")
+    return rejects_view(s.inner_join(rejected, "source_row"))
 
 
 def rejects_view(classified: Any) -> Any:
@@ -205,19 +267,93 @@ def rejects_view(classified: Any) -> Any:
     ).order_by("source_row")
 
 
+USED = (
+    "person_id",
+    "patient_id",
+    "sex",
+    "birth_date",
+    "measurement_date",
+    "analyte",
+    "value",
+    "ref_low",
+    "ref_high",
+    "censor",
+    "source_row",
+)
+"""The columns of the rows used (:func:`used_view`, :func:`used_rows`)."""
+
+
 def used_view(classified: Any) -> Any:
-    """The normalised long table of the screen (canonical units)."""
+    """The normalised long table of the screen (canonical units): the rows used, repeats
+    included (see :func:`duplicates`)."""
     u = classified.filter(classified.reason.isnull())
+    return u.select(
+        *USED[:3],
+        birth_date=u.birth_date.cast("date"),
+        measurement_date=u.measurement_date.cast("date"),
+        **{c: u[c] for c in USED[5:]},
+    )
+
+
+def work_rows(classified: Any) -> Any:
+    """What one pass over the input keeps of each row: the columns the screen reads later
+    but those of the person (:func:`used_rows` reads them from the people table), the analyte
+    and the reason as numbers (:func:`analyte_ids`, :data:`REASONS`; null when
+    used) and ``censored`` for the censor mark. The rejected rows' raw values are read again
+    from the input, for those rows only (:func:`rejects_file`)."""
+    u = classified
+    return u.select(
+        "person_id",
+        measurement_date=u.measurement_date.cast("date"),
+        analyte_id=u.analyte_id,
+        value=u.value,
+        ref_low=u.ref_low,
+        ref_high=u.ref_high,
+        censored=u.censored,
+        source_row=u.source_row,
+        reason_id=u.reason_id,
+    )
+
+
+def used_rows(
+    rows: Any,
+    dups: Any,
+    people: Any,
+    kb: Knowledge,
+    analytes: Any = None,
+    persons: Any = None,
+) -> Any:
+    """The rows used (columns :data:`USED`) from the working table ``rows``
+    (:func:`work_rows`) less the repeats ``dups`` (:func:`duplicates`), with the person's
+    columns from ``people`` (:func:`lowalp.screen.inputs.stage_with_people`); only those of
+    ``analytes`` (names) and of the ``persons`` table (a ``person_id`` column), when given.
+    The rows are chosen before the analyte's name is read back from its number."""
+    import ibis  # type: ignore[import-untyped,unused-ignore]
+
+    ids = analyte_ids(kb)
+    u = rows.filter(rows.reason_id.isnull())
+    if analytes is not None:
+        u = u.filter(u.analyte_id.isin([ids[a] for a in analytes if a in ids]))
+    if persons is not None:
+        u = u.semi_join(persons, "person_id")
+    u = u.anti_join(dups, "source_row")
+    # the names by a join to a small table (a CASE of every analyte would test each in turn)
+    names = ibis.memtable(
+        {"n_id": list(ids.values()), "n_analyte": list(ids)},
+        schema={"n_id": "int64", "n_analyte": "string"},
+    )
+    u = u.inner_join(names, u.analyte_id == names.n_id)
+    u = u.inner_join(people, "person_id")
     return u.select(
         "person_id",
         "patient_id",
         "sex",
         birth_date=u.birth_date.cast("date"),
-        measurement_date=u.measurement_date.cast("date"),
-        analyte=u.analyte,
+        measurement_date=u.measurement_date,
+        analyte=u.n_analyte,
         value=u.value,
         ref_low=u.ref_low,
         ref_high=u.ref_high,
-        censor=u.censor,
+        censor=ibis.ifelse(u.censored, "<", ibis.null().cast("string")),
         source_row=u.source_row,
     )

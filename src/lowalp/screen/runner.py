@@ -78,6 +78,7 @@ def run_screen(
     with ``manifest.json`` last (see :mod:`lowalp.screen.outputs`): a screen that stops leaves
     the previous complete outputs, or none, never a mixture. Returns the work-list and rejects DataFrames and the counts (rows read = used + rejected).
     """
+    import ibis  # type: ignore[import-untyped,unused-ignore]
     import pandas as pd  # type: ignore[import-untyped,unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
 
@@ -105,26 +106,42 @@ def run_screen(
             )
     timings: dict[str, float] = {}
     try:
-        # 1. stage + classify every input row: the rows used kept once, in canonical units (a
-        # temporary table inside DuckDB, spilled only when large; Parquet in the work folder
-        # on Spark); the rejected rows, with their raw values, read again and written out
+        # 1. one pass over the input: every row staged, classified and kept once with the
+        # columns read later and its reason (a table of the run's working DuckDB file, spilled
+        # only when large; Parquet in the work folder on Spark); the repeats found among the
+        # rows kept; the rejected rows' raw values read again for those rows only
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
-        classified = rejects.classify(inputs.stage(con, src, kb), kb)
-        ok = _materialise(con, rejects.used_view(classified), work / "ok.parquet", "lowalp_ok")
+        staged, people_expr = inputs.stage_with_people(con, src, kb)
+        classified = rejects.classify(staged, kb)
+        rows = _materialise(
+            con, rejects.work_rows(classified), work / "rows.parquet", "lowalp_rows"
+        )
+        people = _materialise(con, people_expr, work / "people.parquet", "lowalp_people")
         timings["classify_s"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        dups = _materialise(con, rejects.duplicates(ok), work / "duplicates.parquet", "lowalp_dups")
-        used = ok.anti_join(dups, "source_row")
-        _write(con, rejects.rejects_view(rejects.finish(classified, dups)), out / "rejects.parquet")
-        reasons = pq.read_table(out / "rejects.parquet", columns=["reason"]).column(0)
-        by_reason: dict[str, int] = {}
-        for r in reasons.to_pylist():
-            by_reason[str(r)] = by_reason.get(str(r), 0) + 1
+        dups = _materialise(
+            con, rejects.duplicates(rows), work / "duplicates.parquet", "lowalp_dups"
+        )
+        rejected = _materialise(
+            con, rejects.rejected_rows(rows, dups), work / "rejected.parquet", "lowalp_rejected"
+        )
+        # the raw values of the rejected rows only (an OMOP measurement table is filtered to
+        # them before it is staged again)
+        again = inputs.stage_with_people(con, src, kb, only=rejected)[0]
+        _write(con, rejects.rejects_file(again, rejected), out / "rejects.parquet")
+        # the reasons by count, ties in the order they first occur in the input
+        by_count = (
+            rejected.group_by("reason")
+            .agg(n=rejected.count(), first=rejected.source_row.min())
+            .order_by([ibis.desc("n"), "first"])
+            .to_pandas()
+        )
+        by_reason = {str(r): int(n) for r, n in zip(by_count.reason, by_count.n, strict=True)}
         rows_rejected = sum(by_reason.values())
-        rows_used = int(ok.count().to_pandas()) - int(dups.count().to_pandas())
-        rows_read = rows_used + rows_rejected
+        rows_read = int(rows.count().to_pandas())
+        rows_used = rows_read - rows_rejected
         timings["rejects_s"] = time.perf_counter() - t
 
         # 2. the program, over every person at once: ALP status and series, the results drawn
@@ -132,9 +149,12 @@ def run_screen(
         t = time.perf_counter()
         _say(progress, f"{rows_read:,} rows read; screening ALP series")
         program = compile_program(kb)
-        present = set(used.select("analyte").distinct().to_pandas().analyte.dropna())
+        ids = rows.filter(rows.reason_id.isnull()).select("analyte_id").distinct().to_pandas()
+        names = {i: a for a, i in rejects.analyte_ids(kb).items()}
+        present = {names[int(i)] for i in ids.analyte_id.dropna()}
+        alp = rejects.used_rows(rows, dups, people, kb, ["alp"])
         judged = _materialise(
-            con, expression.judged_alp(used, kb), work / "judged.parquet", "lowalp_judged"
+            con, expression.judged_alp(alp, kb), work / "judged.parquet", "lowalp_judged"
         )
         analytes, specimen = expression.input_analytes(
             kb, program.analytes & present, program.specimen_analytes & present
@@ -144,14 +164,18 @@ def run_screen(
         )
         near = _materialise(
             con,
-            expression.near_expr(used, per, kb, analytes),
+            expression.near_expr(
+                rejects.used_rows(rows, dups, people, kb, analytes), per, kb, analytes
+            ),
             work / "near.parquet",
             "lowalp_near",
         )
         day = (
             _materialise(
                 con,
-                expression.same_day_expr(used, per, kb, specimen),
+                expression.same_day_expr(
+                    rejects.used_rows(rows, dups, people, kb, specimen), per, kb, specimen
+                ),
                 work / "day.parquet",
                 "lowalp_day",
             )
@@ -161,6 +185,8 @@ def run_screen(
         persons = per.order_by("person_id").to_pandas()
         n_persons = int(judged.person_id.nunique().to_pandas())
         timings["screen_s"] = time.perf_counter() - t
+        if own_con:  # a caller's own connection keeps its settings
+            _release(con)
 
         # the short list scored a bounded number of persons at a time: memory does not grow
         # with the work-list beyond its own columns
@@ -201,14 +227,12 @@ def run_screen(
         disagree: list[int] = []
         checked = 0
         if verify and len(wl):
-            import ibis  # type: ignore[import-untyped,unused-ignore]
-
             ids = [int(x) for x in wl.person_id.iloc[:verify]]
             _say(progress, f"checking the first {len(ids):,} against lowalp assess")
             keep = ibis.memtable(pd.DataFrame({"person_id": pd.Series(ids, dtype="int64")}))
-            rows = used.semi_join(keep, "person_id").to_pyarrow()
+            top = rejects.used_rows(rows, dups, people, kb, persons=keep).to_pyarrow()
             by_id = wl.set_index("person_id")
-            for p in worklist.group_rows(rows):
+            for p in worklist.group_rows(top):
                 checked += 1
                 if worklist.differs(by_id.loc[p.person_id], worklist.assess_person(p, kb)):
                     disagree.append(p.person_id)
@@ -228,7 +252,7 @@ def run_screen(
             "rows_read": rows_read,
             "rows_used": rows_used,
             "rows_rejected": rows_rejected,
-            "rejected_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+            "rejected_by_reason": by_reason,
             "persons_screened": n_persons,
             "persons_on_worklist": len(wl_out),
             "persistent": int((wl_out.persistent == True).sum()),  # noqa: E712
@@ -254,6 +278,18 @@ def run_screen(
         shutil.rmtree(work, ignore_errors=True)
         if not completed:
             outputs.discard(out)
+
+
+RELEASED_MEMORY_LIMIT = "256MB"
+"""DuckDB's memory limit once the large queries are done: what remains (the short list's
+results by person range, the rows of the first persons, a sample for the plot) needs little,
+and the memory DuckDB kept cached is handed back before the short list is scored in Python."""
+
+
+def _release(con: Any) -> None:
+    if engines.is_spark(con):
+        return
+    con.raw_sql(f"SET memory_limit = '{RELEASED_MEMORY_LIMIT}'")  # a constant, not an input
 
 
 def _between(table: Any, first: int, last: int) -> Any:
@@ -300,6 +336,7 @@ def _write(con: Any, expr: Any, path: Path) -> None:
             tmp.rename(path)
         return
     # from Python, in batches: an input database's connection has no file access
+    con._register_in_memory_tables(expr)  # compiled by hand, so its small tables are sent here
     outputs.write_batches(con.con.sql(str(con.compile(expr))).to_arrow_reader(1 << 16), path)
 
 
@@ -369,9 +406,9 @@ def explain_screen(
     """The physical plans of the screen's queries on ``engine``, as text, without running
     them (only the distinct units of the input are read, to build the unit table).
 
-    The plans are those of the whole pipeline from the input (a run materialises the rows used
-    and the judged ALP results once, and reads them from there), followed by what the program
-    then computes in memory over the short list."""
+    The plans are those of the whole pipeline from the input (a run keeps every row once with
+    its reason, the people and the judged ALP results, and reads them from there), followed by
+    what the program then computes in memory over the short list."""
     kb = knowledge or load_knowledge(knowledge_dir)
     work = src.work_dir
     work.mkdir(parents=True, exist_ok=True)

@@ -305,7 +305,10 @@ def rank(df: Any) -> Any:
     order = tmp.sort_values(["k1", "k2", "k3", "k4"], kind="stable").index
     df = df.loc[order].reset_index(drop=True)
     df["hpp_priority"] = range(1, len(df) + 1)
-    df["hpp_priority_reasons"] = [priority_reasons(r) for r in df.to_dict("records")]
+    read = [
+        c for c in ("hpp_supporting", "n_low_inside_printed_range", "hpp_probability") if c in df
+    ]
+    df["hpp_priority_reasons"] = [priority_reasons(r) for r in df[read].to_dict("records")]
     return df
 
 
