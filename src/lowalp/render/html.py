@@ -185,7 +185,7 @@ def _limit_source(alp: AlpStatus | AlpMeasurement) -> str:
     return (
         "the laboratory's printed range"
         if alp.limit_source == "lab"
-        else (f"reference interval {alp.limit_source}")
+        else "the age/sex reference interval"  # described beside it, its source listed
     )
 
 
