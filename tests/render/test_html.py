@@ -636,3 +636,12 @@ def test_template_ships_with_package() -> None:
     from importlib.resources import files
 
     assert files("lowalp.render").joinpath("templates", "report.html.j2").is_file()
+
+
+def test_the_brief_says_how_much_is_not_known() -> None:
+    """Unknown is not normal: the brief (all a printout shows) counts the findings not known."""
+    a = make_assessment(unknown_findings=("PLP", "Urine PEA"))
+    html = render_html(a)
+    brief = html[html.index('<section id="brief"') : html.index('<details id="all-evidence"')]
+    assert "Not known, and not taken as normal: 2 findings" in brief
+    assert "Not known, and not taken" not in render_html(make_assessment(unknown_findings=()))

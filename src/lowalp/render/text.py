@@ -305,11 +305,7 @@ def _brief_cause(
     wording: Wording,
     refs: Citations,
 ) -> list[str]:
-    kind = (
-        "not a diagnosis"
-        if c.id == NO_CAUSE
-        else ("transient" if c.transient else "persistent") + " cause"
-    )
+    kind = _kind(c, "not a diagnosis")
     head = f"{c.name} — {pct(c.probability)}, {likelihood_word(c.probability, wording)}"
     if c.id == NO_CAUSE or len(f"{i:>2}. {head}; {kind}") <= WIDTH:
         head += f"; {kind}"  # whether it is transient is left to the full report if need be
@@ -317,6 +313,14 @@ def _brief_cause(
     for e in findings:
         out.append("      " + _brief_finding(e, refs, WIDTH - 6))
     return out
+
+
+def _kind(c: CauseResult, no_cause: str) -> str:
+    """What kind of answer a cause is: ``no_cause`` for "no identifiable cause", else a
+    transient or a persistent cause."""
+    if c.id == NO_CAUSE:
+        return no_cause
+    return ("transient" if c.transient else "persistent") + " cause"
 
 
 def _brief_finding(e: Evidence, refs: Citations, room: int) -> str:
@@ -449,11 +453,7 @@ def _references(refs: Citations, st: _Style, *, full: bool) -> list[str]:
 def _cause_block(
     i: int, c: CauseResult, st: _Style, wording: Wording, refs: Citations
 ) -> list[str]:
-    kind = (
-        "not a diagnosis: what would change it is below"
-        if c.id == NO_CAUSE
-        else ("transient" if c.transient else "persistent") + " cause"
-    )
+    kind = _kind(c, "not a diagnosis: what would change it is below")
     head = f"{c.name} — {pct(c.probability)}"
     said = (
         f"{i:>2}. {head}  ({likelihood_word(c.probability, wording)}; {kind}; prior {pct(c.prior)})"

@@ -356,10 +356,7 @@ def readable(wl: Any, kb: Knowledge) -> Any:
         probability.append(None if shown is None else _rounded(100 * shown, 0))
         supported.append(why)
     out["check the sample first"] = [
-        "; ".join(kb.causes[c].artifact.heading for c in str(x).split("; "))  # type: ignore[union-attr]
-        if _none(x)
-        else None
-        for x in wl["sample_artefact"]
+        "; ".join(artefact_headings(kb, x)) or None for x in wl["sample_artefact"]
     ]
     out["leading cause"] = leading
     out["leading cause (%)"] = probability
@@ -373,6 +370,17 @@ def readable(wl: Any, kb: Knowledge) -> Any:
             analyte = kb.analytes[a]
             out[f"{analyte.name} ({analyte.canonical_unit})"] = [_rounded(x, 2) for x in wl[a]]
     return pd.DataFrame(out)
+
+
+def artefact_headings(kb: Knowledge, sample_artefact: Any) -> list[str]:
+    """The warnings' headings (the knowledge's) of the artefacts in a ``sample_artefact`` cell
+    (cause ids joined by "; "; empty or null for none)."""
+    out = []
+    for cid in str(_none(sample_artefact) or "").split("; "):
+        cause = kb.causes.get(cid)
+        if cause is not None and cause.artifact is not None:
+            out.append(cause.artifact.heading)
+    return out
 
 
 def leading_cause(

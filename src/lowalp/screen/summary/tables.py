@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the dev extra
 
 from lowalp.screen.summary.cells import date, int_text, missing, num, pct, text
-from lowalp.screen.worklist import leading_cause
+from lowalp.screen.worklist import artefact_headings, leading_cause
 
 if TYPE_CHECKING:
     from lowalp.knowledge import Knowledge
@@ -163,11 +163,7 @@ def table_rows(worklist: pd.DataFrame, kb: Knowledge, top: int = TOP_ROWS) -> li
             rec.get("cause_1_supporting"),
             rec.get("index_status"),
         )
-        artefacts = [
-            kb.causes[c].artifact.heading  # type: ignore[union-attr]
-            for c in str(rec.get("sample_artefact") or "").split("; ")
-            if c in kb.causes and kb.causes[c].artifact is not None
-        ]
+        artefacts = artefact_headings(kb, rec.get("sample_artefact"))
         rows.append(
             Row(
                 priority=int_text(rec.get("hpp_priority")),
