@@ -125,7 +125,15 @@ def test_an_adult_range_printed_for_a_child_gives_way_to_the_age_interval(run):
     assert a.alp.status == "low"
     assert a.alp.low_for_age_only is True
     assert a.alp.lower_limit == 142
-    assert any("looks like an adult" in w for w in a.warnings)
+    assert sum("looks like an adult" in w for w in a.warnings) == 1  # said once, with the value
+
+
+def test_an_adult_range_beside_a_value_low_by_both_is_still_named(run):
+    """Below the printed adult range too: the value is low either way, and the warning that the
+    child was judged against the age/sex interval still says so (once)."""
+    a = run(_printed(5, "F", 30, 40, 129))
+    assert a.alp.status == "low" and not a.alp.low_for_age_only
+    assert sum("looks like an adult" in w for w in a.warnings) == 1
 
 
 def test_a_paediatric_range_is_recognised_with_the_sex_unknown(run):

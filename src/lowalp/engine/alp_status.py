@@ -43,6 +43,7 @@ def alp_status(work: Work) -> Work:
         (m.ref_low is not None or m.ref_high is not None)
         and am.limit_source not in (None, "lab")
         and age_is_child(case.age_years, adult)
+        and not for_age_only  # the warning below says it, with the value
     ):
         warnings.append(
             f"The printed ALP range ({_fmt(m.ref_low)}–{_fmt(m.ref_high)} U/L) looks like an adult "

@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lowalp.engine.next_tests import DEFERRED
-from lowalp.model import AlpStatus, Assessment, CauseResult, Evidence, NextTest, Source, Wording
+from lowalp.model import (
+    AlpMeasurement,
+    AlpStatus,
+    Assessment,
+    CauseResult,
+    Evidence,
+    NextTest,
+    Source,
+    Wording,
+)
 
 DETAIL_CAUSES = 5
 SUMMARY_LIMIT = 139
@@ -305,11 +314,20 @@ def as_reported(value: float | None, reported: str) -> str:
     return reported
 
 
+def limit_source_words(alp: AlpStatus | AlpMeasurement) -> str:
+    """Where a limit came from, in words (an interval's id is for the JSON, not the reader)."""
+    if alp.limit_source is None:
+        return "not known"
+    if alp.limit_source == "lab":
+        return "the laboratory's printed range"
+    return "the age/sex reference interval"
+
+
 def alp_line(alp: AlpStatus, *, with_reported: bool = True) -> str:
     """The index ALP against its limits; ``with_reported=False`` leaves out the lab's own value
     and unit (:func:`as_reported`), for a rendering that shows them on a line of their own."""
     limits = f"{num(alp.lower_limit)}–{num(alp.upper_limit)} U/L"
-    where = "the lab's range" if alp.limit_source == "lab" else f"interval {alp.limit_source}"
+    where = limit_source_words(alp)
     if alp.value is None:
         said = alp.reported or "no number"
         why = f" — {alp.status_reason}" if alp.status_reason else ""

@@ -17,7 +17,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
 from lowalp.model import (
-    AlpMeasurement,
     AlpStatus,
     Assessment,
     CauseResult,
@@ -39,6 +38,7 @@ from lowalp.render.common import (
     is_low,
     leading,
     likelihood_word,
+    limit_source_words,
     management_pointers,
     next_steps,
     not_low_note,
@@ -177,16 +177,6 @@ def _summary(a: Assessment) -> str:
         return summary_line(a)
     shown = f"{num(a.alp.value)} U/L" if a.alp.value is not None else a.alp.reported
     return f"ALP {shown} {a.alp.status}; no explanation could be ranked"
-
-
-def _limit_source(alp: AlpStatus | AlpMeasurement) -> str:
-    if alp.limit_source is None:
-        return "not known"
-    return (
-        "the laboratory's printed range"
-        if alp.limit_source == "lab"
-        else "the age/sex reference interval"  # described beside it, its source listed
-    )
 
 
 # ----------------------------------------------------------------------------- chart
@@ -407,7 +397,7 @@ def _view(a: Assessment) -> View:
         summary=_summary(a),
         alp_line=alp_line(a.alp),
         persistence_line=persistence_line(a.alp),
-        limit_source=_limit_source(a.alp),
+        limit_source=limit_source_words(a.alp),
         chart=chart(a.alp),
         chart_narrow=chart(a.alp, NARROW),
         leading=tuple(leading(a)),
@@ -421,7 +411,7 @@ def _view(a: Assessment) -> View:
         patient_causes=tuple(patient_causes(a)),
         questions=tuple(questions),
         source_ids=frozenset(s.id for s in a.sources),
-        measurement_sources=tuple(_limit_source(m) for m in a.alp.measurements),
+        measurement_sources=tuple(limit_source_words(m) for m in a.alp.measurements),
         is_low=is_low(a),
         not_low_note=not_low_note(a) if not is_low(a) else "",
         plain_answer=plain_answer(a),

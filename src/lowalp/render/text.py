@@ -174,8 +174,7 @@ def _head(a: Assessment, st: _Style, *, full: bool) -> list[str]:
         out += _styled(
             st.warn,
             _wrap(
-                "Low for age and sex although inside the printed range: the printed range "
-                "looks like an adult one.",
+                "Low for age and sex although inside the lab's printed range (an adult one).",
                 "    ",
                 "  ",
             ),
