@@ -55,7 +55,7 @@ def test_without_the_labs_limits_the_reference_interval_is_used_and_named() -> N
     s = state(make_case({"analyte": "b12", "qualifier": "low", "day": 0}), "b12_low")
     assert s.state == "present"  # below 180 pg/mL (ARUP) is below the 200 pg/mL threshold
     assert "reference interval" in s.detail
-    assert "arup_b12" in s.detail
+    assert "ARUP Laboratories" in s.detail
     s = state(make_case({"analyte": "b12", "qualifier": "normal", "day": 0}), "b12_low")
     assert s.state == "unknown"  # 180–914 straddles the threshold
 

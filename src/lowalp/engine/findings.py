@@ -26,6 +26,7 @@ and the gates. The knowledge's own definitions give only the words of each detai
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from lowalp.engine import concurrent
@@ -279,8 +280,16 @@ class _Evaluator:
         if age is None:
             age = self.program.unknown_age_years
         for row, words in self._rows(analyte_id, age):
-            return row.low, row.high, f"reference {words.source or 'estimate'}"
+            return row.low, row.high, f"{self._source_name(words.source)} range"
         return None, None, ""
+
+    def _source_name(self, source_id: str | None) -> str:
+        """A reference row's source as a reader names it (the publisher or first author of its
+        citation: "Mayo Clinic Laboratories", "World Health Organization"), not its id."""
+        if source_id is None or source_id not in self.kb.sources:
+            return "estimated"
+        citation = self.kb.sources[source_id].citation
+        return re.split(r",|\. |: | \(", citation, maxsplit=1)[0].strip().rstrip(".")
 
     def _paired(self, analyte_id: str) -> list[tuple[ReferenceRow, ReferenceRange]]:
         """The analyte's reference rows, each in the canonical unit (the program's) beside the
@@ -310,7 +319,7 @@ class _Evaluator:
         rows = self._rows(analyte_id, age)
         if rows and rows[0][0].low is None and rows[0][0].high is None:
             words = rows[0][1]
-            return f"{words.reasoning or 'no limit'} ({words.source or 'estimate'})"
+            return f"{words.reasoning or 'no limit'} ({self._source_name(words.source)})"
         return None
 
     def _lab(self, node: LabNode, f: LabFinding, specimen_only: bool) -> FindingState:
@@ -320,7 +329,8 @@ class _Evaluator:
         m = self.concurrent(node.analyte, specimen_only)
         if m is None:
             where = "in the same sample" if specimen_only else "near the index ALP"
-            return FindingState(f.id, "unknown", f"{node.analyte} not measured {where}")
+            name = self.kb.analytes[node.analyte].name
+            return FindingState(f.id, "unknown", f"{name} not measured {where}")
         when = "" if m.t in (None, 0) else f", day {m.t:+g}"
         if node.bands:
             return self._banded(node, f, m, when)
@@ -550,7 +560,7 @@ class _Evaluator:
         lo, hi, origin = self._knowledge_reference(f.analyte, guess=False)
         if lo is None and hi is None:
             return None
-        source = origin.removeprefix("reference ")
+        source = origin.removesuffix(" range")
         return (
             lo,
             hi,
