@@ -186,6 +186,28 @@ def test_no_serious_accessibility_violation(screen: Any, axe_source: str, name: 
         assert overflow["scroll"] <= overflow["inner"], overflow
 
 
+@pytest.mark.parametrize("example", sorted(p.stem for p in (ROOT / "examples").glob("*.json")))
+def test_every_table_reflows_on_a_phone(browser: Any, server: str, example: str) -> None:
+    """At 375 px each table of the full report (every evidence section opened) fits its frame:
+    rows become blocks, cells are named, and nothing is left to scroll sideways."""
+    context = browser.new_context(base_url=server, viewport={"width": PHONE, "height": 800})
+    pg = context.new_page()
+    try:
+        pg.goto(f"/examples/{example}")
+        pg.wait_for_selector("#brief-h", state="visible")
+        pg.eval_on_selector_all("details", "ds => ds.forEach(d => { d.open = true; })")
+        frames: list[list[Any]] = pg.evaluate(
+            """() => Array.from(document.querySelectorAll('.table-wrap'))
+                 .filter(e => e.getClientRects().length)
+                 .map(e => [e.getAttribute('aria-label'), e.scrollWidth, e.clientWidth])"""
+        )
+    finally:
+        context.close()
+    assert frames, "no table was shown"
+    wide = [(label, scroll, client) for label, scroll, client in frames if scroll > client + 1]
+    assert wide == [], wide
+
+
 @pytest.mark.parametrize("name", REPORTS)
 def test_chart_text_is_legible(screen: Any, name: str) -> None:
     PAGES[name](screen)
