@@ -201,7 +201,7 @@ def test_text_results_flags_and_comments() -> None:
     ("raw", "text"),
     [
         ("a\\F\\b\\S\\c", "a|b^c"),
-        ("one\\.br\\two\\.sp2\\three", "one\ntwo\nthree"),
+        ("one\\.br\\two\\.sp2\\three", "one\ntwo\n\n\nthree"),  # .sp2: two blank lines
         ("\\H\\bold\\N\\ and \\.in+4\\indented", "bold and indented"),
         ("a\\E\\N\\b", "a\\N\\b"),  # an escaped escape starts no sequence
     ],
