@@ -17,9 +17,12 @@ from pathlib import Path
 
 import hl7
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lowalp.adapters import hl7v2
 from lowalp.adapters.base import ReadOptions
+from lowalp.adapters.hl7v2.encoding import _Unescape
 from lowalp.adapters.hl7v2.framing import _Message
 from lowalp.adapters.hl7v2.message import _structure
 from lowalp.knowledge import load_knowledge
@@ -359,3 +362,51 @@ def test_escape_warnings_are_capped(tmp_path: Path) -> None:
     result = hl7v2.read(path, ReadOptions(), knowledge=load_knowledge())
     assert sum("locally defined escape" in w for w in result.warnings) == 20
     assert "… and 5 more escape sequences not read." in result.warnings
+
+
+_PIECES = st.sampled_from(
+    [
+        "\\",
+        "F",
+        "S",
+        "E",
+        "H",
+        "N",
+        "X",
+        "Z",
+        "C",
+        "M",
+        "2D41",
+        "2442",
+        "C3A9",
+        "4",
+        ".br",
+        ".sp",
+        ".in+2",
+        ".ti-1",
+        ".sk",
+        "a",
+        " ",
+        "é",
+        "0!",
+        "|",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=12).map("".join))
+def test_the_common_sequences_read_quickly_read_as_the_full_reading(text: str) -> None:
+    enc = hl7v2._Enc()
+    assert enc.unescape(text) == _Unescape(hl7v2._Enc(), text).run()
+
+
+@given(
+    st.lists(_PIECES, max_size=12).map("".join),
+    st.sampled_from(["", "ASCII", "8859/7", "UNICODE UTF-8", "UNICODE UTF-16", "ISO IR87", "X"]),
+    st.booleans(),
+)
+def test_no_text_and_no_character_set_makes_unescape_fail(
+    text: str, charset: str, latin1: bool
+) -> None:
+    enc = hl7v2._Enc(charset=charset, latin1=latin1)
+    assert isinstance(enc.unescape(text), str)

@@ -110,6 +110,14 @@ def _sequence(esc: str) -> re.Pattern[str]:
 
 
 @cache
+def _common(esc: str) -> re.Pattern[str]:
+    """The sequences most text carries, which need no state: the delimiters, highlighting and
+    a line break."""
+    e = re.escape(esc)
+    return re.compile(f"{e}([FSTREHN]|\\.br){e}")
+
+
+@cache
 def _codec(charset: str) -> str | None:
     """The codec of MSH-18's first repetition (its first component), ``""`` when absent,
     ``None`` when it names a set lowalp cannot read."""
@@ -140,8 +148,16 @@ class _Enc:
     def unescape(self, text: str) -> str:
         """``text`` with every escape sequence of HL7 v2.5 section 2.7 read (see the module
         docstring); call it on one component or subcomponent, after the delimiters split it."""
-        if not self.esc or self.esc not in text:
+        esc = self.esc
+        if not esc or esc not in text:
             return text
+        # When every escape character is in a common sequence, one substitution reads them
+        # all, as the full reading would (sequences pair the escape characters in order).
+        table = {"F": self.field, "S": self.comp, "T": self.sub, "R": self.rep, "E": esc}
+        table |= {"H": "", "N": "", ".br": "\n"}
+        out, n = _common(esc).subn(lambda m: table[m.group(1)], text)
+        if 2 * n == text.count(esc):
+            return out
         return _Unescape(self, text).run()
 
     def comps(self, value: str) -> list[str]:

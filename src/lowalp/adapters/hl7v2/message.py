@@ -148,12 +148,14 @@ def _read_message(msg: _Message, state: _State) -> None:
                 text = _comment(seg.split(sep), enc)
                 if text:
                     patient.notes.append(text)
-                _flush(enc, state, f"{where}, PID, NTE-3")
+                if enc.notes:
+                    _flush(enc, state, f"{where}, PID, NTE-3")
             elif anchor == "order":
                 text = _comment(seg.split(sep), enc)
                 if text:
                     order_notes.append(text)
-                _flush(enc, state, f"{where}, OBR[{obr_no}], NTE-3")
+                if enc.notes:
+                    _flush(enc, state, f"{where}, OBR[{obr_no}], NTE-3")
             continue  # an OBX reads its own NTEs below
         if sid not in _KEEP_ANCHOR:
             anchor = _ANCHOR.get(sid, "")
@@ -178,10 +180,12 @@ def _read_message(msg: _Message, state: _State) -> None:
                 note,
                 specimens.get(i),
             )
-            _flush(enc, state, f"{where}, OBX[{k}]")
+            if enc.notes:
+                _flush(enc, state, f"{where}, OBX[{k}]")
         elif sid == "PID":
             patient = _read_pid(seg.split(sep), enc, state, where)
-            _flush(enc, state, f"{where}, PID")
+            if enc.notes:
+                _flush(enc, state, f"{where}, PID")
         elif sid == "OBR":
             obr_no += 1
             obr_fields = seg.split(sep)
@@ -234,7 +238,8 @@ def _specimens(segments: list[str], enc: _Enc, state: _State, where: str) -> dic
             spm_no += 1
             current = _read_spm(seg.split(enc.field), enc)
             found.append(current)
-            _flush(enc, state, f"{where}, SPM[{spm_no}]")
+            if enc.notes:
+                _flush(enc, state, f"{where}, SPM[{spm_no}]")
         elif sid == "OBX":
             if current is not None:
                 out[i] = current
