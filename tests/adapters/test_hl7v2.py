@@ -490,7 +490,7 @@ def case_to_oru(case: Case, kb: Knowledge) -> str:
     p = case.patient
     birth = p.birth_date.strftime("%Y%m%d") if p.birth_date else ""
     segs = [
-        "MSH|^~\\&|LOWALP|TEST|EHR|TEST|20260101120000||ORU^R01^ORU_R01|RT-1|P|2.5.1|||||UNICODE UTF-8",
+        "MSH|^~\\&|LOWALP|TEST|EHR|TEST|20260101120000||ORU^R01^ORU_R01|RT-1|P|2.5.1||||||UNICODE UTF-8",
         f"PID|1||{case.id}^^^LOWALP^MR||DOE^JANE||{birth}|{p.sex or 'U'}",
     ]
     dates = sorted({lab.date for lab in case.labs}, key=lambda d: (d is not None, d))
@@ -626,3 +626,16 @@ def test_a_correction_supersedes_only_the_result_of_its_own_specimen(tmp_path: P
     result, [case] = read(path)
     assert [(lab.value, lab.specimen) for lab in case.labs] == [(21, "T1"), (30, "T2")]
     assert [r.pointer for r in result.rejected] == ["message 1, OBX[1]"]
+
+
+def test_text_that_is_not_utf8_is_read_in_the_character_set_msh18_names(tmp_path: Path) -> None:
+    path = tmp_path / "greek.hl7"
+    path.write_bytes(
+        "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1||||||8859/7\r"
+        "PID|1||X1||ΠΑΠΑΔΟΠΟΥΛΟΥ^ΕΛΕΝΗ||19800101|F\r"
+        "OBR|1|||x|||20260101\r"
+        "OBX|1|ST|6768-6^ALP^LN||χαμηλή|U/L||L|||F\r".encode("iso8859-7")
+    )
+    result, [case] = read(path)
+    assert case.labs[0].text == "χαμηλή"
+    assert result.warnings == ["message 1: not valid UTF-8; read as 8859/7 (MSH-18)."]

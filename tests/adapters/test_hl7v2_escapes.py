@@ -408,5 +408,5 @@ def test_the_common_sequences_read_quickly_read_as_the_full_reading(text: str) -
 def test_no_text_and_no_character_set_makes_unescape_fail(
     text: str, charset: str, latin1: bool
 ) -> None:
-    enc = hl7v2._Enc(charset=charset, latin1=latin1)
+    enc = hl7v2._Enc(charset=charset, read_as="latin-1" if latin1 else "utf-8")
     assert isinstance(enc.unescape(text), str)

@@ -80,7 +80,8 @@ Streaming. The file is read in binary chunks and split into segments (``\\r``, `
 ``\\n`` all end a segment; MLLP framing characters ``\\x0b``/``\\x1c`` are removed), messages are
 parsed one at a time, and only compact per-patient tuples are kept; Cases are built as
 ``result.cases`` is iterated. ``options.progress`` is called with bytes read. Each line is
-decoded as UTF-8, or Latin-1 when it is not UTF-8 (with a warning).
+decoded as UTF-8; a message that is not valid UTF-8 is read in the single-byte character set
+its MSH-18 names (``8859/2`` … ``8859/15``), else as Latin-1, with a warning either way.
 
 Why a small parser of our own rather than a library. Both candidates were run on the samples
 in ``tests/data/hl7v2`` (see the README there):

@@ -141,8 +141,9 @@ class _Enc:
     sub: str = "&"
     charset: str = ""
     """MSH-18 as written (its first repetition and component)."""
-    latin1: bool = False
-    """The message's bytes were read as Latin-1 (not valid UTF-8)."""
+    read_as: str = "utf-8"
+    """The codec the message's bytes were read with (``latin-1`` or the MSH-18 character set
+    when they are not valid UTF-8)."""
     notes: list[str] = dataclasses.field(default_factory=list, compare=False)
 
     def unescape(self, text: str) -> str:
@@ -231,7 +232,7 @@ class _Unescape:
         """Text as written, read again in the repertoire a switch named."""
         if self.switch is not None:
             codec, designation = self.switch
-            raw = s.encode("latin-1" if self.enc.latin1 else "utf-8", "replace")
+            raw = s.encode(self.enc.read_as, "replace")
             got = self.enc.decode(designation + raw, codec)
             if got is None:
                 self.enc.notes.append(

@@ -9,9 +9,10 @@ after an OBX, the note of that result; after an OBR, a note on every result of t
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
-from lowalp.adapters.hl7v2.encoding import _Enc, _get
+from lowalp.adapters.hl7v2.encoding import _codec, _Enc, _get
 from lowalp.adapters.hl7v2.fields import _comment
 from lowalp.adapters.hl7v2.framing import _Message
 from lowalp.adapters.hl7v2.segments import _read_obx, _read_pid, _read_spm, _Specimen
@@ -23,6 +24,9 @@ _ANCHOR = {"PID": "patient", "OBR": "order", "OBX": "result"}
 """What the NTE segments after a segment comment on (ORU^R01 of v2.5.1: PATIENT, ORDER_OBSERVATION
 and OBSERVATION groups); after any other segment an NTE is not read."""
 _KEEP_ANCHOR = frozenset({"PD1", "PRT"})
+_SINGLE_BYTE = frozenset({f"iso8859-{n}" for n in (2, 3, 4, 5, 6, 7, 8, 9, 15)} | {"latin-1"})
+"""The MSH-18 character sets a message that is not UTF-8 is read again in: one byte a
+character, so a line break or a delimiter is the same byte as in ASCII."""
 """Segments that may stand between PID and its NTEs."""
 
 
@@ -53,7 +57,7 @@ def _structure(msg: _Message) -> tuple[_Enc, list[Problem]]:
         chars[3:4] or "&",
         # MSH-18 (counted from MSH-1, the separator itself): the first repetition's first component
         _get(fields, 17).split(chars[1:2] or "~", 1)[0].split(chars[0:1] or "^", 1)[0].strip(),
-        msg.latin1,
+        "latin-1" if msg.latin1 else "utf-8",
     )
     msg_type = enc.comps(_get(fields, 8))
     version = enc.comps(_get(fields, 11))[0]
@@ -131,7 +135,7 @@ def _read_message(msg: _Message, state: _State) -> None:
         return
     state.good_messages += 1
     if msg.latin1:
-        state.warn(f"{where}: not valid UTF-8; read as Latin-1.")
+        enc = _declared(msg, enc, state, where)
     sep = enc.field
     patient: _Patient | None = None
     obr_no = 0
@@ -190,6 +194,23 @@ def _read_message(msg: _Message, state: _State) -> None:
             obr_no += 1
             obr_fields = seg.split(sep)
             order_notes = []
+
+
+def _declared(msg: _Message, enc: _Enc, state: _State, where: str) -> _Enc:
+    """A message that is not valid UTF-8 read again in the single-byte character set MSH-18
+    names (``8859/7`` …); as Latin-1, as it was read, when MSH-18 names none or another."""
+    codec = _codec(enc.charset)
+    if codec in _SINGLE_BYTE and codec != "latin-1":
+        try:
+            segments = [(n, seg.encode("latin-1").decode(codec)) for n, seg in msg.segments]
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+        else:
+            msg.segments = segments
+            state.warn(f"{where}: not valid UTF-8; read as {enc.charset} (MSH-18).")
+            return dataclasses.replace(enc, read_as=codec)
+    state.warn(f"{where}: not valid UTF-8; read as Latin-1.")
+    return enc
 
 
 def _flush(enc: _Enc, state: _State, pointer: str) -> None:
