@@ -1,9 +1,11 @@
 """Measure the HL7 v2 ORU^R01 adapter on a generated file of many messages.
 
-Run: ``.venv/bin/python benchmarks/hl7v2.py [--messages 200000] [--patients 20000]``.
+Run: ``.venv/bin/python benchmarks/hl7v2.py [--messages 200000] [--patients 20000] [--spm]``.
 Writes ~200,000 messages with five OBX each (~1,000,000 OBX, about 250 MB) to a temporary
-file, reads it with the adapter, builds every Case, and prints OBX/s and peak RSS. Asserts
-nothing.
+file, reads it with the adapter, builds every Case, and prints OBX/s and peak RSS. With
+``--spm`` each message also carries an SPM (specimen id and collection time) after its
+results and an NTE with escape sequences (highlighting, a delimiter, a line break) after the
+first OBX, as a hospital laboratory writes them. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ PANEL = [
 ]
 
 
-def message(i: int, rng: random.Random, patients: int, start: dt.date) -> str:
+def message(i: int, rng: random.Random, patients: int, start: dt.date, spm: bool = False) -> str:
     pid = f"P{rng.randrange(patients):06d}"
     birth = (start - dt.timedelta(days=rng.randrange(365 * 5, 365 * 90))).strftime("%Y%m%d")
     when = (start + dt.timedelta(days=rng.randrange(0, 1000))).strftime("%Y%m%d") + "0730"
@@ -43,6 +45,10 @@ def message(i: int, rng: random.Random, patients: int, start: dt.date) -> str:
     for k, (code, text, unit, ref, lo, hi) in enumerate(PANEL, start=1):
         value = round(rng.uniform(lo, hi), 1)
         segs.append(f"OBX|{k}|NM|{code}^{text}^LN||{value:g}|{unit}|{ref}||||F|||{when}")
+        if spm and k == 1:
+            segs.append("NTE|1|L|Sample \\H\\haemolysed\\N\\ \\T\\ lipaemic.\\.br\\Repeat advised.")
+    if spm:
+        segs.append(f"SPM|1|S{i}&GHH OE^F{i}&GHH LAB||119297000^Blood^SCT|||||||||||||{when}")
     return "\r".join(segs) + "\r"
 
 
@@ -50,6 +56,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--patients", type=int, default=20_000)
+    ap.add_argument("--spm", action="store_true", help="add an SPM and an escaped NTE")
     args = ap.parse_args()
 
     kb = load_knowledge()
@@ -60,7 +67,7 @@ def main() -> None:
         t0 = time.perf_counter()
         with path.open("w", encoding="utf-8", newline="") as fh:
             for i in range(args.messages):
-                fh.write(message(i, rng, args.patients, start))
+                fh.write(message(i, rng, args.patients, start, args.spm))
         size = path.stat().st_size
         print(
             f"wrote {args.messages:,} messages, {size / 1e6:.0f} MB in {time.perf_counter() - t0:.1f} s"

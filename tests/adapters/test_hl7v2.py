@@ -201,7 +201,7 @@ def test_text_results_flags_and_comments() -> None:
     ("raw", "text"),
     [
         ("a\\F\\b\\S\\c", "a|b^c"),
-        ("one\\.br\\two\\.sp2\\three", "one\ntwo\nthree"),
+        ("one\\.br\\two\\.sp2\\three", "one\ntwo\n\n\nthree"),  # .sp2: two blank lines
         ("\\H\\bold\\N\\ and \\.in+4\\indented", "bold and indented"),
         ("a\\E\\N\\b", "a\\N\\b"),  # an escaped escape starts no sequence
     ],
@@ -490,7 +490,7 @@ def case_to_oru(case: Case, kb: Knowledge) -> str:
     p = case.patient
     birth = p.birth_date.strftime("%Y%m%d") if p.birth_date else ""
     segs = [
-        "MSH|^~\\&|LOWALP|TEST|EHR|TEST|20260101120000||ORU^R01^ORU_R01|RT-1|P|2.5.1|||||UNICODE UTF-8",
+        "MSH|^~\\&|LOWALP|TEST|EHR|TEST|20260101120000||ORU^R01^ORU_R01|RT-1|P|2.5.1||||||UNICODE UTF-8",
         f"PID|1||{case.id}^^^LOWALP^MR||DOE^JANE||{birth}|{p.sex or 'U'}",
     ]
     dates = sorted({lab.date for lab in case.labs}, key=lambda d: (d is not None, d))
@@ -569,3 +569,73 @@ def test_round_trip_of_the_examples(path: Path, kb: Knowledge, tmp_path: Path) -
     assert back.patient == case.patient
     same_assessment(assess(stripped, knowledge=kb), assess(back, knowledge=kb))
     same_assessment(assess(case, knowledge=kb), assess(back, knowledge=kb))
+
+
+# ----------------------------------------------------------------------------- specimens (SPM)
+
+
+def test_specimen_ids_and_collection_times_from_spm() -> None:
+    result, cases = read("oru_r01_specimens.hl7")
+    by_id = {c.id: c for c in cases}
+    got = [(lab.analyte, lab.specimen, lab.date) for lab in by_id["P300"].labs]
+    day = dt.date(2026, 3, 10)  # SPM-17, before OBR-7 (11 March): OBX-14 is empty
+    assert got == [
+        # the order's results come before its SPM (v2.5.1 7.3.1): of its only specimen
+        ("alp", "F-77 (GHH LAB)", day),  # SPM-2: the filler's (laboratory's) id, with namespace
+        ("potassium", "F-77 (GHH LAB)", day),
+        ("calcium", "F-78 (GHH LAB)", day),
+        ("zinc", "F-78 (GHH LAB)", day),  # an OBX in the SPECIMEN group, after its SPM
+    ]
+    assert {lab.specimen for lab in by_id["P301"].labs} == {"F-90 (GHH LAB)"}
+    # two SPMs after the results: which result is from which tube is not said
+    assert [lab.specimen for lab in by_id["P302"].labs] == [None, None]
+    assert result.warnings == [
+        "message 3, OBR[1]: 2 specimens (SPM) and 2 result(s) before them; which result is "
+        "from which specimen is not said, so their specimen is unknown."
+    ]
+
+
+def test_specimen_ids_decide_the_same_sample_checks(kb: Knowledge) -> None:
+    """The EDTA pattern (high potassium, low calcium and zinc in the index ALP's sample): the
+    same results on the same day fire it when SPM says one tube, not when it says two."""
+    _, cases = read("oru_r01_specimens.hl7")
+    by_id = {c.id: c for c in cases}
+    two_tubes = assess(by_id["P300"], knowledge=kb)
+    one_tube = assess(by_id["P301"], knowledge=kb)
+    assert [a.id for a in one_tube.artifacts] == ["edta_contamination"]
+    assert not two_tubes.artifacts
+    # without specimen ids the results of one day count as one sample
+    untagged = by_id["P300"].model_copy(
+        update={
+            "labs": tuple(lab.model_copy(update={"specimen": None}) for lab in by_id["P300"].labs)
+        }
+    )
+    assert [a.id for a in assess(untagged, knowledge=kb).artifacts] == ["edta_contamination"]
+
+
+def test_a_correction_supersedes_only_the_result_of_its_own_specimen(tmp_path: Path) -> None:
+    path = tmp_path / "c.hl7"
+    head = "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1\rPID|1||X1||||19800101|F\r"
+    order = "OBR|{n}|||x|||20260101\rOBX|1|NM|6768-6^ALP^LN||{v}|U/L|||||{s}\rSPM|1|^{spm}\r"
+    path.write_text(
+        head
+        + order.format(n=1, v=20, s="F", spm="T1")
+        + order.format(n=2, v=30, s="F", spm="T2")
+        + order.format(n=3, v=21, s="C", spm="T1")
+    )
+    result, [case] = read(path)
+    assert [(lab.value, lab.specimen) for lab in case.labs] == [(21, "T1"), (30, "T2")]
+    assert [r.pointer for r in result.rejected] == ["message 1, OBX[1]"]
+
+
+def test_text_that_is_not_utf8_is_read_in_the_character_set_msh18_names(tmp_path: Path) -> None:
+    path = tmp_path / "greek.hl7"
+    path.write_bytes(
+        "MSH|^~\\&|A|B|C|D|20260101||ORU^R01|1|P|2.5.1||||||8859/7\r"
+        "PID|1||X1||ΠΑΠΑΔΟΠΟΥΛΟΥ^ΕΛΕΝΗ||19800101|F\r"
+        "OBR|1|||x|||20260101\r"
+        "OBX|1|ST|6768-6^ALP^LN||χαμηλή|U/L||L|||F\r".encode("iso8859-7")
+    )
+    result, [case] = read(path)
+    assert case.labs[0].text == "χαμηλή"
+    assert result.warnings == ["message 1: not valid UTF-8; read as 8859/7 (MSH-18)."]

@@ -36,17 +36,30 @@ What is read (HL7 v2.5.1 chapter 7, with the field mappings of the HL7 v2-to-FHI
   reason. A ``C``/``A``
   result supersedes an earlier result of the same patient, code, time and OBX-4 sub-id in the
   same file; the earlier one is then listed as rejected ("superseded").
-- Observation time: OBX-14, falling back to OBR-7 (collection) and then OBR-22 (result
-  time). ``YYYYMMDD[HHMM[SS[.S]]][+/-ZZZZ]``; the date is the local calendar date as written
-  (a time zone offset is not applied: we work in days, and the clinician's day is the lab's
-  local day). A time without a day (``202603``) or an impossible date rejects the record (the
+- Observation time: OBX-14, falling back to the specimen's collection time (SPM-17), then
+  OBR-7 (collection) and then OBR-22 (result time). ``YYYYMMDD[HHMM[SS[.S]]][+/-ZZZZ]``;
+  the date is the local calendar date as written (a time zone offset is not applied: we work
+  in days, and the clinician's day is the lab's local day). A time without a day (``202603``) or an impossible date rejects the record (the
   pointer names the field used: ``message 1, OBX[3], OBR[1]-7``); no time at all leaves the
   result undated (the normaliser then says so).
+- SPM (specimen, v2.5.1 SPECIMEN group): SPM-2 is the result's ``specimen`` (the filler's id,
+  else the placer's, with its namespace: ``F-77 (GHH LAB)``), the id the same-sample checks
+  compare. The results of an order precede its SPM in ORU^R01 (7.3.1): they take the order's
+  specimen when it has exactly one; an OBX after an SPM is of that specimen; with two or more
+  SPMs after the results, which came from which is not said and the specimen is left unknown
+  (a warning says so). A correction supersedes only the result of its own specimen.
+- Escape sequences (v2.5 section 2.7) are read in every field that is read, after the
+  delimiters split it: the delimiters, highlighting, hexadecimal data in the MSH-18 character
+  set, character set switches and the FT formatting commands, as
+  :mod:`lowalp.adapters.hl7v2.encoding` describes. What cannot be read (a locally defined
+  ``\\Z…\\``, broken hexadecimal data, an unknown sequence) is kept as written and warned of,
+  with the segment's pointer (at most 20 such warnings, then a count).
 - NTE (notes and comments, NTE-3 with its repetitions as lines) by what it follows: after an
   OBX, the note of that result; after an OBR, a note on each result of that order (first, then
   the result's own); after PID or PD1, the patient's notes (``context.notes``). An NTE
-  elsewhere, Z-segments, PV1, ORC, SPM and every other segment are skipped: they are structure,
-  not records, and are not counted.
+  elsewhere, Z-segments, PV1, ORC and every other segment are skipped: they are structure,
+  not records, and are not counted (SPM is read for the specimen of the results, and is not a
+  record either).
 
 Records and counts. A *record* is one OBX segment: ``stats.read`` counts OBX segments and
 each is used (a lab of a case) or rejected (listed with a pointer such as
@@ -61,13 +74,14 @@ its message number and line, and a hint.
 
 Cases. One :class:`~lowalp.model.Case` per patient (PID-3) across all messages in the file,
 ``Case.id`` = the identifier. ORU carries results only: medications, events and findings do not
-travel, so ``context`` holds at most the patient's notes. Specimen ids are not read.
+travel, so ``context`` holds at most the patient's notes.
 
 Streaming. The file is read in binary chunks and split into segments (``\\r``, ``\\r\\n`` and
 ``\\n`` all end a segment; MLLP framing characters ``\\x0b``/``\\x1c`` are removed), messages are
 parsed one at a time, and only compact per-patient tuples are kept; Cases are built as
 ``result.cases`` is iterated. ``options.progress`` is called with bytes read. Each line is
-decoded as UTF-8, or Latin-1 when it is not UTF-8 (with a warning).
+decoded as UTF-8; a message that is not valid UTF-8 is read in the single-byte character set
+its MSH-18 names (``8859/2`` … ``8859/15``), else as Latin-1, with a warning either way.
 
 Why a small parser of our own rather than a library. Both candidates were run on the samples
 in ``tests/data/hl7v2`` (see the README there):
@@ -83,14 +97,14 @@ in ``tests/data/hl7v2`` (see the README there):
   is the first *character* of ``98``), and its last release is from 2022.
 
 What we need is only the delimiter grammar of HL7 v2.5.1 chapter 2 (sections 2.5-2.7:
-segments, fields, repetitions, components, escape sequences ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\``)
+segments, fields, repetitions, components, escape sequences)
 for a dozen fields, with our own rules for each field — which the research note recommends
 anyway. That is a few dozen lines, has no dependency (the ``[hl7]`` extra is not needed), never
 fails on short segments, reads the delimiters each MSH declares, and is fast enough to stream.
 
 The package, in reading order: ``framing`` (segments and messages out of the bytes),
 ``encoding`` (the delimiters and field access), ``message`` (a message's structure checked),
-``segments`` (PID and OBX read), ``fields`` (single fields: values, ranges, flags, status,
+``segments`` (PID, SPM and OBX read), ``fields`` (single fields: values, ranges, flags, status,
 dates, comments), ``state`` (what one read keeps) and ``reader`` (:func:`read` and ``ADAPTER``).
 """
 

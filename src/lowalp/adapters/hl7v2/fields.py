@@ -84,7 +84,7 @@ def _value_as_written(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Re
     a number nor a qualifier word, the OBX-8 flags give the qualifier and the text is kept; with
     no flag that says low, normal, high, positive or negative the result cannot be used."""
     if vtype == "SN":
-        parts = enc.comps(raw)
+        parts = [enc.unescape(p) for p in enc.comps(raw)]
         comparator, num1 = _at(parts, 0).strip(), _at(parts, 1).strip()
         sep2, num2 = _at(parts, 2).strip(), _at(parts, 3).strip()
         if not any((comparator, num1, sep2, num2)):
@@ -101,6 +101,8 @@ def _value_as_written(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Re
         if comparator in (">", ">="):
             return float(num1), ">", f"{comparator}{num1}"
         return f"SN comparator {comparator!r} cannot be used"
+    if vtype in _CODED_TYPES:
+        return _coded(raw, fields, enc)
     reps = raw.split(enc.rep) if vtype in ("TX", "FT") else raw.split(enc.rep, 1)[:1]
     lines = [enc.unescape(r).strip() for r in reps]
     written = "\n".join(line for line in lines if line)
@@ -123,18 +125,24 @@ def _value_as_written(vtype: str, raw: str, fields: list[str], enc: _Enc) -> _Re
         if isinstance(flagged, tuple):
             return None, flagged[1], written
         return "text result, not a number or a qualifier lowalp can use, and no flag (OBX-8) that gives one"
-    if vtype in _CODED_TYPES:
-        comps = text.split(enc.comp)
-        shown = (_at(comps, 1) or _at(comps, 0)).strip()
-        for c in comps[:2]:
-            word = _WORD_QUALIFIER.get(c.strip().lower()) or _FLAG_QUALIFIER.get(c.strip().upper())
-            if word:
-                return None, word, shown or None
-        flagged = _flags(fields, enc)
-        if isinstance(flagged, tuple):
-            return None, flagged[1], shown or None
-        return "coded result that is not a qualifier lowalp can use, and no flag (OBX-8) that gives one"
     return f"value type {vtype!r} (OBX-2) is not a lab value lowalp reads"
+
+
+def _coded(raw: str, fields: list[str], enc: _Enc) -> _Reading | str:
+    """A CWE/CE/CNE OBX-5: its identifier and text (components 1 and 2, each unescaped after
+    the components are split, so that ``\\S\\`` in a text is a ``^`` of the text)."""
+    comps = [enc.unescape(c).strip() for c in enc.comps(raw)[:2]]
+    if not any(comps):
+        return _flags(fields, enc)
+    shown = _at(comps, 1) or _at(comps, 0)
+    for c in comps:
+        word = _WORD_QUALIFIER.get(c.lower()) or _FLAG_QUALIFIER.get(c.upper())
+        if word:
+            return None, word, shown or None
+    flagged = _flags(fields, enc)
+    if isinstance(flagged, tuple):
+        return None, flagged[1], shown or None
+    return "coded result that is not a qualifier lowalp can use, and no flag (OBX-8) that gives one"
 
 
 def _flag(fields: list[str], enc: _Enc) -> str | None:
@@ -146,7 +154,9 @@ def _flag(fields: list[str], enc: _Enc) -> str | None:
 
 
 def _flags(fields: list[str], enc: _Enc) -> tuple[None, Qualifier, None] | str:
-    flags = [f.split(enc.comp)[0].strip().upper() for f in _get(fields, 8).split(enc.rep)]
+    flags = [
+        enc.unescape(f.split(enc.comp)[0]).strip().upper() for f in _get(fields, 8).split(enc.rep)
+    ]
     for f in flags:
         if f in _FLAG_QUALIFIER:
             return None, _FLAG_QUALIFIER[f], None

@@ -33,6 +33,7 @@ def _cases(patients: dict[str, _Patient]) -> Iterator[Case]:
                 text=lab[11],
                 flag=lab[12],
                 note=lab[13],
+                specimen=lab[14],
             )
             for lab in acc.labs
         )
@@ -89,6 +90,10 @@ def read(path: Path, options: ReadOptions, *, knowledge: Knowledge) -> ReadResul
     if state.range_warnings > _MAX_RANGE_WARNINGS:
         state.warn(
             f"… and {state.range_warnings - _MAX_RANGE_WARNINGS} more reference ranges (OBX-7) not in a clear low-high form."
+        )
+    if state.escape_warnings > _MAX_RANGE_WARNINGS:
+        state.warn(
+            f"… and {state.escape_warnings - _MAX_RANGE_WARNINGS} more escape sequences not read."
         )
     if state.problems:
         state.warn(

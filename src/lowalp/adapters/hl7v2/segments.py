@@ -1,5 +1,6 @@
-"""The PID and OBX segment readers: the patient of a message, and one OBX (with its OBR
-times) into a compact lab, a superseding correction, or a rejected record.
+"""The PID, SPM and OBX segment readers: the patient of a message, a specimen's id and
+collection time, and one OBX (with its specimen and OBR times) into a compact lab, a
+superseding correction, or a rejected record.
 """
 
 from __future__ import annotations
@@ -13,6 +14,28 @@ from lowalp.adapters.hl7v2.state import _MAX_RANGE_WARNINGS, _Lab, _Patient, _St
 from lowalp.model import Sex
 
 _LOINC_SYSTEMS = {"LN", "LOINC", "http://loinc.org", "2.16.840.1.113883.6.1"}
+
+_Specimen = tuple[str | None, str]
+"""A specimen (SPM): its id (SPM-2) and its collection time as written (SPM-17, first
+component: the start of the range)."""
+
+
+def _read_spm(fields: list[str], enc: _Enc) -> _Specimen:
+    """SPM-2 (EIP: placer's id ^ filler's id, each an EI ``id&namespace&…``): the filler's
+    (the laboratory's) id, else the placer's; its namespace, when given, follows in brackets
+    (``S-1001 (GHH LAB)``), as two labs may number their specimens alike. SPM-17 (DR) gives
+    the collection time."""
+    ident: str | None = None
+    comps = enc.comps(_get(fields, 2))
+    for ei in (_at(comps, 1), _at(comps, 0)):
+        subs = ei.split(enc.sub)
+        own = enc.unescape(subs[0]).strip()
+        if own:
+            namespace = enc.unescape(_at(subs, 1)).strip()
+            ident = f"{own} ({namespace})" if namespace else own
+            break
+    collected = enc.comps(_get(fields, 17))[0].split(enc.sub)[0].strip()
+    return ident, collected
 
 
 def _read_pid(fields: list[str], enc: _Enc, state: _State, where: str) -> _Patient:
@@ -59,8 +82,10 @@ def _read_obx(
     obr_no: int,
     obr_fields: list[str],
     note: str | None = None,
+    specimen: _Specimen | None = None,
 ) -> None:
-    """One OBX; ``note`` is the text of the NTE segments of its order and of its own."""
+    """One OBX; ``note`` is the text of the NTE segments of its order and of its own,
+    ``specimen`` the SPM it was measured in (when the message says)."""
     where = f"message {msg_no}"
     ptr = f"{where}, OBX[{k}]"
     # OBX-11 result status
@@ -100,18 +125,17 @@ def _read_obx(
             state.warn(
                 f"{ptr}-7: reference range {raw_range!r} is not a clear low-high form; not used."
             )
-    # observation time: OBX-14, else OBR-7, else OBR-22
-    when = ""
+    # observation time: OBX-14, else the specimen's collection (SPM-17), else OBR-7, else OBR-22
+    when = enc.comps(_get(fields, 14))[0].strip()
     when_ptr = f"{ptr}-14"
-    for src, n, p in (
-        (fields, 14, f"{ptr}-14"),
-        (obr_fields, 7, f"{ptr}, OBR[{obr_no}]-7"),
-        (obr_fields, 22, f"{ptr}, OBR[{obr_no}]-22"),
-    ):
-        when = enc.comps(_get(src, n))[0].strip()
-        if when:
-            when_ptr = p
-            break
+    if not when and specimen is not None and specimen[1]:
+        when, when_ptr = specimen[1], f"{ptr}, SPM-17"
+    if not when:
+        for n in (7, 22):
+            when = enc.comps(_get(obr_fields, n))[0].strip()
+            if when:
+                when_ptr = f"{ptr}, OBR[{obr_no}]-{n}"
+                break
     date: dt.date | None = None
     if when:
         got = _date(when)
@@ -119,7 +143,8 @@ def _read_obx(
             state.reject(when_ptr, f"observation time is {got}", when)
             return
         date = state.dates.setdefault(got, got)
-    key = hash((analyte, when, _get(fields, 4).strip()))
+    spec_id = specimen[0] if specimen is not None else None
+    key = hash((analyte, when, _get(fields, 4).strip(), spec_id))
     lab: _Lab = (
         state.intern(analyte),
         state.intern(loinc) if loinc else None,
@@ -135,6 +160,7 @@ def _read_obx(
         text,
         state.intern(flag) if flag else None,
         note,
+        spec_id,
     )
     stats = state.result.stats
     if status in ("C", "A"):

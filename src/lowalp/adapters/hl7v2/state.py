@@ -19,7 +19,7 @@ _MAX_RANGE_WARNINGS = 20
 # A compact lab: analyte, loinc, value, unit, qualifier, ref_low, ref_high, date,
 # message number, OBX number, supersede key (the hash of analyte, raw time and OBX-4 sub-id:
 # a small int instead of a tuple of strings keeps a million results in a few hundred MB),
-# text (OBX-5 as written), flag (OBX-8), note (NTE).
+# text (OBX-5 as written), flag (OBX-8), note (NTE), specimen id (SPM-2).
 _Lab = tuple[
     str,
     str | None,
@@ -32,6 +32,7 @@ _Lab = tuple[
     int,
     int,
     int,
+    str | None,
     str | None,
     str | None,
     str | None,
@@ -56,6 +57,7 @@ class _State:
     problems: list[Problem] = field(default_factory=list)
     good_messages: int = 0
     range_warnings: int = 0
+    escape_warnings: int = 0
     strings: dict[str, str] = field(default_factory=dict)
     dates: dict[dt.date, dt.date] = field(default_factory=dict)
     ranges: dict[tuple[str, str], tuple[float | None, float | None]] = field(default_factory=dict)
@@ -76,6 +78,13 @@ class _State:
 
     def warn(self, text: str) -> None:
         self.result.warnings.append(text)
+
+    def escape_warning(self, text: str) -> None:
+        """An escape sequence not read (:mod:`lowalp.adapters.hl7v2.encoding`); the first
+        :data:`_MAX_RANGE_WARNINGS` are listed, the rest counted."""
+        self.escape_warnings += 1
+        if self.escape_warnings <= _MAX_RANGE_WARNINGS:
+            self.warn(text)
 
     def reject(self, pointer: str, reason: str, value: str | None = None) -> None:
         self.result.rejected.append(Rejected(pointer, reason, value))
