@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_STAMP := $(VENV)/.installed-web
 
-.PHONY: run test check lint typecheck format install install-web system-deps node-deps swagger-ui examples bench clean
+.PHONY: run test check lint typecheck format install install-web system-deps node-deps swagger-ui examples bench evidence clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ node-deps: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
+
+## evidence: regenerate docs/evidence.md (every rule's weights and their provenance) from knowledge/
+evidence: $(WEB_STAMP)
+	$(BIN)/lowalp knowledge --evidence --format markdown > docs/evidence.md
 
 ## swagger-ui: copy the pinned Swagger UI into src/lowalp/web/static/swagger-ui (for /docs)
 swagger-ui:

@@ -98,7 +98,25 @@ def _parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("knowledge", help="list the causes, their rules and sources")
     k.add_argument("--cause", help="show one cause in full")
-    k.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    k.add_argument("--format", "-f", choices=("text", "json", "markdown"), default="text")
+    k.add_argument(
+        "--evidence",
+        action="store_true",
+        help="the evidence table: every rule's weights and where they come from (published "
+        "figures or an estimate); --format markdown writes docs/evidence.md",
+    )
+    k.add_argument(
+        "--sort",
+        choices=("cause", "weight", "influence"),
+        default="cause",
+        help="order of the evidence table: the knowledge's (cause), the largest weight first, "
+        "or the rules that change the first cause on --cases most often first",
+    )
+    k.add_argument(
+        "--cases",
+        metavar="PATH",
+        help="labelled cases (a vignette folder or .jsonl) to measure each rule's influence on",
+    )
     return p
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from lowalp.cli.common import knowledge_from
 
 if TYPE_CHECKING:
+    from lowalp.knowledge import Knowledge
     from lowalp.knowledge.schema import RulePopulation
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -53,6 +54,13 @@ def ranges(args: argparse.Namespace) -> int:
 
 def knowledge(args: argparse.Namespace) -> int:
     kb = knowledge_from(args)
+    if args.evidence or args.sort != "cause" or args.cases:
+        return _evidence(args, kb)
+    if args.format == "markdown":
+        print(
+            "lowalp: --format markdown is for the evidence table (add --evidence)", file=sys.stderr
+        )
+        return EXIT_USAGE
     if args.cause and args.cause not in kb.causes:
         import difflib
 
@@ -105,3 +113,58 @@ def _population(pop: RulePopulation) -> str:
     if pop.unless:
         parts.append("without " + ", ".join(pop.unless))
     return "; ".join(parts) + f" — {pop.reasoning}"
+
+
+def _evidence(args: argparse.Namespace, kb: Knowledge) -> int:
+    """``lowalp knowledge --evidence``: every rule and where its weights come from."""
+    from lowalp.evidence import Influence, Labelled, influence, rule_table
+    from lowalp.render.evidence import markdown, text_table
+
+    rows = rule_table(kb)
+    if args.cause:
+        rows = [r for r in rows if r.cause == args.cause]
+    measured: dict[tuple[str, str], Influence] | None = None
+    if args.sort == "influence" and not args.cases:
+        print(
+            "lowalp: --sort influence needs --cases PATH (the cases to measure it on)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.cases:
+        from lowalp.adapters.vignettes import iter_labelled
+
+        cases = [Labelled(c.id, c.case) for c in iter_labelled(args.cases) if c.case is not None]
+        if not cases:
+            print(f"lowalp: no case could be read from {args.cases}", file=sys.stderr)
+            return EXIT_USAGE
+
+        def progress(done: int, total: int) -> None:
+            if sys.stderr.isatty() or done == total or done % 25 == 0:
+                print(f"\rinfluence: {done}/{total} rules", end="", file=sys.stderr, flush=True)
+            if done == total:
+                print(file=sys.stderr)
+
+        found = influence(kb, cases, rules=[r.key for r in rows], progress=progress)
+        measured = {(i.cause, i.finding): i for i in found}
+    if args.sort == "weight":
+        rows = sorted(rows, key=lambda r: -abs(r.weight))
+    elif args.sort == "influence" and measured is not None:
+        m = measured
+        rows = sorted(rows, key=lambda r: (-m[r.key].flips, -m[r.key].bears_on))
+    if args.format == "markdown":
+        sys.stdout.write(markdown(rows, kb.version))
+    elif args.format == "json":
+        out = []
+        for r in rows:
+            d = {k: getattr(r, k) for k in r.__dataclass_fields__}
+            d["weight"] = round(r.weight, 4)
+            d["grade"] = r.grade
+            if measured is not None:
+                d["bears_on"] = measured[r.key].bears_on
+                d["flips"] = measured[r.key].flips
+                d["flipped"] = list(measured[r.key].flipped)
+            out.append(d)
+        print(json.dumps({"version": kb.version, "rules": out}, indent=2, ensure_ascii=False))
+    else:
+        sys.stdout.write(text_table(rows, measured))
+    return EXIT_OK

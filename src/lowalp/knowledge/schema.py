@@ -596,6 +596,78 @@ class RulePopulation(Cited):
         return self
 
 
+StudyDesign = Literal[
+    "meta_analysis", "cohort", "case_control", "cross_sectional", "case_series", "guideline"
+]
+"""How the figures behind a rule were measured, strongest first: pooled studies; patients
+followed or tested consecutively; cases against controls; one survey of a population; a series
+of cases without controls; a guideline's stated figure."""
+
+PUBLISHED_TOLERANCE = 0.1
+"""How far (relative) a rule's likelihood ratio may sit from the one its published figures give
+before the rule must say why (``adjusted``): rounding to the figures' precision, not more."""
+
+
+class PublishedFigure(Strict):
+    """What a study measured for a rule, and how the rule's likelihood ratios follow from it.
+
+    One of these gives LR+: ``lr_positive``; ``sensitivity`` with ``specificity`` (LR+ =
+    sens / (1 − spec), LR− = (1 − sens) / spec); or the share of the condition's patients with the
+    finding beside the share of a comparison group (``cases_with`` / ``controls_with``, and
+    (1 − cases_with) / (1 − controls_with) for LR−). An ``odds_ratio`` is not a likelihood ratio:
+    it stands for one only with ``adjusted`` saying why that is fair (a rare finding, where the
+    two are close)."""
+
+    design: StudyDesign
+    population: str
+    """Who was studied, in a few words (the setting, ages, how the condition was confirmed)."""
+    n: int | None = Field(default=None, ge=1)
+    """How many people the figures rest on."""
+    sensitivity: float | None = Field(default=None, ge=0, le=1)
+    specificity: float | None = Field(default=None, ge=0, le=1)
+    lr_positive: float | None = Field(default=None, gt=0)
+    lr_negative: float | None = Field(default=None, gt=0)
+    cases_with: float | None = Field(default=None, ge=0, le=1)
+    controls_with: float | None = Field(default=None, gt=0, le=1)
+    odds_ratio: float | None = Field(default=None, gt=0)
+    derivation: str
+    """The arithmetic from the figures to the rule's weights, written out."""
+
+    @model_validator(mode="after")
+    def _figures(self) -> PublishedFigure:
+        if (self.sensitivity is None) != (self.specificity is None) and self.lr_positive is None:
+            raise ValueError("`sensitivity` and `specificity` go together")
+        if (self.cases_with is None) != (self.controls_with is None):
+            raise ValueError("`cases_with` and `controls_with` go together")
+        if self.derived_lr_present() is None and self.odds_ratio is None:
+            raise ValueError(
+                "a published figure needs `lr_positive`, `sensitivity` with `specificity`, "
+                "`cases_with` with `controls_with`, or `odds_ratio`"
+            )
+        return self
+
+    def derived_lr_present(self) -> float | None:
+        """LR+ as the figures give it (None when only an odds ratio was published)."""
+        if self.lr_positive is not None:
+            return self.lr_positive
+        if self.sensitivity is not None and self.specificity is not None:
+            return self.sensitivity / max(1 - self.specificity, 1e-6)
+        if self.cases_with is not None and self.controls_with is not None:
+            return self.cases_with / self.controls_with
+        return None
+
+    def derived_lr_absent(self) -> float | None:
+        """LR− as the figures give it, where they give one."""
+        if self.lr_negative is not None:
+            return self.lr_negative
+        if self.sensitivity is not None and self.specificity is not None and self.specificity:
+            return (1 - self.sensitivity) / self.specificity
+        cases, controls = self.cases_with, self.controls_with
+        if cases is not None and controls is not None and cases < 1 and controls < 1:
+            return (1 - cases) / (1 - controls)
+        return None
+
+
 class EvidenceRule(Cited):
     finding: Id
     lr_present: float = Field(gt=0)
@@ -603,6 +675,40 @@ class EvidenceRule(Cited):
     note: str | None = None
     population: RulePopulation | None = None
     """The population the rule was measured in (see :class:`RulePopulation`)."""
+    published: PublishedFigure | None = None
+    """The figures the weights come from, when a study measured them (then ``source`` names
+    the study)."""
+    adjusted: str | None = None
+    """Why the weights depart from what ``published`` gives (a cap, a shrinkage toward 1 for a
+    small study, an odds ratio read as a likelihood ratio)."""
+
+    @model_validator(mode="after")
+    def _published(self) -> EvidenceRule:
+        fig = self.published
+        if fig is None:
+            if self.adjusted is not None:
+                raise ValueError(
+                    "`adjusted` explains a departure from `published`, which is absent"
+                )
+            return self
+        if self.source is None:
+            raise ValueError("a `published` figure needs the `source` that published it")
+        if self.adjusted is None:
+            pairs = [(self.lr_present, fig.derived_lr_present(), "lr_present")]
+            if self.lr_absent is not None:
+                pairs.append((self.lr_absent, fig.derived_lr_absent(), "lr_absent"))
+            for used, derived, key in pairs:
+                if derived is None:
+                    raise ValueError(
+                        f"`{key}` does not follow from the published figures alone: say how in "
+                        "`adjusted`"
+                    )
+                if abs(used - derived) > PUBLISHED_TOLERANCE * derived:
+                    raise ValueError(
+                        f"`{key}` {used:g} is not the published figures' {derived:.3g}: use it, "
+                        "or say why not in `adjusted`"
+                    )
+        return self
 
 
 class ManagementPointer(Strict):
