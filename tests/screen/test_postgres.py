@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,14 +61,43 @@ def pg(synth: Path) -> Iterator[pg_server.Server]:
         con.execute(f"CREATE SCHEMA {SCHEMA}")
         for table in TABLES:
             pg_server.load_parquet(con, SCHEMA, table, synth / f"{table}.parquet")
+        _ohdsi_types(con)
         con.execute("CREATE SCHEMA partial")
         pg_server.load_parquet(con, "partial", "person", synth / "person.parquet")
         con.execute(f"CREATE ROLE reader LOGIN PASSWORD '{PASSWORD}'")
-        for schema in (SCHEMA, "partial"):
+        for schema in (SCHEMA, "ohdsi", "partial"):
             con.execute(f"GRANT USAGE ON SCHEMA {schema} TO reader")
             con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO reader")
         con.close()
         yield server
+
+
+def _ohdsi_types(con: Any) -> None:
+    """Schema ``ohdsi``: the same rows with the column types of the OHDSI DDL for PostgreSQL
+    (integer ids, NUMERIC values, varchar(50) texts), a birth date-time with a time zone and
+    ``person`` as a view."""
+    con.execute("CREATE SCHEMA ohdsi")
+    con.execute(
+        "CREATE TABLE ohdsi.measurement AS SELECT measurement_id::integer, "
+        "person_id::integer, measurement_concept_id::integer, measurement_date, "
+        "measurement_datetime, measurement_type_concept_id::integer, "
+        "operator_concept_id::integer, value_as_number::numeric, unit_concept_id::integer, "
+        "unit_source_value::varchar(50), range_low::numeric, range_high::numeric, "
+        "measurement_source_value::varchar(50), value_source_value::varchar(50) "
+        f"FROM {SCHEMA}.measurement ORDER BY measurement_id DESC"  # stored in another order
+    )
+    con.execute(
+        "CREATE TABLE ohdsi.person_t AS SELECT person_id::integer, "
+        "gender_concept_id::integer, year_of_birth::integer, month_of_birth::integer, "
+        "day_of_birth::integer, birth_datetime AT TIME ZONE 'UTC' AS birth_datetime "
+        f"FROM {SCHEMA}.person"
+    )
+    con.execute("CREATE VIEW ohdsi.person AS SELECT * FROM ohdsi.person_t")
+    con.execute(
+        "CREATE TABLE ohdsi.concept AS SELECT concept_id::integer, "
+        "concept_name::varchar(255), vocabulary_id::varchar(20), concept_code::varchar(50) "
+        f"FROM {SCHEMA}.concept"
+    )
 
 
 def _relations(server: pg_server.Server) -> list[tuple[str, str]]:
@@ -105,6 +135,25 @@ def test_the_database_gives_the_worklist_of_the_same_tables_as_parquet(
         assert from_db.counts[key] == from_files.counts[key]
     assert from_db.counts["timings"]["copy_s"] > 0
     assert _relations(pg) == before
+
+
+def test_the_column_types_of_the_ohdsi_ddl_give_the_same_worklist(
+    pg: pg_server.Server, synth: Path, tmp_path: Path
+) -> None:
+    """NUMERIC values read as the same numbers, integer ids, a time-zoned birth date-time, a
+    view for person, a table stored in another order (read in measurement_id order)."""
+    url = pg.url("reader", "lab", PASSWORD)
+    from_db = run_screen(ScreenInput.postgres(url, "ohdsi"), tmp_path / "db", verify=0)
+    from_files = run_screen(ScreenInput("omop", synth), tmp_path / "files", verify=0)
+    pd.testing.assert_frame_equal(from_db.worklist, from_files.worklist)
+    # a rejected value as written: PostgreSQL's double-to-NUMERIC copy above keeps 15
+    # significant digits (-1.5230000000000001 becomes -1.523), the rest is the same
+    a, b = from_db.rejects, from_files.rejects
+    pd.testing.assert_frame_equal(a.drop(columns="value"), b.drop(columns="value"))
+    num_a, num_b = pd.to_numeric(a.value, errors="coerce"), pd.to_numeric(b.value, errors="coerce")
+    assert (num_a.isna() == num_b.isna()).all()
+    assert ((num_a - num_b).abs().fillna(0) <= 1e-9 * num_b.abs().fillna(0)).all()
+    assert (a.value[num_a.isna()] == b.value[num_b.isna()]).all()
 
 
 def test_the_connection_is_read_only(pg: pg_server.Server) -> None:
