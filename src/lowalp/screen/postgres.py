@@ -10,7 +10,8 @@ twice. Why a copy rather than running the screen in the database:
   with its reason in working tables;
 - Ibis builds and compiles the queries (the columns, their types, the LOINC concepts), but
   the rows travel by ``COPY (query) TO STDOUT``: 403,266 measurements in 2.6 s, where Ibis's
-  own row fetch took 18 s (synthetic data of 20,000 persons, one server on the same machine).
+  own row fetch took 18 s (synthetic data of 20,000 persons, one server on the same machine;
+  2.0 million rows copied in 23 s).
 
 Only the needed columns are copied: measurement (ordered by ``measurement_id``, so that a
 row's ``source_row`` is its position in that order), person, and the LOINC rows of concept
