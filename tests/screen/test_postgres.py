@@ -64,7 +64,12 @@ def pg(synth: Path) -> Iterator[pg_server.Server]:
         _ohdsi_types(con)
         con.execute("CREATE SCHEMA partial")
         pg_server.load_parquet(con, "partial", "person", synth / "person.parquet")
+        con.execute("CREATE SCHEMA closed")  # reader may read person, not measurement
+        for table in ("measurement", "person"):
+            con.execute(f"CREATE TABLE closed.{table} (LIKE {SCHEMA}.{table})")
         con.execute(f"CREATE ROLE reader LOGIN PASSWORD '{PASSWORD}'")
+        con.execute("GRANT USAGE ON SCHEMA closed TO reader")
+        con.execute("GRANT SELECT ON closed.person TO reader")
         for schema in (SCHEMA, "ohdsi", "partial"):
             con.execute(f"GRANT USAGE ON SCHEMA {schema} TO reader")
             con.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO reader")
@@ -234,6 +239,8 @@ def test_a_missing_schema_or_table_is_named(pg: pg_server.Server, tmp_path: Path
         run_screen(ScreenInput.postgres(url, "partial"), tmp_path / "o")
     assert PASSWORD not in str(exc.value)
     assert not (tmp_path / "o" / "worklist.parquet").exists()
+    with pytest.raises(InputError, match=r"measurement cannot be read: .*permission denied"):
+        run_screen(ScreenInput.postgres(url, "closed"), tmp_path / "o")
 
 
 def test_a_server_that_cannot_be_reached(tmp_path: Path) -> None:

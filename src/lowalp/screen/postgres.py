@@ -242,32 +242,44 @@ def copy_cdm(
 ) -> dict[str, int]:
     """measurement.parquet, person.parquet and (when the schema has one) concept.parquet in
     ``dest``, copied from ``schema`` of the database at ``url``; the rows copied by table."""
+    import psycopg
+
     con = connect(url)
     try:
         found = tables(con, url, schema)
         dest.mkdir(parents=True, exist_ok=True)
-        counts: dict[str, int] = {}
+        # the queries first (Ibis reads the tables' columns), then every copy in one
+        # read-only transaction: the tables as they were at one moment
+        exprs: dict[str, Any] = {}
         for name, wanted in (("measurement", MEASUREMENT), ("person", PERSON)):
-            if progress:
-                progress(f"copying {schema}.{name} from {mask_url(url)}")
             t = _table(con, url, schema, name)
-            expr = _columns(t, wanted, order="measurement_id" if name == "measurement" else None)
-            counts[name] = _copy(con, url, schema, name, expr, dest)
+            exprs[name] = _columns(
+                t, wanted, order="measurement_id" if name == "measurement" else None
+            )
         if "concept" in found:
             t = _table(con, url, schema, "concept")
             if {"concept_id", "vocabulary_id", "concept_code"} <= set(t.columns):
-                expr = t.filter(
+                exprs["concept"] = t.filter(
                     (t.vocabulary_id == "LOINC") & t.concept_code.isin(loinc_codes)
                 ).select(
                     concept_id=t.concept_id.cast("int64"),
                     vocabulary_id=t.vocabulary_id.cast("string"),
                     concept_code=t.concept_code.cast("string"),
                 )
-                counts["concept"] = _copy(con, url, schema, "concept", expr, dest)
-        return counts
+        raw = con.con
+        raw.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        raw.read_only = True
+        with raw.transaction():
+            for name, expr in exprs.items():
+                if progress and name != "concept":
+                    progress(f"copying {schema}.{name} from {mask_url(url)}")
+                _copy_csv(con, url, schema, name, expr, dest / f"{name}.csv")
+        return {name: _to_parquet(expr, dest, name) for name, expr in exprs.items()}
     finally:
         with contextlib.suppress(Exception):
             con.disconnect()
+        for f in dest.glob("*.csv"):
+            f.unlink(missing_ok=True)
 
 
 def _table(con: Any, url: str, schema: str, name: str) -> Any:
@@ -303,17 +315,12 @@ def _columns(t: Any, wanted: tuple[str, ...], *, order: str | None) -> Any:
     return t.select(**out)
 
 
-def _copy(con: Any, url: str, schema: str, name: str, expr: Any, dest: Path) -> int:
-    """``expr``'s rows through ``COPY (…) TO STDOUT`` as CSV into the work folder, then to
-    ``name``.parquet with the types Ibis gives the columns (DuckDB, in order)."""
-    import duckdb  # type: ignore[import-untyped,unused-ignore]
+def _copy_csv(con: Any, url: str, schema: str, name: str, expr: Any, csv: Path) -> None:
+    """``expr``'s rows through ``COPY (…) TO STDOUT`` as CSV into ``csv``."""
     import psycopg
-    from ibis.backends.sql.datatypes import DuckDBType  # type: ignore[import-untyped,unused-ignore]
 
-    sql = str(con.compile(expr))
-    csv = dest / f"{name}.csv"
+    query = f"COPY ({con.compile(expr)}) TO STDOUT (FORMAT csv, HEADER true)"  # Ibis's SQL
     try:
-        query = f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER true)"  # compiled by Ibis
         with csv.open("wb") as f, con.con.cursor() as cur, cur.copy(query) as copy:
             for chunk in copy:
                 f.write(chunk)
@@ -327,6 +334,16 @@ def _copy(con: Any, url: str, schema: str, name: str, expr: Any, dest: Path) -> 
                 )
             ]
         ) from None
+
+
+def _to_parquet(expr: Any, dest: Path, name: str) -> int:
+    """``name``.csv of ``dest`` to ``name``.parquet with the types Ibis gives the columns
+    (DuckDB, in file order); its row count."""
+    import duckdb  # type: ignore[import-untyped,unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
+    from ibis.backends.sql.datatypes import DuckDBType  # type: ignore[import-untyped,unused-ignore]
+
+    csv = dest / f"{name}.csv"
     types = {c: DuckDBType.to_string(t) for c, t in expr.schema().items()}
     local = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
@@ -338,6 +355,4 @@ def _copy(con: Any, url: str, schema: str, name: str, expr: Any, dest: Path) -> 
     finally:
         local.close()
         csv.unlink(missing_ok=True)
-    import pyarrow.parquet as pq  # type: ignore[import-untyped,unused-ignore]
-
     return int(pq.ParquetFile(dest / f"{name}.parquet").metadata.num_rows)
