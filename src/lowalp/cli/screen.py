@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lowalp.cli.common import column_mapping, say
 from lowalp.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from lowalp.screen.inputs import ScreenInput
 
 EXIT_OK = 0
 
@@ -16,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     s = sub.add_parser(
         "screen",
         help="screen a laboratory's measurements for persistently low ALP (work-list, rejects, summary)",
-        description="Screen OMOP CDM tables, a long measurements file or a DuckDB database for "
+        description="Screen OMOP CDM tables (files, or a PostgreSQL database), a long "
+        "measurements file or a DuckDB database for "
         "ALP results low for age and sex; write worklist.parquet/csv, rejects.parquet and "
         "summary.html to OUT.",
     )
@@ -29,6 +34,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     src.add_argument(
         "--duckdb", metavar="FILE", help="DuckDB database with measurement and person tables"
+    )
+    src.add_argument(
+        "--db",
+        metavar="URL",
+        help="PostgreSQL database with an OMOP CDM, postgresql://user@host:port/dbname, opened "
+        "read-only (a password from PGPASSWORD or ~/.pgpass; never shown)",
+    )
+    s.add_argument(
+        "--cdm-schema",
+        metavar="SCHEMA",
+        default=None,
+        help="with --db: the schema of the CDM tables (default public)",
     )
     s.add_argument(
         "--column",
@@ -62,8 +79,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from lowalp.screen.inputs import ScreenInput
-
     t0 = time.perf_counter()
     if args.column and not args.measurements:
         raise InputError(
@@ -75,16 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    if args.omop:
-        src = ScreenInput("omop", Path(args.omop))
-    elif args.measurements:
-        src = ScreenInput(
-            "measurements", Path(args.measurements), columns=column_mapping(args.column)
-        )
-    else:
-        src = ScreenInput("duckdb", Path(args.duckdb))
-    if not src.path.exists():
-        raise InputError([Problem(str(src.path), "no such file or folder")])
+    src = _input(args)
     try:
         from lowalp.screen.runner import explain_screen, run_screen
     except ModuleNotFoundError as exc:
@@ -132,3 +138,29 @@ def run(args: argparse.Namespace) -> int:
         f"persistent {c['persistent']:,}; elapsed {time.perf_counter() - t0:.1f} s -> {args.out}"
     )
     return EXIT_OK
+
+
+def _input(args: argparse.Namespace) -> ScreenInput:
+    """The input the options name (``--omop``, ``--measurements``, ``--duckdb`` or ``--db``)."""
+    from lowalp.screen.inputs import ScreenInput
+
+    if args.cdm_schema is not None and not args.db:
+        raise InputError(
+            [Problem("--cdm-schema", "names the schema of a database: it goes with --db")]
+        )
+    if args.db:
+        from lowalp.screen.postgres import check_url
+
+        check_url(args.db)
+        return ScreenInput.postgres(args.db, args.cdm_schema)
+    if args.omop:
+        src = ScreenInput("omop", Path(args.omop))
+    elif args.measurements:
+        src = ScreenInput(
+            "measurements", Path(args.measurements), columns=column_mapping(args.column)
+        )
+    else:
+        src = ScreenInput("duckdb", Path(args.duckdb))
+    if not src.path.exists():
+        raise InputError([Problem(str(src.path), "no such file or folder")])
+    return src

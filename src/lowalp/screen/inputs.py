@@ -1,9 +1,10 @@
 """Read the screen's input into one staged Ibis table (a row per input row, nothing dropped).
 
-Three inputs: OMOP CDM v5.4 MEASUREMENT + PERSON (Parquet or CSV, optionally CONCEPT to map
-concepts through their LOINC code), a long measurements file (docs/input-formats.md), or a
+Four inputs: OMOP CDM v5.4 MEASUREMENT + PERSON (Parquet or CSV, optionally CONCEPT to map
+concepts through their LOINC code), a long measurements file (docs/input-formats.md), a
 DuckDB database with measurement and person tables (OMOP concept ids are mapped by
-:mod:`lowalp.screen.omop_map`). Every reader gives the same staged columns (:data:`STAGED`);
+:mod:`lowalp.screen.omop_map`), or a schema of a PostgreSQL database with those tables
+(copied to Parquet by :mod:`lowalp.screen.postgres`, then read as an OMOP folder). Every reader gives the same staged columns (:data:`STAGED`);
 :mod:`lowalp.screen.rejects` then decides which rows are used and why the others are not, and
 converts units.
 """
@@ -11,6 +12,7 @@ converts units.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,11 +49,48 @@ STAGED = (
 class ScreenInput:
     """Where the measurements come from."""
 
-    kind: Literal["omop", "measurements", "duckdb"]
+    kind: Literal["omop", "measurements", "duckdb", "postgres"]
     path: Path
     work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="lowalp-screen-")))
     columns: dict[str, str] = field(default_factory=dict)
     """A long file: our column name -> the file's (``--column``), as ``lowalp assess`` takes it."""
+    url: str | None = None
+    """PostgreSQL: the database's ``postgresql://`` URL (``path`` is then not used); it may
+    hold a password, so it is shown only through :attr:`label`."""
+    cdm_schema: str | None = None
+    """PostgreSQL: the schema of the CDM tables (default ``public``)."""
+
+    @classmethod
+    def postgres(cls, url: str, cdm_schema: str | None = None) -> ScreenInput:
+        from lowalp.screen.postgres import DEFAULT_SCHEMA
+
+        return cls("postgres", Path(), url=url, cdm_schema=cdm_schema or DEFAULT_SCHEMA)
+
+    @property
+    def label(self) -> str:
+        """The input as shown in messages and the manifest (a URL's password masked)."""
+        if self.kind == "postgres":
+            from lowalp.screen.postgres import mask_url
+
+            return f"{mask_url(self.url or '')} schema {self.cdm_schema}"
+        return str(self.path)
+
+    def local(self, kb: Knowledge, progress: Callable[[str], None] | None = None) -> ScreenInput:
+        """What the screen reads: a database's CDM copied to an OMOP folder of the work
+        folder (:func:`lowalp.screen.postgres.copy_cdm`); any other input as it is."""
+        if self.kind != "postgres":
+            return self
+        from lowalp.screen.postgres import copy_cdm
+
+        dest = self.work_dir / "cdm"
+        copy_cdm(
+            self.url or "",
+            self.cdm_schema or "public",
+            dest,
+            sorted(kb.loinc_index),  # only the concept rows of analytes lowalp knows
+            progress=progress,
+        )
+        return ScreenInput("omop", dest, work_dir=self.work_dir)
 
 
 def _find(folder: Path, stem: str, required: bool) -> Path | None:

@@ -68,7 +68,7 @@ def manifest(src: ScreenInput, counts: dict[str, Any], kb: Knowledge) -> dict[st
         "complete": True,
         "program": f"lowalp {__version__}",
         "knowledge_version": kb.version,
-        "input": {"kind": src.kind, "path": src.path.name},
+        "input": _input(src),
         "counts": {k: counts[k] for k in (*keep, "persons_on_worklist", "persistent")},
         "checked_against_assess": {
             "persons": counts.get("persons_checked_against_assess", 0),
@@ -78,6 +78,16 @@ def manifest(src: ScreenInput, counts: dict[str, Any], kb: Knowledge) -> dict[st
         "rejected_by_reason": counts.get("rejected_by_reason", {}),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
+
+
+def _input(src: ScreenInput) -> dict[str, str]:
+    """The input as the manifest names it: a file's name, or a database's URL (password
+    masked) and CDM schema."""
+    if src.kind == "postgres":
+        from lowalp.screen.postgres import mask_url
+
+        return {"kind": src.kind, "url": mask_url(src.url or ""), "schema": src.cdm_schema or ""}
+    return {"kind": src.kind, "path": src.path.name}
 
 
 def write_csv(frame: Any, path: Path) -> None:

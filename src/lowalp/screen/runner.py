@@ -84,6 +84,7 @@ def run_screen(
 
     t0 = time.perf_counter()
     kb = knowledge or load_knowledge(knowledge_dir)
+    read, copy_s = _local_input(src, kb, progress)  # a database's CDM: copied to the work folder
     final_out = Path(out_dir)
     final_out.mkdir(parents=True, exist_ok=True)
     out = outputs.staging(final_out)
@@ -92,9 +93,9 @@ def run_screen(
     work.mkdir(parents=True, exist_ok=True)
     own_con = con is None
     if con is None:
-        if src.kind == "duckdb":
+        if read.kind == "duckdb":
             con = engines.connect(
-                engine, database=src.path, temp_directory=work, memory_limit=memory_limit
+                engine, database=read.path, temp_directory=work, memory_limit=memory_limit
             )
         else:
             con = engines.connect(
@@ -104,7 +105,7 @@ def run_screen(
                 memory_limit=memory_limit,
                 work_database=work / "work.duckdb",
             )
-    timings: dict[str, float] = {}
+    timings: dict[str, float] = {"copy_s": copy_s} if src.kind == "postgres" else {}
     try:
         # 1. one pass over the input: every row staged, classified and kept once with the
         # columns read later and its reason (a table of the run's working DuckDB file, spilled
@@ -112,7 +113,7 @@ def run_screen(
         # rows kept; the rejected rows' raw values read again for those rows only
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
-        staged, people_expr = inputs.stage_with_people(con, src, kb)
+        staged, people_expr = inputs.stage_with_people(con, read, kb)
         classified = rejects.classify(staged, kb)
         rows = _materialise(
             con, rejects.work_rows(classified), work / "rows.parquet", "lowalp_rows"
@@ -129,7 +130,7 @@ def run_screen(
         )
         # the raw values of the rejected rows only (an OMOP measurement table is filtered to
         # them before it is staged again)
-        again = inputs.stage_with_people(con, src, kb, only=rejected)[0]
+        again = inputs.stage_with_people(con, read, kb, only=rejected)[0]
         _write(con, rejects.rejects_file(again, rejected), out / "rejects.parquet")
         # the reasons by count, ties in the order they first occur in the input
         by_count = (
@@ -280,6 +281,20 @@ def run_screen(
             outputs.discard(out)
 
 
+def _local_input(
+    src: inputs.ScreenInput, kb: Knowledge, progress: Callable[[str], None] | None
+) -> tuple[inputs.ScreenInput, float]:
+    """What the run reads (:meth:`~lowalp.screen.inputs.ScreenInput.local`) and the seconds the
+    copy took; the work folder is removed when the copy fails."""
+    t = time.perf_counter()
+    try:
+        return src.local(kb, progress), time.perf_counter() - t
+    except BaseException:
+        if src.kind == "postgres":
+            shutil.rmtree(src.work_dir, ignore_errors=True)
+        raise
+
+
 RELEASED_MEMORY_LIMIT = "256MB"
 """DuckDB's memory limit once the large queries are done: what remains (the short list's
 results by person range, the rows of the first persons, a sample for the plot) needs little,
@@ -412,13 +427,14 @@ def explain_screen(
     kb = knowledge or load_knowledge(knowledge_dir)
     work = src.work_dir
     work.mkdir(parents=True, exist_ok=True)
-    if src.kind == "duckdb":
-        con = engines.connect(engine, database=src.path, temp_directory=work)
+    local = _local_input(src, kb, None)[0]
+    if local.kind == "duckdb":
+        con = engines.connect(engine, database=local.path, temp_directory=work)
     else:
         con = engines.connect(engine, spark_master, temp_directory=work)
     try:
         program = compile_program(kb)
-        used = rejects.used_view(rejects.classify(inputs.stage(con, src, kb), kb))
+        used = rejects.used_view(rejects.classify(inputs.stage(con, local, kb), kb))
         used = used.anti_join(rejects.duplicates(used), "source_row")
         judged = expression.judged_alp(used, kb)
         per = expression.persons_expr(judged, kb)
@@ -431,7 +447,9 @@ def explain_screen(
             ("3. the result of each analyte drawn with the index ALP", near),
             ("4. the results of the index ALP's own day", same_day),
         ]
-        out = [f"lowalp screen on {engine}: {src.kind} {src.path}", ""]
+        out = [f"lowalp screen on {engine}: {src.kind} {src.label}", ""]
+        if src.kind == "postgres":
+            out += ["(the tables the screen reads were first copied to the work folder)", ""]
         for title, expr in parts:
             out += [f"== {title}", _plan(con, expr).rstrip(), ""]
         n_rules = sum(len(c.rules) for c in program.causes)
