@@ -27,6 +27,7 @@ from lowalp.render.common import (
     summary_line,
     urgent_actions,
 )
+from lowalp.render.fhir.codes import narrative, paragraph
 
 LOINC = "http://loinc.org"
 HPP = "hypophosphatasia"
@@ -97,6 +98,7 @@ def order_suggestion(kb: Knowledge, test_id: str, name: str, patient_id: str) ->
             "description": f"Order {analyte} (LOINC {code})",
             "resource": {
                 "resourceType": "ServiceRequest",
+                "text": narrative(paragraph(f"Proposed order: {analyte} (LOINC {code})")),
                 "status": "draft",
                 "intent": "proposal",
                 "category": [
