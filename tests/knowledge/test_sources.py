@@ -51,7 +51,6 @@ INCOMPLETE = frozenset(
         "arup_retic",
         "arup_vitc",
         "atm2019_wilson",
-        "berman1991",
         "bilezikian2011",
         "biochemmed2014_edta",
         "bjh_retic",
@@ -72,7 +71,6 @@ INCOMPLETE = frozenset(
         "edta_reappraisal2019",
         "edta_routine_study",
         "edta_selective_reporting",
-        "eisenbach2007",
         "elephantcare_si",
         "ferenci2003",
         "fraser2001",
@@ -187,7 +185,6 @@ INCOMPLETE = frozenset(
         "wilson_cutoffs_pmc8239488",
         "wjh2021_wilson",
         "wjh2023",
-        "young1987_si",
         "zinc_repletion_record",
         "zuo2019",
     }
