@@ -160,7 +160,6 @@ INCOMPLETE = frozenset(
         "pathology_centre_lft",
         "pathology_centre_ue",
         "pch2023_low_alp",
-        "prummel1991",
         "quest_10165_bmp",
         "quest_total_protein",
         "ray2017",
