@@ -229,8 +229,8 @@ def test_the_checks_catch_what_they_should() -> None:
     ]
     for said in (
         "see clinical.md",
-        "in shared/research/x",
-        "/work/notes/a",
+        "in reviews/x",
+        "/srv/notes/a",
         "../outside",
         "our research notes",
         "C:\\notes\\a.txt",
