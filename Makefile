@@ -44,7 +44,8 @@ test: check system-deps node-deps
 system-deps:
 	bash scripts/install-system-deps.sh
 
-# axe-core for the browser tests' accessibility checks, at the version package-lock.json pins
+# axe-core for the browser tests' accessibility checks and the FHIR R4 JSON Schema and
+# StructureDefinitions for tests/render/test_fhir_validated.py, at the versions package-lock.json pins
 node-deps: node_modules/.package-lock.json
 
 node_modules/.package-lock.json: package.json package-lock.json

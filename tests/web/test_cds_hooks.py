@@ -838,3 +838,38 @@ def test_order_select_reads_brands_through_the_core_reader(
     r = client.post(OS, json=body, headers=bearer(keys.token(SERVER + OS)))
     [card] = r.json()["cards"]
     assert "atelvia" in card["summary"].lower()
+
+
+# ----------------------------------------------------------------------------- summaries at the limit
+
+
+@pytest.mark.parametrize("extra", [0, 3, 6, 9])
+def test_patient_view_summary_is_cut_between_words(
+    client: TestClient, keys: Keys, kb: Knowledge, extra: int
+) -> None:
+    """A low ALP in the lab's words only, long enough that the summary must be cut: the card
+    the service answers has a summary under 140 characters, cut after a whole word of the
+    lab's text, with an ellipsis and no trailing space (the cases at every position near the
+    limit are in test_card_summary.py)."""
+    words = (
+        "very low, well below the laboratory reference range, confirmed on repeat "
+        + "x" * extra
+        + " analysis of a fresh sample drawn this morning at the clinic today"
+    )
+    case = {
+        "patient": {"age_years": 50, "sex": "F"},
+        "labs": [{"analyte": "alp", "flag": "L", "text": words, "unit": "U/L", "day": 0}],
+    }
+    r = client.post(
+        PV, json=prefetch_only(Record(case, "pat-long", kb)), headers=bearer(keys.token())
+    )
+    assert r.status_code == 200, r.text
+    [card] = r.json()["cards"]
+    check_card(card)
+    summary = card["summary"]
+    assert summary.endswith("…")
+    assert summary == summary.strip()
+    said = " ".join(f"ALP {words}".split())
+    body = summary[:-1].split(" ")
+    assert body[-1] in said.split(" ")  # a whole word, not a piece of one
+    assert said.startswith(" ".join(body))

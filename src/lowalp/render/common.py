@@ -99,14 +99,22 @@ def is_low(a: Assessment) -> bool:
 
 
 def clip(text: str, limit: int = SUMMARY_LIMIT) -> str:
-    """``text`` in at most ``limit`` characters, cut between words (never inside one) and
-    marked with an ellipsis when anything was left out."""
+    r"""``text`` on one line in at most ``limit`` characters, cut between words (never inside
+    one) and marked with an ellipsis when anything was left out; never ending on a space.
+
+    Runs of white space (a line break, a tab) count as one space. A text whose first word alone
+    is longer than the limit is left as the ellipsis alone (no summary lowalp writes starts so).
+
+    >>> clip("ALP 20 U/L low; most consistent with hypophosphatasia", 30)
+    'ALP 20 U/L low; most…'
+    >>> clip("ALP  20\nU/L ", 30), clip("x" * 40, 10)
+    ('ALP 20 U/L', '…')
+    """
+    text = " ".join(text.split())
     if len(text) <= limit:
         return text
     room = text[: limit - 1]  # one character is kept for the ellipsis
-    cut = room.rsplit(" ", 1)[0] if " " in room else ""
-    if text[limit - 1] == " ":
-        cut = room
+    cut = room if text[limit - 1] == " " else room.rpartition(" ")[0]
     return cut.rstrip(" ;,:—–-(") + "…"
 
 

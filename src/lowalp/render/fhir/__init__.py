@@ -8,7 +8,9 @@
   ``fhir`` input adapter reads back to the same case.
 - :mod:`~lowalp.render.fhir.codes`: coding systems, UCUM codes, and the builders both share.
 
-fhir.resources is not imported here; tests validate the output with the R4B models.
+fhir.resources is not imported here; tests validate the output with the R4B models, with HL7's R4
+JSON Schema and with the R4 invariants (tests/render/test_fhir_validated.py). Every resource
+written carries a generated narrative (:func:`~lowalp.render.fhir.codes.narrative`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ medicine (a record's status, ``effectivePeriod`` and ``boundsDuration``); a Cond
 finding (a record's assertion as ``clinicalStatus``/``verificationStatus``, its date as
 ``onsetDateTime``), or a FamilyMemberHistory for a family one; a Procedure per event; a
 plain-text DocumentReference for the notes; and empty "nil known" Lists for lists given as
-empty. It is used by the round-trip tests and is meant for the web app's "export as FHIR".
+empty. Each carries a generated narrative (``text``, R4 invariant dom-6) restating its data. It is used by the round-trip tests and is meant for the web app's "export as FHIR".
 
 Relative days become dates counted from ``anchor`` (2026-01-01 by default); an age becomes a
 birth date just over that many years before the index ALP, so the age read back is the same to
@@ -38,6 +38,8 @@ from lowalp.render.fhir.codes import (
     SNOMED,
     V3_INTERPRETATION,
     element_id,
+    narrative,
+    paragraph,
     quantity,
     urn,
 )
@@ -119,6 +121,8 @@ def case_to_bundle(
     elif case.patient.age_years is not None:
         days = math.ceil(case.patient.age_years * DAYS_PER_YEAR)
         patient["birthDate"] = (index_date - dt.timedelta(days=days)).isoformat()
+    said = [patient.get("gender", "sex not given"), f"born {patient.get('birthDate', '?')}"]
+    patient["text"] = narrative(paragraph(f"Patient {case.id or pid}: {', '.join(said)}"))
     entries: list[dict[str, Any]] = [{"fullUrl": patient_url, "resource": patient}]
 
     def add(resource: dict[str, Any]) -> None:
@@ -136,6 +140,7 @@ def case_to_bundle(
         label = kb.events[ev.event].label if ev.event in kb.events else ev.event
         proc: dict[str, Any] = {
             "resourceType": "Procedure",
+            "text": {},  # said below, once the dates are known
             "status": "in-progress" if ev.ongoing else "completed",
             "code": {"text": ev.event.replace("_", " ") if ev.event in kb.events else label},
             "subject": subject,
@@ -157,11 +162,16 @@ def case_to_bundle(
                 proc["performedPeriod"] = period
         elif start is not None:
             proc["performedDateTime"] = start.isoformat()
+        when = proc.get("performedPeriod") or {"start": proc.get("performedDateTime")}
+        shown = " to ".join(d for d in (when.get("start"), when.get("end")) if d)
+        ongoing = " (ongoing)" if ev.ongoing else ""
+        proc["text"] = narrative(paragraph(f"{label}{ongoing}" + (f": {shown}" if shown else "")))
         add(proc)
     if ctx.notes:
         add(
             {
                 "resourceType": "DocumentReference",
+                "text": narrative(paragraph(f"Notes (plain text): {ctx.notes}")),
                 "status": "current",
                 "subject": subject,
                 "content": [
@@ -184,6 +194,7 @@ def case_to_bundle(
             add(
                 {
                     "resourceType": "List",
+                    "text": narrative(paragraph(f"{display}: none known")),
                     "status": "current",
                     "mode": "snapshot",
                     "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
@@ -203,6 +214,7 @@ def _observation(
     coding = {"system": LOINC, "code": loinc} if loinc else {"code": str(lab.analyte)}
     obs: dict[str, Any] = {
         "resourceType": "Observation",
+        "text": narrative(paragraph(_lab_words(lab, kb, when))),
         "status": "final",
         "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]}],
         "code": {"coding": [coding]},
@@ -254,6 +266,27 @@ def _observation(
     return obs
 
 
+def _lab_words(lab: LabResult, kb: Knowledge, when: dt.date | None) -> str:
+    """A result as given: its name, value or words, unit, flag, limits and date."""
+    analyte = kb.analytes.get(lab.analyte or "")
+    name = analyte.name if analyte else (lab.analyte or f"LOINC {lab.loinc}")
+    if lab.value is not None:
+        comparator = lab.qualifier if lab.qualifier in ("<", ">") else ""
+        value = lab.text or f"{comparator}{lab.value:g}"
+        said = f"{value} {lab.unit}" if lab.unit and not value.endswith(lab.unit) else value
+    else:
+        said = lab.text or lab.qualifier or "no value"
+    words = f"{name}: {said}"
+    if lab.flag:
+        words += f" (flag {lab.flag})"
+    if lab.ref_low is not None or lab.ref_high is not None:
+        low, high = (f"{v:g}" if v is not None else "?" for v in (lab.ref_low, lab.ref_high))
+        words += f"; limits {low}–{high}" + (f" {lab.unit}" if lab.unit else "")
+    if when is not None:
+        words += f"; {when.isoformat()}"
+    return words
+
+
 def _comparator(lab: LabResult) -> str | None:
     """``<``/``>`` of a censored result; ``<=``/``>=`` when its text says so."""
     if lab.qualifier not in ("<", ">"):
@@ -266,9 +299,11 @@ def _medication(
     med: str | MedicationRecord, subject: dict[str, str], index_date: dt.date
 ) -> dict[str, Any]:
     record = med if isinstance(med, MedicationRecord) else MedicationRecord(name=med)
+    status = MEDICATION_STATUS[record.status or "active"]
     statement: dict[str, Any] = {
         "resourceType": "MedicationStatement",
-        "status": MEDICATION_STATUS[record.status or "active"],
+        "text": narrative(paragraph(f"{record.name} ({status})")),
+        "status": status,
         "medicationCodeableConcept": {"text": record.name},
         "subject": subject,
     }
@@ -286,10 +321,19 @@ def _medication(
 
 def _finding(finding: str | FindingRecord, subject: dict[str, str]) -> dict[str, Any]:
     if isinstance(finding, str):
-        return {"resourceType": "Condition", "code": {"text": finding}, "subject": subject}
+        return {
+            "resourceType": "Condition",
+            "text": narrative(paragraph(finding)),
+            "code": {"text": finding},
+            "subject": subject,
+        }
+    said = finding.text + (f" ({finding.assertion})" if finding.assertion else "")
+    if finding.date is not None:
+        said += f"; {finding.date.isoformat()}"
     if finding.assertion == "family":
         history: dict[str, Any] = {
             "resourceType": "FamilyMemberHistory",
+            "text": narrative(paragraph(said)),
             "status": "partial",
             "patient": subject,
             "relationship": {
@@ -302,6 +346,7 @@ def _finding(finding: str | FindingRecord, subject: dict[str, str]) -> dict[str,
         return history
     condition: dict[str, Any] = {
         "resourceType": "Condition",
+        "text": narrative(paragraph(said)),
         "code": {"text": finding.text},
         "subject": subject,
     }

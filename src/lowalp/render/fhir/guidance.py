@@ -14,6 +14,11 @@
 - an **Observation** for the ALP itself: status final, LOINC 6768-6, ``valueQuantity`` in U/L
   (UCUM), the ``referenceRange`` the assessment used and an ``interpretation`` from
   v3-ObservationInterpretation (see :func:`interpretation_code`).
+
+Both carry a generated narrative (``text``, R4 invariant dom-6) in the brief report's words:
+the GuidanceResponse its summary line, the ALP and its persistence, the causes the brief
+report names and its next steps, and the disclaimer (:func:`guidance_narrative`); the
+Observation the ALP against its limits.
 """
 
 from __future__ import annotations
@@ -23,12 +28,25 @@ from typing import Any
 
 from lowalp.knowledge import Knowledge, load_knowledge
 from lowalp.model import Assessment
-from lowalp.render.common import likelihood_word, summary_line
+from lowalp.render.common import (
+    alp_line,
+    brief_causes,
+    is_low,
+    likelihood_word,
+    next_steps,
+    not_low_note,
+    pct,
+    persistence_line,
+    summary_line,
+)
 from lowalp.render.fhir.codes import (
     LOINC,
     OBSERVATION_CATEGORY,
     V3_INTERPRETATION,
     element_id,
+    listing,
+    narrative,
+    paragraph,
     quantity,
     urn,
 )
@@ -81,6 +99,7 @@ def render_fhir(
 
     obs: dict[str, Any] = {
         "resourceType": "Observation",
+        "text": narrative(paragraph(alp_line(alp))),
         "status": "final",
         "category": [
             {"coding": [{"system": OBSERVATION_CATEGORY, "code": "laboratory"}]},
@@ -177,6 +196,7 @@ def render_fhir(
 
     guidance: dict[str, Any] = {
         "resourceType": "GuidanceResponse",
+        "text": guidance_narrative(a),
         "contained": [{"resourceType": "Parameters", "id": "outputs", "parameter": params}],
         "moduleCanonical": f"{MODULE}|{a.knowledge_version}",
         "status": "data-required" if requirements else "success",
@@ -205,6 +225,33 @@ def render_fhir(
             {"fullUrl": obs_url, "resource": obs},
         ],
     }
+
+
+def guidance_narrative(a: Assessment) -> dict[str, str]:
+    """The GuidanceResponse's narrative: what the brief text report says first (its summary
+    line, the ALP, its persistence, the causes it names and its next steps, without the
+    findings and citations), and the disclaimer."""
+    blocks = [
+        paragraph(f"Summary: {summary_line(a)}"),
+        paragraph(alp_line(a.alp)),
+        paragraph(persistence_line(a.alp)),
+    ]
+    if not is_low(a):
+        blocks.append(paragraph(not_low_note(a)))
+    else:
+        causes = [
+            f"{c.name} — {pct(c.probability)}, {likelihood_word(c.probability, a.wording)}"
+            for c, _ in brief_causes(a)
+        ]
+        blocks.append(
+            listing(
+                "Possible explanations (decision support, not a diagnosis)", causes, ordered=True
+            )
+        )
+        steps = [f"URGENT: {s.text}" if s.urgent else s.text for s in next_steps(a)]
+        blocks.append(listing("Next steps (urgent first)", steps, ordered=True))
+    blocks.append(paragraph(a.disclaimer))
+    return narrative(*blocks)
 
 
 def _parameter(name: str, *parts: tuple[str, str, Any]) -> dict[str, Any]:

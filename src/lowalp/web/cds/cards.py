@@ -1,6 +1,7 @@
 """An assessment as CDS Hooks cards (2.0 "Card Attributes").
 
-Every card has a ``uuid``, a ``summary`` under 140 characters, an ``indicator`` (``info``, or
+Every card has a ``uuid``, a ``summary`` under 140 characters (one line, cut between words with
+an ellipsis, see :func:`~lowalp.render.common.clip`), an ``indicator`` (``info``, or
 ``warning`` for a pre-analytical artefact, a probable hypophosphatasia or an antiresorptive
 ordered despite a low ALP; never ``critical``), a Markdown ``detail`` ending with the
 disclaimer, a ``source`` labelled with the knowledge version, suggestions to order the next
@@ -27,6 +28,7 @@ from lowalp.render.common import (
     summary_line,
     urgent_actions,
 )
+from lowalp.render.fhir.codes import narrative, paragraph
 
 LOINC = "http://loinc.org"
 HPP = "hypophosphatasia"
@@ -97,6 +99,7 @@ def order_suggestion(kb: Knowledge, test_id: str, name: str, patient_id: str) ->
             "description": f"Order {analyte} (LOINC {code})",
             "resource": {
                 "resourceType": "ServiceRequest",
+                "text": narrative(paragraph(f"Proposed order: {analyte} (LOINC {code})")),
                 "status": "draft",
                 "intent": "proposal",
                 "category": [
