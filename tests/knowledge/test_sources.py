@@ -166,6 +166,7 @@ INCOMPLETE = frozenset(
         "rochester_general_cbc",
         "rubin2008_asme",
         "saraff2016",
+        "savage1994_mma",
         "sbgh_urea",
         "semler2021",
         "soc_bdr_units",
