@@ -77,7 +77,8 @@ def test_standard_codes_ask_for_no_code_map() -> None:
     ]
     assert unknown[0].reason == "unknown code; add it to a --code-map file"
     assert unknown[1].reason.startswith("no code")
-    assert "--code-map" in unknown[2].reason and "77141-0" in unknown[2].reason
+    assert "--code-map" in unknown[2].reason
+    assert "77141-0" in unknown[2].reason
 
 
 def test_only_used_resources_are_validated(monkeypatch: pytest.MonkeyPatch) -> None:
