@@ -151,3 +151,16 @@ def test_cli_summary_by_category(tmp_path: Path, capsys: pytest.CaptureFixture[s
         rows = list(csv.DictReader(fh))
     assert len(rows) == 25
     assert {row["category"] for row in rows} >= {STANDARD_CODE_NOT_USED, CODE_NOT_IDENTIFIED}
+
+
+def test_records_not_errors_are_counted_beyond_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fhir_reader.Reader, "listed_per_category", 2)
+    result = ADAPTER.read(EXPORT, ReadOptions(), load_knowledge())
+    stats = result.stats
+    assert stats.by_category[STANDARD_CODE_NOT_USED] == 15  # every one counted
+    kept = [r for r in result.rejected if r.category == STANDARD_CODE_NOT_USED]
+    assert len(kept) == 2
+    assert stats.not_listed == (15 - 2) + (4 - 2)  # standard codes, statuses (types: 2 kept)
+    assert stats.rejected == len(result.rejected) + stats.not_listed
+    # what may ask something of the user is kept whole
+    assert len([r for r in result.rejected if r.category == CODE_NOT_IDENTIFIED]) == 3

@@ -85,6 +85,11 @@ class ReadStats:
     by_category: dict[str, int] = field(default_factory=dict)
     """Rejected records per category (:data:`lowalp.adapters.reasons.CATEGORIES`), for the
     adapters that say one; they add up to ``rejected`` then."""
+    not_listed: int = 0
+    """Rejected records counted but not kept in ``ReadResult.rejected``: beyond the first
+    :data:`lowalp.adapters.reasons.LISTED_PER_CATEGORY` of a category that is not an error,
+    so that memory stays bounded on a large export (``rejected == len(result.rejected) +
+    not_listed``; ``by_category`` counts them all)."""
 
     def reconciles(self) -> bool:
         return self.read == self.used + self.rejected

@@ -43,6 +43,11 @@ CATEGORIES: dict[str, str] = {
 NEEDS_ACTION = frozenset({CODE_NOT_IDENTIFIED, NOT_VALID, VALUE_NOT_USABLE})
 """Categories that may ask something of the user (a code map, a corrected export); the
 others are expected in a complete export and are not errors."""
+LISTED_PER_CATEGORY = 10_000
+"""Records kept (with their pointers) per category that is not an error; the others are
+counted only (``ReadStats.not_listed``): a bulk export sets aside millions alike, and a list
+of them all would grow with the export. Records that may ask something of the user are all
+kept."""
 STANDARD_CODE_REASON = "standard code not used by lowalp"
 """The reason given with :data:`STANDARD_CODE_NOT_USED`: no code map is asked for, since a
 standard code is identified already; lowalp simply has no use for it."""

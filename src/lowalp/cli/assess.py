@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lowalp.adapters.base import Rejected, explain_no_alp
+from lowalp.adapters.reasons import LISTED_PER_CATEGORY
 from lowalp.adapters.spreadsheet import safe_row
 from lowalp.cli.common import Progress, column_mapping, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
@@ -69,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
         _say_rejected(result.rejected, listed_all=bool(args.rejects))
     if args.rejects:
         _write_rejects(Path(args.rejects), result.rejected)
+    if result.stats.not_listed and not args.quiet:
+        say(
+            f"{result.stats.not_listed:,} more records set aside, none an error, were counted "
+            f"but not listed (the first {LISTED_PER_CATEGORY:,} of each category are)"
+        )
     for warning in result.warnings:
         say(f"warning: {warning}")
     if not args.quiet and (result.stats.read > 1 or result.rejected):

@@ -16,7 +16,9 @@ resource naming an earlier FHIR version (``meta.profile``, ``fhirVersion``) is v
 first, whatever it is, so that the version is found out.
 
 Every rejection carries a category (:data:`lowalp.adapters.reasons.CATEGORIES`), counted in
-``stats.by_category``.
+``stats.by_category``. Memory stays bounded on an export of any size: beyond the first
+:data:`~lowalp.adapters.reasons.LISTED_PER_CATEGORY` records of a category that is not an
+error, records are counted (``stats.not_listed``), not kept.
 
 Bundle types ``collection``, ``searchset``, ``transaction`` and ``batch`` are read; other types
 are read the same way, with a warning. An entry without a resource is rejected. A Bundle that
@@ -45,7 +47,13 @@ from lowalp.adapters.fhir.ranges import Range
 from lowalp.adapters.fhir.validation import models, validate
 from lowalp.adapters.fhir.version import OLD_TYPES, version_hint
 from lowalp.adapters.fhir.warning_groups import Warnings
-from lowalp.adapters.reasons import NOT_VALID, TYPE_NOT_USED, VALUE_NOT_USABLE
+from lowalp.adapters.reasons import (
+    LISTED_PER_CATEGORY,
+    NEEDS_ACTION,
+    NOT_VALID,
+    TYPE_NOT_USED,
+    VALUE_NOT_USABLE,
+)
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 
@@ -56,6 +64,8 @@ Handler = Callable[["Reader", dict[str, Any], str, str | None], None]
 
 class Reader:
     """Reads resources into per-patient compact records. One instance per ``read`` call."""
+
+    listed_per_category = LISTED_PER_CATEGORY
 
     def __init__(self, options: ReadOptions, kb: Knowledge) -> None:
         self.options = options
@@ -84,10 +94,14 @@ class Reader:
     def reject(
         self, pointer: str, reason: str, value: object = None, category: str = VALUE_NOT_USABLE
     ) -> None:
-        """Set the resource aside, with the reason and its category."""
+        """Set the resource aside, with the reason and its category (beyond
+        :attr:`listed_per_category` of a category that is not an error, counted only)."""
         stats = self.result.stats
         stats.rejected += 1
-        stats.by_category[category] = stats.by_category.get(category, 0) + 1
+        count = stats.by_category[category] = stats.by_category.get(category, 0) + 1
+        if count > self.listed_per_category and category not in NEEDS_ACTION:
+            stats.not_listed += 1
+            return
         shown = None if value is None else self.intern(str(value))
         self.result.rejected.append(
             Rejected(pointer, self.intern(reason) or reason, shown, category)
