@@ -165,6 +165,8 @@ def test_assess_fhir_bundle(client: TestClient) -> None:
     assert body["alp"]["value"] is not None
     # the records the reader left out are said, not dropped
     assert any(w.startswith("not used: ") for w in body["warnings"])
+    # those that are not errors are counted by category, not listed one by one
+    assert "not used: 1 resource type not used (not an error)" in body["warnings"]
 
 
 def test_assess_fhir_bundle_sent_as_plain_json(client: TestClient) -> None:

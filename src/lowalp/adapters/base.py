@@ -38,7 +38,7 @@ def finite(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """One input record that was not used."""
 
@@ -46,6 +46,8 @@ class Rejected:
     """Where it is: ``entry[3].resource.valueQuantity.unit``, ``OBX[5]-6``, ``row 17``."""
     reason: str
     value: str | None = None
+    category: str = ""
+    """One of :data:`lowalp.adapters.reasons.CATEGORIES` (empty where an adapter does not say)."""
 
     def __str__(self) -> str:
         shown = f" ({self.value!r})" if self.value is not None else ""
@@ -80,9 +82,25 @@ class ReadStats:
     used: int = 0
     rejected: int = 0
     cases: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
+    """Rejected records per category (:data:`lowalp.adapters.reasons.CATEGORIES`), for the
+    adapters that say one; they add up to ``rejected`` then."""
+    not_listed: int = 0
+    """Rejected records counted but not kept in ``ReadResult.rejected``: beyond the first
+    :data:`lowalp.adapters.reasons.LISTED_PER_CATEGORY` of a category that is not an error,
+    so that memory stays bounded on a large export (``rejected == len(result.rejected) +
+    not_listed``; ``by_category`` counts them all)."""
 
     def reconciles(self) -> bool:
         return self.read == self.used + self.rejected
+
+    def category_lines(self) -> list[str]:
+        """One line per category, commonest first: ``46,000 standard code not used by lowalp
+        (not an error)``."""
+        from lowalp.adapters.reasons import category_line
+
+        ranked = sorted(self.by_category.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [category_line(c, n) for c, n in ranked]
 
     def summary(self) -> str:
         return (

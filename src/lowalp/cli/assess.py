@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lowalp.adapters.base import Rejected, explain_no_alp
+from lowalp.adapters.reasons import LISTED_PER_CATEGORY
 from lowalp.adapters.spreadsheet import safe_row
 from lowalp.cli.common import Progress, column_mapping, knowledge_from, say, use_color
 from lowalp.errors import InputError, Problem
@@ -66,20 +67,23 @@ def run(args: argparse.Namespace) -> int:
     out.close(count)
 
     if result.rejected and not args.quiet:
-        for r in result.rejected[:MAX_LISTED]:
-            say(f"not used: {r}")
-        if len(result.rejected) > MAX_LISTED:
-            more = len(result.rejected) - MAX_LISTED
-            say(
-                f"… and {more} more not used"
-                + ("" if args.rejects else " (--rejects FILE lists them all)")
-            )
+        _say_rejected(result.rejected, listed_all=bool(args.rejects))
     if args.rejects:
         _write_rejects(Path(args.rejects), result.rejected)
+    if result.stats.not_listed and not args.quiet:
+        say(
+            f"{result.stats.not_listed:,} more records set aside, none an error, were counted "
+            f"but not listed (the first {LISTED_PER_CATEGORY:,} of each category are)"
+        )
     for warning in result.warnings:
         say(f"warning: {warning}")
     if not args.quiet and (result.stats.read > 1 or result.rejected):
         say(result.stats.summary() + f"; {count} assessed, {len(failures)} could not be")
+        categories = result.stats.category_lines()
+        if categories:
+            say("set aside, by category:")
+            for line in categories:
+                say(f"  {line}")
     if len(failures) == 1 and count == 0:
         raise failures[0][1]
     for case_id, exc in failures:
@@ -100,12 +104,33 @@ def _input_path(name: str) -> Path:
     return Path(tmp.name)
 
 
+def _say_rejected(rejected: list[Rejected], *, listed_all: bool) -> None:
+    """The first records not used, those that may ask something of the user (a code to map,
+    a record to correct) before those an export holds beside what lowalp reads (a standard
+    code lowalp has no use for, a resource type it does not read), which are not errors."""
+    from lowalp.adapters.reasons import NEEDS_ACTION
+
+    ranked = [r for r in rejected if not r.category or r.category in NEEDS_ACTION]
+    if len(ranked) < MAX_LISTED:
+        ranked += [r for r in rejected if r.category and r.category not in NEEDS_ACTION][
+            : MAX_LISTED - len(ranked)
+        ]
+    for r in ranked[:MAX_LISTED]:
+        say(f"not used: {r}")
+    if len(rejected) > MAX_LISTED:
+        more = len(rejected) - MAX_LISTED
+        say(
+            f"… and {more} more not used"
+            + ("" if listed_all else " (--rejects FILE lists them all)")
+        )
+
+
 def _write_rejects(path: Path, rejected: list[Rejected]) -> None:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["pointer", "reason", "value"])
+        w.writerow(["pointer", "reason", "value", "category"])
         for r in rejected:  # every cell is text here: each made safe for a spreadsheet
-            w.writerow(safe_row([r.pointer, r.reason, r.value or ""]))
+            w.writerow(safe_row([r.pointer, r.reason, r.value or "", r.category]))
     say(f"wrote {len(rejected)} rejected record(s) to {path}")
 
 

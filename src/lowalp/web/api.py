@@ -138,6 +138,11 @@ class RejectedOut(BaseModel):
     pointer: str = Field(description="A record of the input, or `case <id>` for a whole case")
     reason: str
     value: str | None = None
+    category: str | None = Field(
+        default=None,
+        description="Why, in general (`standard-code-not-used`, `code-not-identified`, "
+        "`type-not-used` …; see `rejected_by_category`), where the reader says",
+    )
     problems: list[ProblemOut] = Field(default_factory=list)
 
 
@@ -150,6 +155,14 @@ class BatchStats(BaseModel):
     cases: int
     assessed: int
     failed: int = Field(description="Cases read but not assessed (listed in `rejected`)")
+    rejected_by_category: dict[str, int] = Field(
+        default_factory=dict,
+        description="Records not used per category, where the reader says one (FHIR): "
+        "`standard-code-not-used` (a standard code lowalp has no use for: not an error), "
+        "`code-not-identified` (a local, unknown or missing code: a code map names it), "
+        "`type-not-used`, `status-not-used`, `text-not-understood`, `not-valid`, "
+        "`value-not-usable`",
+    )
 
 
 class AssessmentBatch(BaseModel):
@@ -441,6 +454,8 @@ class Read:
     notes: list[str] = field(default_factory=list)
     """Said in a single case's warnings: records not used, the adapter's warnings."""
     from_fhir: bool = False
+    by_category: dict[str, int] = field(default_factory=dict)
+    """Records not used, per category (``ReadStats.by_category``)."""
 
     def stats(self, assessed: int, failed: int) -> BatchStats:
         return BatchStats(
@@ -452,6 +467,7 @@ class Read:
             cases=self.read if self.fmt == "case-json" else len(self.cases),
             assessed=assessed,
             failed=failed,
+            rejected_by_category=self.by_category,
         )
 
 
@@ -560,7 +576,7 @@ def _from_result(result: ReadResult, cases: list[Case]) -> Read:
     if not cases:
         problems = [Problem(r.pointer, r.reason, value=r.value) for r in result.rejected]
         raise InputError(problems or [Problem("(body)", "no case found in the input")])
-    notes = [f"not used: {r}" for r in result.rejected] + list(result.warnings)
+    notes = _not_used_notes(result) + list(result.warnings)
     return Read(
         cases,
         [_rejected(r) for r in result.rejected],
@@ -572,6 +588,7 @@ def _from_result(result: ReadResult, cases: list[Case]) -> Read:
         many=len(cases) > 1,
         notes=notes,
         from_fhir=result.format == "fhir",
+        by_category=dict(result.stats.by_category),
     )
 
 
@@ -592,8 +609,27 @@ def _assess_read(read: Read, kb: Knowledge, strict: bool, deadline: Deadline) ->
     )
 
 
+def _not_used_notes(result: ReadResult) -> list[str]:
+    """What a single case's warnings say of the records not used: each that may ask something
+    of the user, and the others (expected in a complete export, not errors) counted by
+    category."""
+    from lowalp.adapters.reasons import NEEDS_ACTION, category_line
+
+    each = [
+        f"not used: {r}" for r in result.rejected if not r.category or r.category in NEEDS_ACTION
+    ]
+    counted = [
+        f"not used: {category_line(c, n)}"
+        for c, n in sorted(result.stats.by_category.items(), key=lambda kv: (-kv[1], kv[0]))
+        if c not in NEEDS_ACTION
+    ]
+    return each + counted
+
+
 def _rejected(r: Rejected) -> RejectedOut:
-    return RejectedOut(pointer=r.pointer, reason=r.reason, value=r.value)
+    return RejectedOut(
+        pointer=r.pointer, reason=r.reason, value=r.value, category=r.category or None
+    )
 
 
 def _assess_one(case: Case, kb: Knowledge, strict: bool) -> Assessment | RejectedOut:

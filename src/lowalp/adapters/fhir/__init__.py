@@ -10,17 +10,25 @@ brackets). Each module below says the details of its part.
   a line, in a file or a folder of files per resource type with a ``manifest.json``, streamed.
   Search entries of mode ``outcome`` and every ``OperationOutcome`` have their issues listed
   as warnings.
-- **Validation** (:mod:`~lowalp.adapters.fhir.validation`): each resource is validated with
-  the ``fhir.resources.R4B`` models (R4 JSON reads with R4B for every element used here; the
-  top-level ``fhir.resources`` classes are R5), then our own checks.
+- **Validation** (:mod:`~lowalp.adapters.fhir.validation`): each resource that will be used
+  is validated with the ``fhir.resources.R4B`` models (R4 JSON reads with R4B for every element
+  used here; the top-level ``fhir.resources`` classes are R5), then our own checks. Whether it
+  will be used is decided first from the raw JSON (type, status, code system and code, text),
+  so that the resources an export holds beside what lowalp reads cost no validation.
+- **Set aside**: every resource not used is listed with its reason and a category
+  (:data:`lowalp.adapters.reasons.CATEGORIES`, counted in ``stats.by_category``). A standard
+  code lowalp has no use for (a LOINC vital sign, a SNOMED CT problem it does not reason about)
+  is "standard code not used by lowalp": not an error, and no code map is asked for; only a
+  code lowalp cannot identify (a local or unknown system, or no code) asks for a ``--code-map``.
 - **Resources**: ``Observation`` (:mod:`~lowalp.adapters.fhir.observations`: status, LOINC or
   local code, value, unit, qualifiers, the text, flag and note of the result), its date
   (:mod:`~lowalp.adapters.fhir.dates`: the calendar date written in it, in its own offset;
   partial dates; times without a zone) and its ``referenceRange``
   (:mod:`~lowalp.adapters.fhir.ranges`: chosen by ``appliesTo`` and ``age``); ``Patient``
-  (:mod:`~lowalp.adapters.fhir.patients`); ``MedicationStatement``, ``MedicationRequest`` and
-  ``Medication`` (:mod:`~lowalp.adapters.fhir.medications`: medicine records with status and
-  dates); ``Condition`` and ``FamilyMemberHistory`` (:mod:`~lowalp.adapters.fhir.conditions`:
+  (:mod:`~lowalp.adapters.fhir.patients`); ``MedicationStatement``, ``MedicationRequest``,
+  ``MedicationAdministration`` and ``Medication`` (:mod:`~lowalp.adapters.fhir.medications`:
+  medicine records with status and dates); ``Condition`` (its words read by the clinical-text
+  reader) and ``FamilyMemberHistory`` (:mod:`~lowalp.adapters.fhir.conditions`:
   findings with their assertion); ``Procedure`` and "nil known" ``List``
   (:mod:`~lowalp.adapters.fhir.context`); plain-text ``DocumentReference`` and ``Composition``
   sections (:mod:`~lowalp.adapters.fhir.documents`: clinical notes). Every other resource type

@@ -9,7 +9,8 @@ in :mod:`~lowalp.adapters.fhir.conditions`, notes in :mod:`~lowalp.adapters.fhir
   232717009 coronary artery bypass grafting -> cardiac_surgery, 63697000 cardiopulmonary bypass
   operation -> cardiopulmonary_bypass, 116859006 transfusion of blood product and 5447007
   transfusion -> transfusion. Otherwise the text is matched against the knowledge's event
-  synonyms (plasma exchange, valve replacement …); a procedure that matches nothing is rejected.
+  synonyms (plasma exchange, valve replacement …); a procedure that matches nothing is set
+  aside (a standard code not used by lowalp, or text not understood) before it is validated.
 - ``List`` with ``emptyReason`` ``nilknown`` and a code for medications (LOINC 10160-0 or
   list-example-use-codes ``medications``), problems (11450-4 / ``problems``) or procedures
   (47519-4) says "none known": the case then has an empty list there instead of "not told".
@@ -20,8 +21,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lowalp.adapters.fhir.concepts import SNOMED, codes, concept_text
+from lowalp.adapters.fhir.concepts import (
+    SNOMED,
+    codes,
+    codings,
+    concept_text,
+    concept_texts,
+    standard_coding,
+    well_formed,
+)
 from lowalp.adapters.fhir.pointers import at
+from lowalp.adapters.reasons import (
+    STANDARD_CODE_NOT_USED,
+    STATUS_NOT_USED,
+    TEXT_NOT_UNDERSTOOD,
+    TYPE_NOT_USED,
+)
 from lowalp.model import EventRecord
 from lowalp.text.reader import read_text
 
@@ -46,36 +61,41 @@ LIST_KINDS = {
 
 def read_procedure(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:
     status = res.get("status")
+    code = res.get("code") or {}
+    if not (isinstance(status, str) and well_formed(code)) and not reader.valid(res, prefix):
+        return
     if status not in USED_PROCEDURE_STATUS:
         reader.reject(
             at(prefix, "status"),
             f"status {status!r}: only completed and in-progress procedures are used",
             status,
+            STATUS_NOT_USED,
         )
         return
-    code = res.get("code") or {}
     ids = [
         PROCEDURE_EVENTS[c["code"]]
-        for c in code.get("coding") or []
-        if c.get("system") == SNOMED and c.get("code") in PROCEDURE_EVENTS
+        for c in codings(code)
+        if c.get("system") == SNOMED and c["code"] in PROCEDURE_EVENTS
     ]
     if not ids:
-        for text in [code.get("text"), *(c.get("display") for c in code.get("coding") or [])]:
-            if text:
-                found = [
-                    m.concept
-                    for m in read_text(text, reader.kb, kinds={"EVENT"}).mentions
-                    if m.assertion in ("present", "historical")
-                ]
-                if found:
-                    ids = found
-                    break
+        for text in concept_texts(code):
+            found = [
+                m.concept
+                for m in read_text(text, reader.kb, kinds={"EVENT"}).mentions
+                if m.assertion in ("present", "historical")
+            ]
+            if found:
+                ids = found
+                break
     if not ids:
         reader.reject(
             at(prefix, "code"),
             "procedure not one lowalp reasons about (surgery, bypass, transfusion, plasma exchange …)",
             concept_text(code),
+            STANDARD_CODE_NOT_USED if standard_coding(code) else TEXT_NOT_UNDERSTOOD,
         )
+        return
+    if not reader.valid(res, prefix):
         return
     period = res.get("performedPeriod") or {}
     raw = res.get("performedDateTime") or period.get("start")
@@ -112,7 +132,10 @@ def read_list(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | 
             prefix,
             "resource type not used (only an empty 'nil known' List of medications, problems or procedures is read)",
             "List",
+            TYPE_NOT_USED,
         )
+        return
+    if not reader.valid(res, prefix):
         return
     data = reader.patient((res.get("subject") or {}).get("reference"), prefix)
     kind = kinds.pop()

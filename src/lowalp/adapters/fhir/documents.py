@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from lowalp.adapters.fhir.pointers import at
+from lowalp.adapters.reasons import STATUS_NOT_USED, TEXT_NOT_UNDERSTOOD, TYPE_NOT_USED
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -47,7 +48,10 @@ def read_document_reference(
             at(prefix, field),
             f"{field} {value!r}: only current documents, final or amended, are read",
             value,
+            STATUS_NOT_USED,
         )
+        return
+    if not reader.valid(res, prefix):
         return
     texts: list[str] = []
     kinds: list[str] = []
@@ -75,6 +79,7 @@ def read_document_reference(
             at(prefix, "content"),
             "no plain-text attachment given inline (only text/plain data is read)",
             ", ".join(kinds) or None,
+            TYPE_NOT_USED,
         )
         return
     add_note(reader, res, prefix, text)
@@ -89,13 +94,18 @@ def read_composition(
             at(prefix, "status"),
             f"status {status!r}: only final and amended compositions are read",
             status,
+            STATUS_NOT_USED,
         )
+        return
+    if not reader.valid(res, prefix):
         return
     parts: list[str] = []
     sections(res.get("section") or [], parts)
     text = "\n\n".join(parts)
     if not text:
-        reader.reject(at(prefix, "section"), "composition without section text")
+        reader.reject(
+            at(prefix, "section"), "composition without section text", None, TEXT_NOT_UNDERSTOOD
+        )
         return
     add_note(reader, res, prefix, text)
 

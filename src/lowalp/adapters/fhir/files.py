@@ -29,6 +29,7 @@ from lowalp.adapters.fhir.cases import finish
 from lowalp.adapters.fhir.dates import NAIVE_IN_TEXT
 from lowalp.adapters.fhir.reader import Reader
 from lowalp.adapters.fhir.version import MAX_PROBLEMS, check_version
+from lowalp.adapters.reasons import NOT_VALID
 from lowalp.adapters.sniffing import looks_like_fhir
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge, load_knowledge
@@ -133,7 +134,7 @@ def read_ndjson(path: Path, reader: Reader, done: int, total: int, label: str) -
                 first = exc.problems[0]
                 more = len(exc.problems) - 1
                 reason = first.message + (f" (and {more} more on the line)" if more else "")
-                reader.reject(first.pointer, reason, first.value)
+                reader.reject(first.pointer, reason, first.value, NOT_VALID)
                 continue
             reader.resource(res, where, None, NAIVE_IN_TEXT.search(raw) is not None)
             if len(reader.version_problems) >= MAX_PROBLEMS:

@@ -1,6 +1,9 @@
-"""Medicines: ``MedicationStatement``, ``MedicationRequest`` and the ``Medication`` they name.
+"""Medicines: ``MedicationStatement``, ``MedicationRequest``, ``MedicationAdministration`` and
+the ``Medication`` they name.
 
-Each statement or request gives one :class:`~lowalp.model.MedicationRecord`:
+Each statement, request or administration gives one :class:`~lowalp.model.MedicationRecord`
+(every medicine is kept, known to lowalp or not: an entry lowalp does not know tells it that a
+medicine list is not complete as far as it can read it):
 
 - **name**: ``medicationCodeableConcept.text``, else its first coding's ``display``, else a
   referenced or contained ``Medication``'s code (``Medication`` resources are the lookup for
@@ -9,10 +12,15 @@ Each statement or request gives one :class:`~lowalp.model.MedicationRecord`:
 - **status** (R4 ``medication-statement-status`` / ``medicationrequest-status``): ``active`` →
   active; ``completed``, ``stopped`` and ``on-hold`` → stopped; ``not-taken``, and a request
   ``cancelled`` before any administration → not-taken; ``intended``, and a ``draft`` request →
-  intended; ``unknown`` → unknown. ``entered-in-error`` is rejected.
+  intended; ``unknown`` → unknown. ``entered-in-error`` is rejected. An administration
+  (R4 ``medication-admin-status``, an inpatient medicine given): ``in-progress`` → active;
+  ``completed`` and ``stopped`` → stopped (given, and over), ``on-hold`` → stopped;
+  ``unknown`` → unknown; ``not-done`` (not given) and ``entered-in-error`` are rejected.
 - **start, end**: a statement's ``effectivePeriod`` (``effectiveDateTime`` is the start); a
   request's first ``dosageInstruction.timing.repeat.boundsPeriod``, else
-  ``dispenseRequest.validityPeriod``, else ``authoredOn`` as the start.
+  ``dispenseRequest.validityPeriod``, else ``authoredOn`` as the start; an administration's
+  ``effectivePeriod``, or its ``effectiveDateTime`` as both start and end (one dose, one
+  day). The same medicine given on the same day several times is one record.
 - **duration_days**: ``timing.repeat.boundsDuration`` of the first dosage, in days (UCUM
   ``d``, ``wk``, ``mo``, ``a``).
 
@@ -26,8 +34,9 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from lowalp.adapters.base import finite
-from lowalp.adapters.fhir.concepts import concept_text
+from lowalp.adapters.fhir.concepts import concept_text, well_formed
 from lowalp.adapters.fhir.pointers import at
+from lowalp.adapters.reasons import STATUS_NOT_USED, TEXT_NOT_UNDERSTOOD
 
 if TYPE_CHECKING:
     from lowalp.adapters.fhir.reader import Reader
@@ -45,6 +54,15 @@ MEDICATION_STATUS: dict[str, UseStatus] = {
     "unknown": "unknown",
 }
 """FHIR medication status -> :attr:`lowalp.model.MedicationRecord.status`."""
+ADMINISTRATION_STATUS: dict[str, UseStatus] = {
+    "in-progress": "active",
+    "completed": "stopped",
+    "stopped": "stopped",
+    "on-hold": "stopped",
+    "unknown": "unknown",
+}
+"""FHIR ``medication-admin-status`` -> :attr:`lowalp.model.MedicationRecord.status`
+(``not-done`` and ``entered-in-error`` are rejected)."""
 DURATION_DAYS = {"d": 1.0, "wk": 7.0, "mo": 365.25 / 12, "a": 365.25}
 """UCUM units of a ``Duration`` in days (a month and a year as their mean lengths)."""
 
@@ -61,6 +79,8 @@ class MedicationUse(NamedTuple):
 
 
 def read_medication(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:
+    if not reader.valid(res, prefix):
+        return
     text = concept_text(res.get("code") or {})
     if text:
         for key in (f"Medication/{res.get('id')}", full_url):
@@ -73,27 +93,48 @@ def read_medication_use(
     reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None
 ) -> None:
     raw_status = res.get("status")
-    status = MEDICATION_STATUS.get(str(raw_status))
+    given = res.get("resourceType") == "MedicationAdministration"
+    status = (ADMINISTRATION_STATUS if given else MEDICATION_STATUS).get(str(raw_status))
     if status is None:
+        if not isinstance(raw_status, str) and not reader.valid(res, prefix):
+            return
         reason = (
             "entered in error"
             if raw_status == "entered-in-error"
+            else "not given (status not-done)"
+            if given and raw_status == "not-done"
             else f"status {raw_status!r} is not a medication status lowalp reads"
         )
-        reader.reject(at(prefix, "status"), reason, raw_status)
+        reader.reject(at(prefix, "status"), reason, raw_status, STATUS_NOT_USED)
+        return
+    if not well_formed(res.get("medicationCodeableConcept")) and not reader.valid(res, prefix):
         return
     name = medication_name(res)
     if name is None:
-        reader.reject(at(prefix, "medication[x]"), "medicine without a name or code text")
+        if not reader.valid(res, prefix):
+            return
+        reader.reject(
+            at(prefix, "medication[x]"),
+            "medicine without a name or code text",
+            None,
+            TEXT_NOT_UNDERSTOOD,
+        )
+        return
+    if not reader.valid(res, prefix):
         return
     start, end = use_period(reader, res, prefix)
     dosages = res.get("dosage") or res.get("dosageInstruction") or []
+    if isinstance(dosages, dict):  # an administration has one dosage, not a list
+        dosages = [dosages]
     repeat = ((dosages[0] if dosages else {}).get("timing") or {}).get("repeat") or {}
     data = reader.patient((res.get("subject") or {}).get("reference"), prefix)
-    data.medications = [
-        *(data.medications or []),
-        MedicationUse(name[0], name[1], status, start, end, duration(repeat.get("boundsDuration"))),
-    ]
+    use = MedicationUse(
+        name[0], name[1], status, start, end, duration(repeat.get("boundsDuration"))
+    )
+    if given and data.medications and use in data.medications[-8:]:
+        reader.used()  # the same medicine given again that day: one record
+        return
+    data.medications = [*(data.medications or []), use]
     reader.used()
 
 
@@ -121,10 +162,15 @@ def use_period(
 ) -> tuple[dt.date | None, dt.date | None]:
     """When the medicine was (or is to be) taken: start and end dates, either may be None."""
     candidates: list[tuple[str, Any]] = []
-    if res.get("resourceType") == "MedicationStatement":
+    rtype = res.get("resourceType")
+    if rtype in ("MedicationStatement", "MedicationAdministration"):
         candidates = [("effectivePeriod", res.get("effectivePeriod"))]
-        if res.get("effectiveDateTime"):
-            candidates.append(("effectiveDateTime", {"start": res["effectiveDateTime"]}))
+        when = res.get("effectiveDateTime")
+        if when:
+            one_day = rtype == "MedicationAdministration"
+            candidates.append(
+                ("effectiveDateTime", {"start": when, "end": when} if one_day else {"start": when})
+            )
     else:
         for i, dosage in enumerate(res.get("dosageInstruction") or []):
             bounds = ((dosage.get("timing") or {}).get("repeat") or {}).get("boundsPeriod")

@@ -3,6 +3,12 @@
 - Only ``status`` final / amended / corrected is used; every other status is rejected with it.
 - ``code.coding`` with system ``http://loinc.org`` gives the analyte through the knowledge's
   LOINC index; other codings go through ``options.code_map`` (matched with their system).
+  A result none of whose codes does is set aside, before it is validated: as "standard code
+  not used by lowalp" when one of its codes is in a standard system (a LOINC code of a lipid,
+  a vital sign: identified, simply not used; no code map is asked for), else as a code lowalp
+  cannot identify, which a ``--code-map`` entry names. A LOINC code lowalp does not list whose
+  text names ALP is the exception: it may be an ALP under a code the knowledge lacks, so a
+  code map is suggested.
 - ``valueQuantity`` gives value and unit (``unit`` as printed, else ``code``; not converted:
   the core normaliser converts). A unit the knowledge does not accept for the analyte is
   rejected here, with the pointer to ``valueQuantity.unit`` and a "did you mean". Without a
@@ -41,12 +47,23 @@ from lowalp.adapters.fhir.concepts import (
     ORIGINAL_TEXT,
     SNOMED,
     V3_INTERPRETATION,
+    codings,
     concept_text,
+    concept_texts,
+    shown_codes,
+    standard_coding,
+    well_formed,
 )
 from lowalp.adapters.fhir.dates import effective_date
 from lowalp.adapters.fhir.pointers import at
 from lowalp.adapters.fhir.ranges import Range, read_ranges
 from lowalp.adapters.flags import FLAG_QUALIFIER
+from lowalp.adapters.reasons import (
+    CODE_NOT_IDENTIFIED,
+    STANDARD_CODE_NOT_USED,
+    STANDARD_CODE_REASON,
+    STATUS_NOT_USED,
+)
 from lowalp.model import Qualifier
 from lowalp.units import clean_unit, unit_can_be_assumed, unknown_unit_text
 
@@ -70,6 +87,9 @@ WORD_QUALIFIER: dict[str, Qualifier] = {
 }
 COMPARATOR: dict[str, Qualifier] = {"<": "<", "<=": "<", ">": ">", ">=": ">"}
 CENSORED = re.compile(r"^\s*(<=?|>=?)\s*(\d+(?:\.\d+)?)\s*(\S.*)?$")
+NAMES_ALP = re.compile(r"alkaline phosphatase|\balk\.? ?phos|\bALP\b", re.IGNORECASE)
+UNKNOWN_CODE = "unknown code; add it to a --code-map file"
+NO_CODE = "no code: lowalp identifies a result by its LOINC code or a --code-map entry"
 
 
 class Obs(NamedTuple):
@@ -91,16 +111,23 @@ def read_observation(
     reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None
 ) -> None:
     status = res.get("status")
+    code = res.get("code")
+    undecided = not isinstance(status, str) or code is None or not well_formed(code)
+    if undecided and not reader.valid(res, prefix):  # the element at fault is named
+        return
     if status not in USED_OBSERVATION_STATUS:
         reader.reject(
             at(prefix, "status"),
             f"status {status!r}: only final, amended and corrected results are used",
             status,
+            STATUS_NOT_USED,
         )
         return
-    found = find_analyte(reader, res.get("code") or {})
+    found = find_analyte(reader, code or {})
     if isinstance(found, Rejected):
-        reader.reject(at(prefix, found.pointer), found.reason, found.value)
+        reader.reject(at(prefix, found.pointer), found.reason, found.value, found.category)
+        return
+    if not reader.valid(res, prefix):
         return
     analyte, map_unit = found
     value: float | None = None
@@ -199,19 +226,34 @@ def read_observation(
 
 
 def find_analyte(reader: Reader, code: dict[str, Any]) -> tuple[str, str | None] | Rejected:
-    """The analyte id and the code map's unit (or None), or why the code is not known."""
-    codings = [c for c in code.get("coding") or [] if c.get("code")]
-    for c in codings:
+    """The analyte id and the code map's unit (or None), or why the code is not used, with
+    the category: a standard code not used, or a code lowalp cannot identify."""
+    found = codings(code)
+    for c in found:
         if c.get("system") == LOINC and c["code"] in reader.kb.loinc_index:
             return reader.kb.loinc_index[c["code"]], None
     cmap = reader.options.code_map
     if cmap is not None:
-        for c in codings:
+        for c in found:
             hit = cmap.lookup(c["code"], c.get("system"))
             if hit:
                 return hit.analyte, hit.unit
-    shown = ", ".join(f"{c.get('system', '')}|{c['code']}" for c in codings) or code.get("text")
-    return Rejected("code", "unknown code; add it to a --code-map file", shown)
+    shown = shown_codes(code)
+    standard = standard_coding(code)
+    if standard is None:
+        reason = UNKNOWN_CODE if found else NO_CODE
+        return Rejected("code", reason, shown, CODE_NOT_IDENTIFIED)
+    loinc = next((c for c in found if c.get("system") == LOINC), None)
+    if loinc is not None and any(NAMES_ALP.search(t) for t in concept_texts(code)):
+        alp = reader.kb.analytes["alp"].name
+        return Rejected(
+            "code",
+            f"LOINC {loinc['code']} names {alp} but is not a code lowalp lists for it; "
+            "if it is serum or plasma ALP, add it to a --code-map file",
+            shown,
+            CODE_NOT_IDENTIFIED,
+        )
+    return Rejected("code", STANDARD_CODE_REASON, shown, STANDARD_CODE_NOT_USED)
 
 
 def quantity_unit(

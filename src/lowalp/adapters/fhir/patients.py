@@ -40,6 +40,8 @@ class PatientData:
 
 
 def read_patient(reader: Reader, res: dict[str, Any], prefix: str, full_url: str | None) -> None:
+    if not reader.valid(res, prefix):
+        return
     pid = res.get("id") or (full_url or "").removeprefix("urn:uuid:") or "unknown"
     data = reader.patient(f"Patient/{pid}", prefix)
     if full_url:

@@ -4,9 +4,21 @@ One :class:`Reader` serves one ``read`` call, whatever the file layout
 (:mod:`lowalp.adapters.fhir.files` feeds it). Each resource is dispatched on its
 ``resourceType``: a Bundle is read entry by entry (``entry[3].resource`` is the pointer; a
 Bundle on an NDJSON line too); a type of an earlier FHIR version is noted as such; a type with
-a handler below is validated (:mod:`~lowalp.adapters.fhir.validation`) and handed to it; every
-other type is rejected with "resource type not used", an ``OperationOutcome`` after its issues
-have been listed as warnings.
+a handler below is handed to it; every other type is rejected with "resource type not used", an
+``OperationOutcome`` after its issues have been listed as warnings.
+
+Validation (:mod:`~lowalp.adapters.fhir.validation`) costs far more than the rest of the
+reading, and a hospital export is mostly resources lowalp has no use for (vital signs, lipids,
+encounters). So each handler decides from the raw JSON first (status, code system and code,
+text), and calls :meth:`Reader.valid` only once it knows the resource will be used, or when an
+element it decides on is shaped unlike FHIR (then validation rejects it at that element). A
+resource naming an earlier FHIR version (``meta.profile``, ``fhirVersion``) is validated
+first, whatever it is, so that the version is found out.
+
+Every rejection carries a category (:data:`lowalp.adapters.reasons.CATEGORIES`), counted in
+``stats.by_category``. Memory stays bounded on an export of any size: beyond the first
+:data:`~lowalp.adapters.reasons.LISTED_PER_CATEGORY` records of a category that is not an
+error, records are counted (``stats.not_listed``), not kept.
 
 Bundle types ``collection``, ``searchset``, ``transaction`` and ``batch`` are read; other types
 are read the same way, with a warning. An entry without a resource is rejected. A Bundle that
@@ -35,6 +47,13 @@ from lowalp.adapters.fhir.ranges import Range
 from lowalp.adapters.fhir.validation import models, validate
 from lowalp.adapters.fhir.version import OLD_TYPES, version_hint
 from lowalp.adapters.fhir.warning_groups import Warnings
+from lowalp.adapters.reasons import (
+    LISTED_PER_CATEGORY,
+    NEEDS_ACTION,
+    NOT_VALID,
+    TYPE_NOT_USED,
+    VALUE_NOT_USABLE,
+)
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 
@@ -45,6 +64,8 @@ Handler = Callable[["Reader", dict[str, Any], str, str | None], None]
 
 class Reader:
     """Reads resources into per-patient compact records. One instance per ``read`` call."""
+
+    listed_per_category = LISTED_PER_CATEGORY
 
     def __init__(self, options: ReadOptions, kb: Knowledge) -> None:
         self.options = options
@@ -63,13 +84,37 @@ class Reader:
         self.range_cache: dict[tuple[Range, ...], tuple[Range, ...]] = {}
         self.unit_cache: dict[str, str] = {}
         self.strings: dict[str, str] = {}
+        self.validations = 0
+        """Resources validated so far (each at most once)."""
+        self._checked = False
+        """The resource being read has been validated already."""
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def reject(self, pointer: str, reason: str, value: object = None) -> None:
-        self.result.stats.rejected += 1
-        shown = None if value is None else str(value)
-        self.result.rejected.append(Rejected(pointer, reason, shown))
+    def reject(
+        self, pointer: str, reason: str, value: object = None, category: str = VALUE_NOT_USABLE
+    ) -> None:
+        """Set the resource aside, with the reason and its category (beyond
+        :attr:`listed_per_category` of a category that is not an error, counted only)."""
+        stats = self.result.stats
+        stats.rejected += 1
+        count = stats.by_category[category] = stats.by_category.get(category, 0) + 1
+        if count > self.listed_per_category and category not in NEEDS_ACTION:
+            stats.not_listed += 1
+            return
+        shown = None if value is None else self.intern(str(value))
+        self.result.rejected.append(
+            Rejected(pointer, self.intern(reason) or reason, shown, category)
+        )
+
+    def valid(self, res: dict[str, Any], prefix: str) -> bool:
+        """Validate the resource being read (once), now that it is to be used; when it is not
+        valid R4 it has been rejected."""
+        if self._checked:
+            return True
+        self._checked = True
+        self.validations += 1
+        return validate(self, res, str(res["resourceType"]), prefix)
 
     def used(self) -> None:
         self.result.stats.used += 1
@@ -102,13 +147,17 @@ class Reader:
         the text holds no time without a zone (a fast check done on the raw line)."""
         if not isinstance(res, dict):
             self.result.stats.read += 1
-            self.reject(prefix, "not a FHIR resource (a JSON object with resourceType)")
+            self.reject(
+                prefix, "not a FHIR resource (a JSON object with resourceType)", None, NOT_VALID
+            )
             return
         rtype = res.get("resourceType")
         if not isinstance(rtype, str):
             self.result.stats.read += 1
             shown = None if rtype is None else repr(rtype)[:60]
-            self.reject(at(prefix, "resourceType"), "resourceType must be a resource name", shown)
+            self.reject(
+                at(prefix, "resourceType"), "resourceType must be a resource name", shown, NOT_VALID
+            )
             return
         if rtype == "Bundle":
             self.bundle(res, prefix, naive)
@@ -121,17 +170,18 @@ class Reader:
                     f"{rtype} exists only in FHIR DSTU2/STU3, not in R4",
                 )
             )
-            self.reject(prefix, "resource type of an earlier FHIR version", rtype)
+            self.reject(prefix, "resource type of an earlier FHIR version", rtype, NOT_VALID)
             return
         handler = self.handlers.get(str(rtype))
         if handler is None:
             if rtype == "OperationOutcome":
                 self.outcome(res, prefix)
-            self.reject(prefix, "resource type not used", rtype)
+            self.reject(prefix, "resource type not used", rtype, TYPE_NOT_USED)
             return
         if naive:
             fix_naive_times(res, prefix, self.warn)
-        if not validate(self, res, str(rtype), prefix):
+        self._checked = False
+        if version_hint(res) and not self.valid(res, prefix):
             return
         handler(self, res, prefix, full_url)
 
@@ -179,7 +229,7 @@ class Reader:
                 method = (
                     (entry.get("request") or {}).get("method") if isinstance(entry, dict) else None
                 )
-                self.reject(where, "entry without a resource", method)
+                self.reject(where, "entry without a resource", method, NOT_VALID)
                 continue
             self.resource(entry["resource"], f"{where}.resource", entry.get("fullUrl"), naive)
 
@@ -189,6 +239,7 @@ class Reader:
         "Medication": read_medication,
         "MedicationStatement": read_medication_use,
         "MedicationRequest": read_medication_use,
+        "MedicationAdministration": read_medication_use,
         "Condition": read_condition,
         "FamilyMemberHistory": read_family_history,
         "Procedure": read_procedure,

@@ -1,4 +1,7 @@
-"""Validation of each resource with the ``fhir.resources.R4B`` models, before our own checks.
+"""Validation of a resource with the ``fhir.resources.R4B`` models, before it is used.
+
+Only a resource that will be used is validated (:meth:`lowalp.adapters.fhir.reader.Reader.valid`):
+validation is most of the cost of reading, and most of an export is not used.
 
 R4 JSON reads with R4B for every element used here (the top-level ``fhir.resources`` classes
 are R5). fhir.resources is imported only when a file is read, and a missing package fails with
@@ -14,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from lowalp.adapters.fhir.pointers import at, pointer
 from lowalp.adapters.fhir.version import old_shape, version_hint
+from lowalp.adapters.reasons import NOT_VALID
 from lowalp.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -68,6 +72,7 @@ def validate(reader: Reader, res: dict[str, Any], rtype: str, prefix: str) -> bo
             at(prefix, pointer("", tuple(first["loc"]))) if first["loc"] else prefix,
             f"not valid FHIR R4: {first['msg'].lower()}{more}",
             value if isinstance(value, str | int | float) else None,
+            NOT_VALID,
         )
         return False
     return True
