@@ -90,9 +90,11 @@ def cohort_definition(knowledge: Knowledge) -> dict[str, Any]:
     """The Circe cohort expression (a JSON-ready ``dict``) for the knowledge's persistence rule.
 
     >>> from lowalp.knowledge import load_knowledge
-    >>> expr = cohort_definition(load_knowledge())
-    >>> expr["ConceptSets"][0]["expression"]["items"][0]["concept"]["CONCEPT_ID"]
-    3035995
+    >>> kb = load_knowledge()
+    >>> expr = cohort_definition(kb)
+    >>> concept = expr["ConceptSets"][0]["expression"]["items"][0]["concept"]
+    >>> concept["CONCEPT_ID"] == kb.omop.concept_of("alp")
+    True
     """
     ids = omop_ids(knowledge)
     rule = knowledge.settings.persistence
@@ -426,7 +428,12 @@ def _description(
         "counts as not persistent here if that result is the one that should keep the run "
         "going (the screen uses the printed range alone when there is one); "
         "(4) a child whose lab prints the adult range: the screen judges such a result by "
-        "the age/sex limit, this cohort by both. "
+        "the age/sex limit, this cohort by both; "
+        "(5) a child whose later normal results are normal only by range_low, in a unit "
+        "other than those above, stays in the cohort: 'normal by range_low' is tested from "
+        f"age {adult} only, since a lab may print the adult range for children; "
+        "(6) near a change of age band, whole calendar years can put a result in the "
+        "neighbouring band. "
         "lowalp screen --export-cohort counts, on the data it screened, the persistent "
         "persons with results of kind (1)."
     )
