@@ -113,3 +113,24 @@ def test_no_omop_id_is_written_in_the_screen_code(kb: Knowledge) -> None:
         if int(n) in ids
     ]
     assert found == []
+
+
+def test_the_cli_prints_the_overlap_to_expect(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person whose ALP is in µkat/L (a unit with no concept in the knowledge) with no
+    printed range is one the cohort cannot see: the screen counts and says so."""
+    from lowalp.cli import main
+
+    synthesize(SynthConfig(persons=1500, out=tmp_path / "omop", seed=9))
+    cohort = tmp_path / "cohort.json"
+    argv = ["screen", "--omop", str(tmp_path / "omop"), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--export-cohort", str(cohort)]) == 0
+    err = capsys.readouterr().err
+    wl = pq.read_table(tmp_path / "out" / "worklist.parquet").to_pandas()
+    p = int(wl.persistent.eq(True).sum())
+    said = re.search(r"should find at least ([\d,]+) of the ([\d,]+) persistent persons", err)
+    assert said is not None
+    assert int(said.group(2).replace(",", "")) == p > 0
+    assert int(said.group(1).replace(",", "")) <= p
+    assert str(cohort) in err
