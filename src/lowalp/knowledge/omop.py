@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from lowalp.errors import KnowledgeError
@@ -93,6 +92,8 @@ def parse_omop(
     sources: Mapping[str, SourceEntry],
 ) -> OmopMap:
     """The OMOP map in ``text`` (named ``where`` in errors), checked against the knowledge."""
+    import yaml  # only here: a knowledge snapshot is read without the YAML parser
+
     try:
         data: Any = yaml.safe_load(text)
         omop = OmopMap.model_validate(data)
