@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lowalp.errors import UnitError
-from lowalp.knowledge import loader
+from lowalp.knowledge import load_knowledge, loader
 from lowalp.knowledge.schema import (
     Analyte,
     AnalytesFile,
@@ -396,3 +396,20 @@ def test_findings_use_known_analytes_and_accepted_units() -> None:
         except UnitError as exc:
             problems.append(f"{name} {fid}: {exc}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_source_of_the_omop_table_is_a_publication_or_site() -> None:
+    kb = load_knowledge()
+    o = kb.omop
+    cited = {
+        s
+        for section in (o.concepts, o.units, o.gender, o.operators, o.measurement_types)
+        for entry in section.values()
+        for s in entry.source
+    }
+    assert cited
+    for s in sorted(cited):
+        src = kb.sources[s]
+        assert src.url or src.doi, s
+        text = f"{src.citation} {src.note or ''}".lower()
+        assert not any(w in text for w in ("code search", "research notes", "not shown")), s

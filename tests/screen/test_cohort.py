@@ -10,8 +10,6 @@ from typing import Any
 
 from lowalp.knowledge import Knowledge
 from lowalp.screen.cohort import (
-    ALP_CONCEPT_ID,
-    UNIT_U_PER_L,
     age_bands,
     cohort_definition,
     omop_ids,
@@ -31,6 +29,12 @@ CIRCE_KEYS = {
 }
 
 
+def _alp(kb: Knowledge) -> int:
+    cid = kb.omop.concept_of("alp")
+    assert cid is not None
+    return cid
+
+
 def _measurements(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         for key, value in node.items():
@@ -48,7 +52,7 @@ def test_has_the_circe_keys_and_the_alp_concept(kb: Knowledge) -> None:
     assert set(expr) >= CIRCE_KEYS
     (concept_set,) = expr["ConceptSets"]
     (item,) = concept_set["expression"]["items"]
-    assert item["concept"]["CONCEPT_ID"] == ALP_CONCEPT_ID == 3035995
+    assert item["concept"]["CONCEPT_ID"] == _alp(kb)
     assert item["concept"]["CONCEPT_CODE"] == "6768-6"
     assert item["concept"]["VOCABULARY_ID"] == "LOINC"
     assert item["includeDescendants"] is False
@@ -106,7 +110,10 @@ def test_thresholds_come_from_the_interval_table(kb: Knowledge) -> None:
     for c in primary[1:]:
         m = c["Measurement"]
         assert m["ValueAsNumber"]["Op"] == "lt"
-        assert m["Unit"][0]["CONCEPT_ID"] == UNIT_U_PER_L
+        # every ALP unit with a concept in the knowledge and the canonical unit's factor
+        assert {u["CONCEPT_ID"] for u in m["Unit"]} == {
+            i for i, u in kb.omop.units.items() if kb.analytes["alp"].units.get(u.unit) == 1
+        }
         assert m["Gender"][0]["CONCEPT_ID"] in (8507, 8532)
     adult_f = next(iv for iv in kb.intervals if iv.sex == "F" and iv.age_max > 150)
     assert any(
@@ -121,10 +128,14 @@ def test_thresholds_come_from_the_interval_table(kb: Knowledge) -> None:
         c["Occurrence"]["Type"] == 0 and c["Occurrence"]["Count"] == 0
         for c in no_normal["CriteriaList"]
     )
-    assert all(
-        c["Criteria"]["Measurement"]["ValueAsNumber"]["Op"] == "gte"
-        for c in no_normal["CriteriaList"]
-    )
+    by_table = [c for c in no_normal["CriteriaList"] if "Unit" in c["Criteria"]["Measurement"]]
+    assert all(c["Criteria"]["Measurement"]["ValueAsNumber"]["Op"] == "gte" for c in by_table)
+    (printed,) = [c for c in no_normal["CriteriaList"] if c not in by_table]
+    assert printed["Criteria"]["Measurement"]["RangeLowRatio"] == {"Value": 1, "Op": "gte"}
+    assert printed["Criteria"]["Measurement"]["Age"] == {
+        "Value": kb.settings.adult_age_years,
+        "Op": "gte",
+    }
 
 
 def test_age_bands_cover_every_year_without_gaps(kb: Knowledge) -> None:
@@ -143,6 +154,8 @@ def test_description_names_the_limits_of_the_export(kb: Knowledge) -> None:
     assert kb.settings.version in text
     assert "whole calendar years" in text
     assert "range_low" in text
+    assert "Whom this cohort misses" in text
+    assert "unit_source_value" in text
 
 
 def test_write_cohort_writes_json(tmp_path: Path, kb: Knowledge) -> None:
@@ -152,5 +165,30 @@ def test_write_cohort_writes_json(tmp_path: Path, kb: Knowledge) -> None:
 
 def test_ids_come_from_the_knowledge_omop_map(kb: Knowledge) -> None:
     ids = omop_ids(kb)
-    assert (ids.alp, ids.alp_loinc, ids.unit) == (ALP_CONCEPT_ID, "6768-6", UNIT_U_PER_L)
-    assert ids.gender == {"F": 8532, "M": 8507}
+    assert (ids.alp, ids.alp_loinc) == (_alp(kb), kb.omop.concepts[_alp(kb)].loinc)
+    canonical = ids.units[0]
+    assert canonical.factor == 1
+    assert {u for _, u, _ in canonical.concepts} >= {kb.analytes["alp"].canonical_unit}
+    assert ids.gender == {g.sex: i for i, g in kb.omop.gender.items()}
+
+
+def test_a_unit_with_another_factor_gets_its_own_converted_limits(kb: Knowledge) -> None:
+    from dataclasses import replace
+
+    from lowalp.knowledge.omop import UnitEntry
+
+    local = 2_000_000_099  # a site-local unit concept for µkat/L
+    omop = kb.omop.model_copy(
+        update={"units": {**kb.omop.units, local: UnitEntry(unit="µkat/L", source=[])}}
+    )
+    expr = cohort_definition(replace(kb, omop_map=omop))
+    kat = [
+        m
+        for m in _measurements(expr["PrimaryCriteria"])
+        if m.get("Unit") and m["Unit"][0]["CONCEPT_ID"] == local
+    ]
+    factor = kb.analytes["alp"].units["µkat/L"]
+    assert kat
+    assert {m["ValueAsNumber"]["Value"] for m in kat} == {
+        float(f"{iv.lower / factor:.6g}") for iv in kb.intervals if iv.age_max > 0.5
+    }

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lowalp.knowledge import load_knowledge
-from lowalp.screen.synth import CAUSES, CONCEPTS, SynthConfig, synthesize
+from lowalp.screen.synth import ANALYTES, CAUSES, SynthConfig, synthesize
 
 N = 2000
 
@@ -49,7 +49,7 @@ def test_files_and_schema(out: Path) -> None:
     assert (c.vocabulary_id == "LOINC").all()
     assert c.concept_id.is_unique
     assert c.set_index("concept_id").loc[3035995, "concept_code"] == "6768-6"
-    assert len(CONCEPTS) >= 35
+    assert len(ANALYTES) >= 35
 
 
 def test_ids_unique_and_sorted(out: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lowalp.cli.common import column_mapping, say
 from lowalp.errors import InputError, Problem
@@ -78,6 +78,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     s.add_argument("--quiet", "-q", action="store_true", help="no progress on standard error")
 
 
+def cohort_overlap(export: dict[str, Any]) -> str:
+    """What ``--export-cohort`` says of the overlap to expect, from the counts of the screen."""
+    p, u = int(export["persistent"]), int(export["unreadable_persons"])
+    units = ", ".join(str(x) for x in export.get("unreadable_units") or []) or "none"
+    share = f"{(p - u) / p:.1%}" if p else "all"
+    return (
+        f"cohort {export['file']}: run by OHDSI tools on these tables it should find at least "
+        f"{p - u:,} of the {p:,} persistent persons ({share}): {u:,} have ALP results with no "
+        f"printed range in a unit with no OMOP unit concept in the knowledge ({units}), which "
+        "Circe cannot compare with a limit; fewer if the source left a unit it has a concept "
+        "for unmapped (concept 0), not counted here (the cohort's description lists whom it "
+        "misses)"
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     if args.column and not args.measurements:
@@ -137,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         f"persons screened {c['persons_screened']:,}; on the work-list {c['persons_on_worklist']:,}; "
         f"persistent {c['persistent']:,}; elapsed {time.perf_counter() - t0:.1f} s -> {args.out}"
     )
+    if c.get("cohort_export"):
+        say(cohort_overlap(c["cohort_export"]))
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from lowalp.errors import KnowledgeError, UnitError
 from lowalp.intervals import Interval
+from lowalp.knowledge.omop import OmopMap, parse_omop
 from lowalp.knowledge.schema import (
     GROWTH_UNITS,
     Analyte,
@@ -87,8 +88,18 @@ class Knowledge:
     """The group each grouped finding belongs to, by finding id."""
     finding_files: dict[str, str] = field(default_factory=dict)
     """The file under the knowledge folder that defines each finding, by finding id."""
+    omop_map: OmopMap | None = None
+    """The OMOP CDM concept ids (omop.yaml): read through :attr:`omop`."""
     cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """Indexes derived from the knowledge (phrase matchers …), built on first use."""
+
+    @property
+    def omop(self) -> OmopMap:
+        """The one table of OMOP concept ids (omop.yaml) the screen, the synthetic data and
+        the cohort export all read."""
+        if self.omop_map is None:
+            raise KnowledgeError("omop.yaml", "this knowledge was built without its OMOP map")
+        return self.omop_map
 
     @property
     def version(self) -> str:
@@ -218,6 +229,9 @@ def _load(root: Traversable | Path) -> Knowledge:
         groups=groups,
         group_of=group_of,
         finding_files=finding_files,
+        omop_map=parse_omop(
+            root.joinpath("omop.yaml").read_text(encoding="utf-8"), "omop.yaml", analytes, sources
+        ),
     )
     _check_references(kb, finding_files)
     return kb

@@ -269,7 +269,9 @@ def run_screen(
 
         _summary(out, wl_out, con, judged, kb, counts, progress)
         if export_cohort:
-            _cohort(Path(export_cohort), kb, progress)
+            counts["cohort_export"] = _cohort(
+                Path(export_cohort), kb, progress, con, src, judged, wl_out
+            )
         outputs.publish(out, final_out, outputs.manifest(src, counts, kb))
         completed = True
         return ScreenResult(wl_out, rej_df, counts)
@@ -392,13 +394,40 @@ def _summary(
     summary.write_summary(out, wl, points, counts, knowledge=kb)
 
 
-def _cohort(path: Path, kb: Knowledge, progress: Callable[[str], None] | None) -> None:
+def _cohort(
+    path: Path,
+    kb: Knowledge,
+    progress: Callable[[str], None] | None,
+    con: Any,
+    src: inputs.ScreenInput,
+    judged: Any,
+    wl: Any,
+) -> dict[str, Any]:
+    """Write the Circe cohort and count, on the data just screened, the persistent persons it
+    cannot see (:func:`lowalp.screen.cohort.unreadable`)."""
     try:
         from lowalp.screen import cohort
     except ImportError:
         _say(progress, "--export-cohort skipped: the cohort module is not installed")
-        return
+        return {}
     cohort.write_cohort(path, kb)
+    ids = [int(i) for i in wl.loc[wl.persistent.eq(True), "person_id"]]
+    only = judged.filter(judged.ref_low.isnull() & judged.person_id.isin(ids)).select("source_row")
+    staged = inputs.stage_with_people(con, src, kb, only=only)[0]
+    staged = staged.semi_join(only, staged.source_row == only.source_row)
+    unseen = cohort.unreadable(staged, kb).to_pandas()
+    found = sorted(int(i) for i in unseen.person_id)
+    return {
+        "file": str(path),
+        "persistent": len(ids),
+        "unreadable_persons": len(found),
+        "unreadable_person_ids": found[:UNREADABLE_IDS_KEPT],
+        "unreadable_units": sorted(str(u) for u in unseen.unit.dropna().unique()),
+    }
+
+
+UNREADABLE_IDS_KEPT = 1000
+"""How many of the persons the cohort cannot see are listed by id in the counts."""
 
 
 def _close(con: Any) -> None:

@@ -1,18 +1,33 @@
-"""OMOP concept ids used by the synthetic generator, with where each id was checked.
+"""The OMOP ids the synthetic generator writes, all read from the knowledge's table.
 
-``verified``: the id and its LOINC long name were read together in OHDSI's own public data,
-``OHDSI/DataQualityDashboard`` file ``inst/csv/OMOP_CDMv5.4_Concept_Level.csv`` (the
-MEASUREMENT concept-level checks list concept id, concept name and plausible unit ids); the
-LOINC code is the one whose long name that row carries. ``mapping table``: from
-public OMOP mapping tables (sources/omop.yaml), not re-checked here.
-``local``: no public source was found in the time given; the id is a site-local concept id
-above 2,000,000,000 (the OMOP convention for local concepts), so it can never collide with a
-real concept. A screen should map those through ``concept.parquet`` (concept_code = LOINC).
+Nothing here is an id: every measurement, unit, gender, operator and record-type concept comes
+from ``knowledge/omop.yaml`` (``kb.omop``, each id with its source), so the synthetic data, the
+screen and the exported cohort read one table. An analyte the table gives no concept for gets
+a site-local id above 2,000,000,000 (the OMOP convention for local concepts, so it can never
+collide with a real one), numbered in the order of :data:`ANALYTES`; ``concept.parquet``
+carries its LOINC code, through which the screen maps it. A unit the table gives no concept
+for is written as 0 (unmapped) with ``unit_source_value`` set, as the CDM convention asks.
 """
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+if TYPE_CHECKING:
+    from lowalp.knowledge import Knowledge
+
+LOCAL_BASE: Final = 2_000_000_000
+"""Site-local concept ids start above this (OMOP convention)."""
+
+ANALYTES: Final[tuple[str, ...]] = (
+    "alp", "albumin", "total_protein", "tsh", "free_t4", "b12", "hemoglobin", "mcv",
+    "magnesium", "calcium", "phosphate", "potassium", "sodium", "creatinine",
+    "bilirubin_total", "ast", "alt", "ggt", "crp", "ferritin", "bmi", "vitamin_d_25oh",
+    "copper", "folate", "urine_pea", "bone_alp", "prealbumin", "zinc", "vitamin_c", "mma",
+    "ionized_calcium", "pth", "plp", "ceruloplasmin", "urine_copper_24h", "inr", "ttg_iga",
+)  # fmt: skip
+"""The analytes the generator writes, in the order its tables index them."""
 
 
 class Concept(NamedTuple):
@@ -20,180 +35,43 @@ class Concept(NamedTuple):
     concept_id: int
     loinc: str
     name: str
-    checked: str  # "verified" | "mapping table" | "local"
+    checked: str  # "knowledge" (an id of knowledge/omop.yaml) | "local"
 
 
-_DQD = "verified"
-_LOCAL_BASE = 2_000_000_000
+@dataclass(frozen=True)
+class SynthIds:
+    """Every OMOP id the generator writes, from one knowledge."""
 
-CONCEPTS: Final[tuple[Concept, ...]] = (
-    Concept(
-        "alp",
-        3035995,
-        "6768-6",
-        "Alkaline phosphatase [Enzymatic activity/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept("albumin", 3024561, "1751-7", "Albumin [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("total_protein", 3020630, "2885-2", "Protein [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("tsh", 3009201, "3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", _DQD),
-    Concept(
-        "free_t4", 3008598, "3024-7", "Thyroxine (T4) free [Mass/volume] in Serum or Plasma", _DQD
-    ),
-    Concept(
-        "b12", 3000593, "2132-9", "Cobalamin (Vitamin B12) [Mass/volume] in Serum or Plasma", _DQD
-    ),
-    Concept("hemoglobin", 3000963, "718-7", "Hemoglobin [Mass/volume] in Blood", _DQD),
-    Concept("mcv", 3023599, "787-2", "MCV [Entitic volume] by Automated count", _DQD),
-    Concept("magnesium", 3001420, "19123-9", "Magnesium [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("calcium", 3006906, "17861-6", "Calcium [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("phosphate", 3011904, "2777-1", "Phosphate [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("potassium", 3023103, "2823-3", "Potassium [Moles/volume] in Serum or Plasma", _DQD),
-    Concept("sodium", 3019550, "2951-2", "Sodium [Moles/volume] in Serum or Plasma", _DQD),
-    Concept("creatinine", 3016723, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma", _DQD),
-    Concept(
-        "bilirubin_total",
-        3024128,
-        "1975-2",
-        "Bilirubin.total [Mass/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept(
-        "ast",
-        3013721,
-        "1920-8",
-        "Aspartate aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept(
-        "alt",
-        3006923,
-        "1742-6",
-        "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept(
-        "ggt",
-        3026910,
-        "2324-2",
-        "Gamma glutamyl transferase [Enzymatic activity/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept("crp", 3020460, "1988-5", "C reactive protein [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("ferritin", 3001122, "2276-4", "Ferritin [Mass/volume] in Serum or Plasma", _DQD),
-    Concept("bmi", 3038553, "39156-5", "Body mass index (BMI) [Ratio]", _DQD),
-    Concept(
-        "vitamin_d_25oh",
-        40765040,
-        "62292-8",
-        "25-Hydroxyvitamin D3+25-Hydroxyvitamin D2 [Mass/volume] in Serum or Plasma",
-        _DQD,
-    ),
-    Concept(
-        "copper", 3027126, "5631-7", "Copper [Mass/volume] in Serum or Plasma", "mapping table"
-    ),
-    Concept(
-        "folate", 3036987, "2284-8", "Folate [Mass/volume] in Serum or Plasma", "mapping table"
-    ),
-    Concept("urine_pea", 3027241, "28604-7", "Phosphoethanolamine in Urine", "mapping table"),
-    Concept(
-        "bone_alp",
-        _LOCAL_BASE + 1,
-        "17838-4",
-        "Alkaline phosphatase.bone [Mass/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "prealbumin",
-        _LOCAL_BASE + 2,
-        "14338-8",
-        "Prealbumin [Mass/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept("zinc", _LOCAL_BASE + 3, "5763-8", "Zinc [Mass/volume] in Serum or Plasma", "local"),
-    Concept(
-        "vitamin_c",
-        _LOCAL_BASE + 4,
-        "1903-4",
-        "Ascorbate [Mass/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "mma",
-        _LOCAL_BASE + 5,
-        "13964-2",
-        "Methylmalonate [Moles/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "ionized_calcium",
-        _LOCAL_BASE + 6,
-        "1995-0",
-        "Calcium.ionized [Moles/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "pth",
-        _LOCAL_BASE + 7,
-        "2731-8",
-        "Parathyrin.intact [Mass/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "plp",
-        _LOCAL_BASE + 8,
-        "62236-5",
-        "Pyridoxal phosphate [Moles/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "ceruloplasmin",
-        _LOCAL_BASE + 9,
-        "2064-4",
-        "Ceruloplasmin [Mass/volume] in Serum or Plasma",
-        "local",
-    ),
-    Concept(
-        "urine_copper_24h",
-        _LOCAL_BASE + 10,
-        "5633-3",
-        "Copper [Mass/time] in 24 hour Urine",
-        "local",
-    ),
-    Concept(
-        "inr",
-        _LOCAL_BASE + 11,
-        "6301-6",
-        "INR in Platelet poor plasma by Coagulation assay",
-        "local",
-    ),
-    Concept(
-        "ttg_iga",
-        _LOCAL_BASE + 12,
-        "46128-5",
-        "Tissue transglutaminase IgA Ab [Units/volume] in Serum",
-        "local",
-    ),
-)
+    concepts: tuple[Concept, ...]
+    units: dict[str, int]
+    male: int
+    female: int
+    operator_lt: int
+    lab_type: int
 
-# Unit concepts whose name was read beside the id: 8645 U/L and 8713 g/dL (the
-# OHDSI-Korea sample list), 8840 mg/dL, 8753 mmol/L, 8749 µmol/L, 8751 mg/L (named rows of the
-# DataQualityDashboard concept-level file). Every other unit is written as 0 (unmapped) with
-# unit_source_value set, as the CDM convention asks.
-UNIT_CONCEPTS: Final[dict[str, int]] = {
-    "U/L": 8645,
-    "g/dL": 8713,
-    "mg/dL": 8840,
-    "mmol/L": 8753,
-    "µmol/L": 8749,
-    "umol/L": 8749,
-    "mg/L": 8751,
-}
 
-# Meas Value Operator concepts: 4171756 '<' and 4172704 '>' (named in the MIMIC-IV OMOP ETL's
-# comments and in a public Circe cohort JSON: {"Id": 4171756, "Name": "<"}).
-OPERATOR_LT: Final = 4171756
-OPERATOR_GT: Final = 4172704
-LAB_TYPE_CONCEPT: Final = 32856  # measurement_type_concept_id "Lab"
-MALE: Final = 8507
-FEMALE: Final = 8532
+def synth_ids(kb: Knowledge) -> SynthIds:
+    """The ids of :data:`ANALYTES`, their units, the sexes, '<' and the Lab record type, from
+    ``kb.omop`` (a local id where the table has none)."""
+    omop = kb.omop
+    concepts: list[Concept] = []
+    local = 0
+    for a in ANALYTES:
+        an = kb.analytes[a]
+        cid = omop.concept_of(a)
+        if cid is None:
+            local += 1
+            concepts.append(Concept(a, LOCAL_BASE + local, an.loinc[0], an.name, "local"))
+            continue
+        entry = omop.concepts[cid]
+        concepts.append(
+            Concept(a, cid, entry.loinc or an.loinc[0], entry.name or an.name, "knowledge")
+        )
+    return SynthIds(
+        concepts=tuple(concepts),
+        units=omop.unit_concepts(),
+        male=omop.gender_of("M"),
+        female=omop.gender_of("F"),
+        operator_lt=omop.operator_of("<"),
+        lab_type=omop.measurement_type_of("lab"),
+    )

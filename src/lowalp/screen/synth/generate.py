@@ -22,15 +22,10 @@ import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from lowalp.screen.synth.concepts import (
-    CONCEPTS,
-    FEMALE,
-    LAB_TYPE_CONCEPT,
-    MALE,
-    OPERATOR_LT,
-)
+from lowalp.knowledge import Knowledge
+from lowalp.screen.synth.concepts import ANALYTES, Concept
 from lowalp.screen.synth.planted import CAUSES, plant, plant_age
-from lowalp.screen.synth.tables import ANALYTES, INDEX, LAB_P, LAB_POLICY, Tables, build_tables
+from lowalp.screen.synth.tables import INDEX, LAB_P, LAB_POLICY, Tables, build_tables
 
 BLOCK = 1000
 END_DAY = int((np.datetime64("2024-12-31") - np.datetime64("1970-01-01")).astype(np.int64))
@@ -99,18 +94,24 @@ class SynthResult:
 
 
 def synthesize(
-    config: SynthConfig, *, progress: Callable[[str], None] | None = None
+    config: SynthConfig,
+    *,
+    progress: Callable[[str], None] | None = None,
+    knowledge: Knowledge | None = None,
 ) -> SynthResult:
-    """Write person/measurement/concept Parquet and ground_truth.csv into ``config.out``."""
+    """Write person/measurement/concept Parquet and ground_truth.csv into ``config.out``.
+
+    Every OMOP id written comes from ``knowledge`` (the bundled knowledge when None): its
+    ``omop`` table, see :mod:`lowalp.screen.synth.concepts`."""
     if config.persons < 1:
         raise ValueError("persons must be at least 1")
     t0 = time.perf_counter()
-    tables = build_tables()
+    tables = build_tables(knowledge)
     rows_per_panel = float(tables.panel_p.sum())
     lam = max(config.rows_per_person / rows_per_panel - 1.0, 0.0)
     out = config.out
     out.mkdir(parents=True, exist_ok=True)
-    _write_concepts(out / "concept.parquet")
+    _write_concepts(out / "concept.parquet", tables.ids.concepts)
     per_chunk = max(1, -(-config.chunk_persons // BLOCK))
     n_blocks = -(-config.persons // BLOCK)
     next_id = 1
@@ -170,16 +171,16 @@ def _write(
     tw.write_table(t)
 
 
-def _write_concepts(path: Path) -> None:
+def _write_concepts(path: Path, concepts: tuple[Concept, ...]) -> None:
     t = pa.table(
         {
-            "concept_id": pa.array([c.concept_id for c in CONCEPTS], pa.int64()),
-            "concept_name": [c.name for c in CONCEPTS],
-            "domain_id": ["Measurement"] * len(CONCEPTS),
-            "vocabulary_id": ["LOINC"] * len(CONCEPTS),
-            "concept_class_id": ["Lab Test"] * len(CONCEPTS),
-            "standard_concept": ["S"] * len(CONCEPTS),
-            "concept_code": [c.loinc for c in CONCEPTS],
+            "concept_id": pa.array([c.concept_id for c in concepts], pa.int64()),
+            "concept_name": [c.name for c in concepts],
+            "domain_id": ["Measurement"] * len(concepts),
+            "vocabulary_id": ["LOINC"] * len(concepts),
+            "concept_class_id": ["Lab Test"] * len(concepts),
+            "standard_concept": ["S"] * len(concepts),
+            "concept_code": [c.loinc for c in concepts],
         }
     )
     pq.write_table(t, path, store_schema=False)
@@ -283,7 +284,7 @@ def _block(
     no_date = kind == 3
     dup = kind == 4
     printed = np.where(kind == 5, -np.abs(printed) - 1, printed)
-    concept = np.array([c.concept_id for c in CONCEPTS], np.int64)[r_an]
+    concept = np.array([c.concept_id for c in t.ids.concepts], np.int64)[r_an]
     concept = np.where(kind == 6, 0, concept)
     # ---------------------------------------------------------------- order and duplicates
     take = np.concatenate([np.arange(n_rows), np.nonzero(dup)[0]])
@@ -338,9 +339,9 @@ def _block(
             "measurement_datetime": pa.array(
                 r_day * 86_400_000_000 + tod * 1_000_000, pa.timestamp("us"), mask=date_mask
             ),
-            "measurement_type_concept_id": pa.array(np.full(m, LAB_TYPE_CONCEPT, np.int64)),
+            "measurement_type_concept_id": pa.array(np.full(m, t.ids.lab_type, np.int64)),
             "operator_concept_id": pa.array(
-                np.full(m, OPERATOR_LT, np.int64), mask=~(censored & ~lt_row)
+                np.full(m, t.ids.operator_lt, np.int64), mask=~(censored & ~lt_row)
             ),
             "value_as_number": pa.array(printed, mask=value_null),
             "unit_concept_id": pa.array(unit_cid.astype(np.int64)),
@@ -365,7 +366,7 @@ def _block(
     person = pa.table(
         {
             "person_id": pid,
-            "gender_concept_id": np.where(male, MALE, FEMALE).astype(np.int64),
+            "gender_concept_id": np.where(male, t.ids.male, t.ids.female).astype(np.int64),
             "year_of_birth": yr,
             "month_of_birth": pa.array(mo, mask=year_only),
             "day_of_birth": pa.array(dy, mask=year_only),

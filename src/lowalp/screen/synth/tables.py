@@ -1,6 +1,6 @@
 """Per-analyte lookup tables for the generator, built once from the bundled knowledge.
 
-Every table is indexed by analyte position (the order of ``concepts.CONCEPTS``), sex (0 = F,
+Every table is indexed by analyte position (the order of ``concepts.ANALYTES``), sex (0 = F,
 1 = M) and an age bin (breakpoints taken from the knowledge's own age partitions), so a block
 of rows is judged with a few array look-ups and no Python loop.
 """
@@ -14,13 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from lowalp.knowledge import load_knowledge
-from lowalp.screen.synth.concepts import CONCEPTS, UNIT_CONCEPTS
+from lowalp.knowledge import Knowledge, load_knowledge
+from lowalp.screen.synth.concepts import ANALYTES, SynthIds, synth_ids
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
 
-ANALYTES: tuple[str, ...] = tuple(c.analyte for c in CONCEPTS)
 INDEX: dict[str, int] = {a: i for i, a in enumerate(ANALYTES)}
 
 # Chance that an analyte is on a panel (a panel is one blood draw's set of tests).
@@ -147,6 +146,7 @@ class Tables:
     factor: F64  # [analyte, lab] multiply printed -> canonical
     decimals: I64  # [analyte, lab]
     unit_concept: I64  # [units index]
+    ids: SynthIds
     min_low_values: int
     min_span_days: float
     breaks_t: tuple[float, ...]
@@ -159,8 +159,9 @@ class Tables:
         return np.clip(np.searchsorted(self.breaks, age, side="right") - 1, 0, len(self.breaks) - 1)
 
 
-def build_tables() -> Tables:
-    kb = load_knowledge()
+def build_tables(knowledge: Knowledge | None = None) -> Tables:
+    kb = knowledge if knowledge is not None else load_knowledge()
+    ids = synth_ids(kb)
     edges: set[float] = {0.0}
     for iv in kb.intervals:
         edges.update((iv.age_min, iv.age_max))
@@ -246,7 +247,8 @@ def build_tables() -> Tables:
         unit_idx=unit_idx,
         factor=factor,
         decimals=decimals,
-        unit_concept=np.array([UNIT_CONCEPTS.get(u, 0) for u in units], dtype=np.int64),
+        unit_concept=np.array([ids.units.get(u, 0) for u in units], dtype=np.int64),
+        ids=ids,
         min_low_values=kb.settings.persistence.min_low_values,
         min_span_days=kb.settings.persistence.min_span_days,
         breaks_t=tuple(float(x) for x in breaks),
