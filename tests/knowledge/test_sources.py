@@ -35,8 +35,10 @@ NOTES = [
 
 INCOMPLETE = frozenset(
     {
+        "hepatology2010_wilson_children",
+        "ohdsi_athena",
+        "singh2018",
         "aasld_alf_2011",
-        "aou_measurement_fixture",
         "aou_snippets_hemoglobin",
         "arup_0020408",
         "arup_b12",
@@ -64,7 +66,6 @@ INCOMPLETE = frozenset(
         "davidson2012",
         "davis_lab_tests",
         "deeb2018",
-        "deltalab_omop",
         "drug_ner_dictionary",
         "easl2012",
         "eastern_health_tft",
@@ -150,11 +151,6 @@ INCOMPLETE = frozenset(
         "nakamura2017",
         "nbt_tft",
         "nhs_scotland_ttg",
-        "ohdsi_dqd_concept_level",
-        "ohdsi_korea_measurements",
-        "omop_cdm54",
-        "omop_i2b2_operator_map",
-        "omop_public_mappings",
         "pathology_centre_bone",
         "pathology_centre_lft",
         "pathology_centre_ue",
