@@ -33,10 +33,6 @@ def clean_unit(unit: str, synonyms: Mapping[str, str]) -> str:
     return synonyms.get(text, text)
 
 
-def accepted_units(analyte: Analyte) -> list[str]:
-    return list(analyte.units)
-
-
 def suggest_unit(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> str | None:
     """The accepted unit of ``analyte`` closest in spelling to ``unit`` (its reviewed
     synonyms count as spellings of their unit), or None when it has no units. It is only a
@@ -59,12 +55,26 @@ def suggest_unit(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> st
     return spellings[best[0]] if best else None
 
 
+def accepted_units(analyte: Analyte) -> list[str]:
+    """The analyte's units as a reader is told them: a spelling with "u" for "µ" (ug/dL) is
+    left out where the "µ" one (µg/dL) is listed too: both are accepted, one is enough to say."""
+    units = list(analyte.units)
+    listed = set(units)
+    return [u for u in units if not (u.startswith("u") and "µ" + u[1:] in listed)]
+
+
+def _shown(unit: str, analyte: Analyte) -> str:
+    return "µ" + unit[1:] if unit.startswith("u") and "µ" + unit[1:] in analyte.units else unit
+
+
 def unknown_unit_text(unit: str, analyte: Analyte, synonyms: Mapping[str, str]) -> str:
     """What is said of a unit the table does not hold for ``analyte``: the unit as given,
     the accepted ones and the closest of them, with the reminder that it may be another scale."""
-    text = f"unit {unit!r} is not known for {analyte.name}; accepted: {', '.join(analyte.units)}"
+    accepted = ", ".join(accepted_units(analyte))
+    text = f"unit {unit!r} is not known for {analyte.name}; accepted: {accepted}"
     closest = suggest_unit(clean_unit(unit, synonyms), analyte, synonyms)
     if closest:
+        closest = _shown(closest, analyte)
         text += f"; closest: {closest!r} (use it only if the lab's report says so)"
     return text
 
@@ -78,8 +88,9 @@ def factor(analyte: Analyte, unit: str, synonyms: Mapping[str, str]) -> float:
     try:
         return analyte.units[key]
     except KeyError:
+        closest = suggest_unit(key, analyte, synonyms)
         raise UnitError(
-            analyte.id, unit, accepted_units(analyte), suggest_unit(key, analyte, synonyms)
+            analyte.id, unit, accepted_units(analyte), closest and _shown(closest, analyte)
         ) from None
 
 

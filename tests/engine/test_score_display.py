@@ -284,7 +284,7 @@ def test_every_item_shows_the_state_of_the_finding_it_reads(states, population) 
             assert item.points == (spec.points if want == "met" else 0)
             assert item.detail == fs.detail
             assert f"· {spec.label}: {want}, " in text, (spec_score.id, spec.id)
-            row = f'<th scope="row">{escape(spec.label)}</th><td>{want}</td>'
+            row = f'<th scope="row">{escape(spec.label)}</th><td data-label="Met">{want}</td>'
             assert row in page, (spec_score.id, spec.id)
         _verdict_follows_from_the_items(spec_score, result)
 

@@ -10,7 +10,7 @@ import pytest
 from lowalp import assess
 from lowalp.cli import main
 from lowalp.knowledge import load_knowledge
-from lowalp.units import suggest_unit, unknown_unit_text
+from lowalp.units import accepted_units, suggest_unit, unknown_unit_text
 
 from ..conftest import make_case
 
@@ -26,8 +26,17 @@ def test_the_closest_accepted_unit_is_named(unit: str, closest: str) -> None:
     assert suggest_unit(unit, ALP, KB.unit_synonyms) == closest
     text = unknown_unit_text(unit, ALP, KB.unit_synonyms)
     assert f"unit {unit!r} is not known for {ALP.name}" in text
-    assert "accepted: " + ", ".join(ALP.units) in text
-    assert f"closest: {closest!r}" in text
+    assert "accepted: " + ", ".join(accepted_units(ALP)) in text
+    shown = "µ" + closest[1:] if closest == "ukat/L" else closest  # said with its µ spelling
+    assert f"closest: {shown!r}" in text
+
+
+def test_a_spelling_with_u_for_micro_is_said_once() -> None:
+    """ukat/L and µkat/L are both accepted; the message names µkat/L only."""
+    listed = accepted_units(ALP)
+    assert "µkat/L" in listed
+    assert "ukat/L" not in listed
+    assert set(listed) < set(ALP.units)
 
 
 @pytest.mark.parametrize("unit", ["u/l", "U/ml"])
