@@ -83,13 +83,17 @@ class RuleRow:
         return (self.cause, self.finding)
 
     @property
+    def weights(self) -> tuple[float, float | None]:
+        """The weights used (natural logs of the likelihood ratios): present, and absent where
+        the rule gives an LR−."""
+        absent = math.log(self.lr_absent) if self.lr_absent is not None else None
+        return math.log(self.lr_present), absent
+
+    @property
     def weight(self) -> float:
-        """The larger of the rule's two weights (natural logs of its likelihood ratios), by
-        size: how far it can move its cause on its own."""
-        weights = [math.log(self.lr_present)]
-        if self.lr_absent is not None:
-            weights.append(math.log(self.lr_absent))
-        return max(weights, key=abs)
+        """The larger of the rule's two weights, by size: how far it can move its cause alone."""
+        present, absent = self.weights
+        return present if absent is None else max(present, absent, key=abs)
 
     @property
     def grade(self) -> str:

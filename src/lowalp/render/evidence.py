@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 from lowalp.evidence import Influence, RuleRow, counts
@@ -70,8 +69,8 @@ def text_table(
 
 def _weights(r: RuleRow) -> str:
     """The weights used: ln LR+ when present, and ln LR− when absent (where one is given)."""
-    present = f"{math.log(r.lr_present):+.2f}"
-    return present if r.lr_absent is None else f"{present} / {math.log(r.lr_absent):+.2f}"
+    present, absent = r.weights
+    return f"{present:+.2f}" if absent is None else f"{present:+.2f} / {absent:+.2f}"
 
 
 def _cell(text: str | None) -> str:
