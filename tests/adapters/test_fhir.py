@@ -684,3 +684,67 @@ def test_a_procedure_period_and_an_in_progress_procedure_give_an_end_or_ongoing(
     again.write_text(json.dumps(case_to_bundle(cases[0])))
     _, back = read(again)
     assert back[0].context.events == cases[0].context.events
+
+
+def test_an_active_condition_whose_words_deny_it_is_not_taken_as_present(
+    tmp_path: Path, kb: Knowledge
+) -> None:
+    # a problem-list entry, active and confirmed, written "Coeliac disease ruled out": the words
+    # decide, and the assessment says the status and the words disagree
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "id": "p",
+                    "gender": "female",
+                    "birthDate": "1970-01-01",
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "id": "o",
+                    "status": "final",
+                    "code": {"coding": [{"system": "http://loinc.org", "code": "6768-6"}]},
+                    "subject": {"reference": "Patient/p"},
+                    "effectiveDateTime": "2026-05-01",
+                    "valueQuantity": {"value": 22, "unit": "U/L"},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "id": "c",
+                    "clinicalStatus": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                "code": "active",
+                            }
+                        ]
+                    },
+                    "verificationStatus": {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
+                                "code": "confirmed",
+                            }
+                        ]
+                    },
+                    "code": {"text": "Coeliac disease ruled out"},
+                    "subject": {"reference": "Patient/p"},
+                    "onsetDateTime": "2026-01-10",
+                }
+            },
+        ],
+    }
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    _, (case,) = read(path)
+    a = assess(case, knowledge=kb)
+    states = {e.finding: e.state for c in a.causes for e in c.evidence}
+    assert states["diagnosed_celiac_disease"] == "absent"
+    assert any("recorded as present, but its words say negated" in w for w in a.warnings)

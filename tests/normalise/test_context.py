@@ -81,6 +81,39 @@ def test_a_record_keeps_its_assertion(kb: Knowledge) -> None:
     assert _state(kb, refuted, "metatarsal_stress_fracture") == "absent"
 
 
+def test_words_that_negate_win_over_a_status_of_present(kb: Knowledge) -> None:
+    # an active problem-list entry whose own words deny the finding is not the finding
+    for words in (
+        "no evidence of metatarsal stress fracture",
+        "metatarsal stress fracture ruled out",
+        "denies metatarsal stress fracture",
+    ):
+        case = _case(findings=(FindingRecord(text=words, assertion="present"),))
+        assert _state(kb, case, "metatarsal_stress_fracture") == "absent", words
+        a = assess(case, knowledge=kb)
+        assert any("recorded as present, but its words say negated" in w for w in a.warnings), (
+            a.warnings
+        )
+
+
+def test_words_that_qualify_win_over_a_status_of_present(kb: Knowledge) -> None:
+    for words in ("possible metatarsal stress fracture", "mother had a metatarsal stress fracture"):
+        case = _case(findings=(FindingRecord(text=words, assertion="present"),))
+        assert _state(kb, case, "metatarsal_stress_fracture") != "present", words
+
+
+def test_a_refuted_record_stays_absent_whatever_its_words(kb: Knowledge) -> None:
+    for words in ("metatarsal stress fracture", "possible metatarsal stress fracture"):
+        case = _case(findings=(FindingRecord(text=words, assertion="absent"),))
+        assert _state(kb, case, "metatarsal_stress_fracture") == "absent", words
+
+
+def test_plain_words_keep_the_records_status(kb: Knowledge) -> None:
+    case = _case(findings=(FindingRecord(text="metatarsal stress fracture", assertion="present"),))
+    assert _state(kb, case, "metatarsal_stress_fracture") == "present"
+    assert not any("recorded as" in w for w in assess(case, knowledge=kb).warnings)
+
+
 def test_a_past_acute_state_is_not_used(kb: Knowledge) -> None:
     a = assess(_case(findings=("previous acute liver failure in 2015, recovered",)), knowledge=kb)
     (m,) = a.mappings

@@ -505,8 +505,27 @@ def _finding_entry(st: _State, pointer: str, finding: str | FindingRecord) -> No
         )
         return
     for m in reading.mentions:
-        assertion = record.assertion if record is not None and record.assertion else m.assertion
+        stated = record.assertion if record is not None else None
+        assertion = _stated_and_worded(stated, m.assertion)
+        if stated not in (None, "absent", m.assertion) and assertion == m.assertion:
+            cues = ", ".join(repr(c) for c in m.cues) or repr(text)
+            st.warnings.append(
+                f"{pointer}: recorded as {stated}, but its words say {_why(m.assertion)} "
+                f"({cues}); taken as the words say."
+            )
         _apply_finding(st, pointer, m, assertion)
+
+
+def _stated_and_worded(stated: Assertion | None, worded: Assertion) -> Assertion:
+    """One assertion from a record's own status (``stated``: a FHIR Condition's verification or
+    clinical status, a case file's ``assertion``) and what its words say (``worded``: the
+    clinical-text reader's). A refuted record is absent whatever its words; otherwise words that
+    qualify the finding (negated, uncertain, hypothetical, past, in a relative) win over a
+    status that would take it as a fact: "no evidence of coeliac disease" on an active problem
+    list entry is not coeliac disease."""
+    if stated is None or stated == "absent":
+        return worded if stated is None else "absent"
+    return stated if worded == "present" else worded
 
 
 def _apply_panel(st: _State, pointer: str, m: Mention) -> None:

@@ -13,7 +13,8 @@
   present, whatever the clinical status says); ``unconfirmed``, ``provisional``,
   ``differential`` → uncertain; ``entered-in-error`` is rejected. Otherwise from
   ``clinicalStatus``: ``active``, ``recurrence``, ``relapse`` → present; ``inactive``,
-  ``remission``, ``resolved`` → historical. A Condition that says nothing but its words (no
+  ``remission``, ``resolved`` → historical. Words that qualify the finding ("ruled out",
+  "possible") still win over a status of present when the case is normalised. A Condition that says nothing but its words (no
   status, no onset date) is kept as plain text, read as free text is.
 - ``FamilyMemberHistory`` -> one finding per ``condition``, text "family history of
   <condition>" (kept as it is when it already starts "family history"), assertion family, date
