@@ -23,6 +23,10 @@ def test_broken_file_is_reported(spec_path: Path, tmp_path: Path):
     target = root / spec["target"]
     if spec.get("mode") == "append":
         target.write_text(target.read_text(encoding="utf-8") + spec["content"], encoding="utf-8")
+    elif spec.get("mode") == "edit":  # one passage of the bundled file replaced
+        text = target.read_text(encoding="utf-8")
+        assert text.count(spec["old"]) == 1, spec["old"]
+        target.write_text(text.replace(spec["old"], spec["content"]), encoding="utf-8")
     else:
         target.write_text(spec["content"], encoding="utf-8")
     with pytest.raises(KnowledgeError) as exc:

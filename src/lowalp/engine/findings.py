@@ -26,7 +26,6 @@ and the gates. The knowledge's own definitions give only the words of each detai
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from lowalp.engine import concurrent
@@ -284,12 +283,10 @@ class _Evaluator:
         return None, None, ""
 
     def _source_name(self, source_id: str | None) -> str:
-        """A reference row's source as a reader names it (the publisher or first author of its
-        citation: "Mayo Clinic Laboratories", "World Health Organization"), not its id."""
-        if source_id is None or source_id not in self.kb.sources:
-            return "estimated"
-        citation = self.kb.sources[source_id].citation
-        return re.split(r",|\. |: | \(", citation, maxsplit=1)[0].strip().rstrip(".")
+        """A reference row's source as a reader names it (its ``short`` name in the knowledge:
+        "Mayo Clinic Laboratories", "World Health Organization"), not its id."""
+        source = self.kb.sources.get(source_id) if source_id is not None else None
+        return source.short if source is not None and source.short else "estimated"
 
     def _paired(self, analyte_id: str) -> list[tuple[ReferenceRow, ReferenceRange]]:
         """The analyte's reference rows, each in the canonical unit (the program's) beside the

@@ -354,6 +354,12 @@ def _check_references(kb: Knowledge, finding_files: dict[str, str]) -> None:
     for a in kb.analytes.values():
         for j, r in enumerate(a.reference):
             need_source("analytes.yaml", f"{a.id}.reference.{j}", r.source)
+            if r.source in kb.sources and not kb.sources[r.source].short:
+                bad(
+                    "analytes.yaml",
+                    f"{a.id}.reference.{j}: source {r.source!r} has no 'short' name (a report"
+                    " names the range by it)",
+                )
         for s in a.factor_sources:
             need_source("analytes.yaml", f"{a.id}.factor_sources", s)
     for a in kb.analytes.values():

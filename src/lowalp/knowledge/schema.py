@@ -40,6 +40,9 @@ class Cited(Strict):
 class SourceEntry(Strict):
     id: Id
     citation: str
+    short: str | None = None
+    """How a report names the source in a few words ("Mayo Clinic Laboratories", "CALIPER"):
+    required for a source behind a reference range, which a report names beside the range."""
     url: str | None = None
     doi: str | None = None
     pmid: str | None = None
