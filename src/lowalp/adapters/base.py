@@ -94,6 +94,21 @@ class ReadStats:
     def reconciles(self) -> bool:
         return self.read == self.used + self.rejected
 
+    def set_aside(self, category: str, listed: int | None = None) -> bool:
+        """Count one rejected record of ``category``; whether to keep it in the list
+        (``False`` beyond the first ``listed``, default
+        :data:`lowalp.adapters.reasons.LISTED_PER_CATEGORY`, of a category that is not an
+        error: then it is counted in :attr:`not_listed` only)."""
+        from lowalp.adapters.reasons import LISTED_PER_CATEGORY, NEEDS_ACTION
+
+        self.rejected += 1
+        count = self.by_category[category] = self.by_category.get(category, 0) + 1
+        limit = LISTED_PER_CATEGORY if listed is None else listed
+        if count > limit and category not in NEEDS_ACTION:
+            self.not_listed += 1
+            return False
+        return True
+
     def category_lines(self) -> list[str]:
         """One line per category, commonest first: ``46,000 standard code not used by lowalp
         (not an error)``."""

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from lowalp.adapters import strict_json
 from lowalp.adapters.base import ReadOptions, ReadResult, ReadStats, Rejected
+from lowalp.adapters.reasons import NOT_VALID
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case
@@ -192,9 +193,11 @@ class _CaseJsonAdapter:
         for lineno, item in iter_jsonl(path):
             stats.read += 1
             if isinstance(item, InputError):
-                stats.rejected += 1
+                stats.set_aside(NOT_VALID)
                 for p in item.problems:
-                    result.rejected.append(Rejected(f"line {lineno}: {p.pointer}", p.message, None))
+                    result.rejected.append(
+                        Rejected(f"line {lineno}: {p.pointer}", p.message, None, NOT_VALID)
+                    )
             else:
                 stats.used += 1
                 cases.append(item)

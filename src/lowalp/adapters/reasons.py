@@ -29,6 +29,7 @@ TYPE_NOT_USED = "type-not-used"
 STATUS_NOT_USED = "status-not-used"
 NOT_VALID = "not-valid"
 VALUE_NOT_USABLE = "value-not-usable"
+REPEATED = "repeated"
 
 CATEGORIES: dict[str, str] = {
     STANDARD_CODE_NOT_USED: "standard code not used by lowalp",
@@ -38,6 +39,7 @@ CATEGORIES: dict[str, str] = {
     STATUS_NOT_USED: "status not used (entered in error, not done, not final …)",
     NOT_VALID: "not valid input",
     VALUE_NOT_USABLE: "value, unit or date not usable",
+    REPEATED: "the same result again (the first is kept)",
 }
 """Category -> what it means, as a summary prints it."""
 NEEDS_ACTION = frozenset({CODE_NOT_IDENTIFIED, NOT_VALID, VALUE_NOT_USABLE})
@@ -51,6 +53,21 @@ kept."""
 STANDARD_CODE_REASON = "standard code not used by lowalp"
 """The reason given with :data:`STANDARD_CODE_NOT_USED`: no code map is asked for, since a
 standard code is identified already; lowalp simply has no use for it."""
+
+
+def is_loinc(code: str) -> bool:
+    """Whether ``code`` is a well-formed LOINC code: digits, a hyphen and the check digit of
+    the digits by the mod-10 (Luhn) rule of LOINC's Users' Guide (``6768-6``). A code that is
+    one names a standard concept lowalp can tell it has no use for; any other is a code it
+    cannot identify."""
+    body, sep, check = code.strip().partition("-")
+    if not (sep and body.isdigit() and check.isdigit() and len(check) == 1 and len(body) <= 7):
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return (10 - total % 10) % 10 == int(check)
 
 
 def category_line(category: str, count: int) -> str:

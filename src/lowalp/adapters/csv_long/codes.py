@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from lowalp.adapters.code_map import CodeMap
 from lowalp.adapters.csv_long.values import RowError
+from lowalp.adapters.reasons import STANDARD_CODE_NOT_USED, STANDARD_CODE_REASON, is_loinc
 from lowalp.knowledge import Knowledge
 
 
@@ -40,11 +41,21 @@ def resolve_code(
         entry = cmap.lookup(loinc, system or "http://loinc.org") if cmap else None
         if entry:
             return intern(entry.analyte), 0, intern(entry.unit or "")
-        return RowError("loinc", "unknown code; add it to a --code-map file", loinc)
+        return _not_used("loinc", loinc)
     entry = cmap.lookup(code, system or None) if cmap else None
     if entry:
         return intern(entry.analyte), 0, intern(entry.unit or "")
     if code in kb.loinc_index and system.lower() in ("", "loinc", "ln", "http://loinc.org"):
         return intern(kb.loinc_index[code]), intern(code), 0
+    if system.lower() in ("loinc", "ln", "http://loinc.org"):
+        return _not_used("code", code)
     where = f" (system {system})" if system else ""
     return RowError("code", f"unknown code{where}; add it to a --code-map file", code)
+
+
+def _not_used(column: str, loinc: str) -> RowError:
+    """A LOINC code lowalp has no analyte for: a standard code it has no use for when it is
+    well formed (no code map is asked for), otherwise a code it cannot identify."""
+    if is_loinc(loinc):
+        return RowError(column, STANDARD_CODE_REASON, loinc, STANDARD_CODE_NOT_USED)
+    return RowError(column, "not a LOINC code; add it to a --code-map file", loinc)

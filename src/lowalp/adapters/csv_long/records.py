@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from lowalp.adapters.csv_long.values import QUALIFIERS
-from lowalp.adapters.reasons import MISSING_DATE
+from lowalp.adapters.reasons import MISSING_DATE, REPEATED, VALUE_NOT_USABLE
 from lowalp.model import (
     Case,
     Context,
@@ -54,10 +54,11 @@ class _Patient:
 def _cases(
     patients: Iterable[_Patient],
     strings: list[str],
-    drop: Callable[[int, str | None, str, str | None], None],
+    drop: Callable[[int, str | None, str, str | None, str], None],
 ) -> Iterator[Case]:
     """The cases of ``patients``, one at a time; a result at the same time as an earlier one
-    of the same analyte and specimen is passed to ``drop`` (row, column, reason, value)
+    of the same analyte and specimen is passed to ``drop`` (row, column, reason, value,
+    category)
     instead: a duplicate, or a conflicting value (the first row is kept); so is a result
     without a date or day when the patient's other results have one
     (:mod:`lowalp.adapters.reasons`)."""
@@ -81,7 +82,7 @@ def _cases(
             note,
         ) in _PACK.iter_unpack(p.labs):
             if kind == _NO_TIME and p.timed:
-                drop(row, "date", MISSING_DATE, None)
+                drop(row, "date", MISSING_DATE, None, VALUE_NOT_USABLE)
                 continue
             if kind != _NO_TIME:
                 key = (a, kind, when, spec)
@@ -89,7 +90,7 @@ def _cases(
                 if first is None:
                     seen[key] = (row, val, q, unit)
                 elif _same(first[1], val) and first[2:] == (q, unit):
-                    drop(row, None, f"duplicate of row {first[0]}", None)
+                    drop(row, None, f"duplicate of row {first[0]}", None, REPEATED)
                     continue
                 else:
                     drop(
@@ -99,6 +100,7 @@ def _cases(
                         f"as row {first[0]} with a different value; row {first[0]} kept "
                         "(give a specimen id if both are real)",
                         None if math.isnan(val) else f"{val:g}",
+                        VALUE_NOT_USABLE,
                     )
                     continue
             labs.append(

@@ -25,6 +25,7 @@ from lowalp.adapters.csv_long.values import (
     parse_value,
 )
 from lowalp.adapters.flags import flag_qualifier
+from lowalp.adapters.reasons import CODE_NOT_IDENTIFIED, NOT_VALID
 from lowalp.knowledge import Knowledge
 from lowalp.model import Case, EventRecord, MedicationRecord, Qualifier
 
@@ -98,10 +99,15 @@ class _Table:
             self.string_index[text] = i
         return i
 
-    def reject(self, n: int, column: str | None, reason: str, value: str | None) -> None:
-        where = f"row {n} (column {column})" if column else f"row {n}"
-        self.rejected.append(Rejected(where, reason, value))
-        self.stats.rejected += 1
+    def reject(
+        self, n: int, column: str | None, reason: str, value: str | None, category: str = NOT_VALID
+    ) -> None:
+        """Set row ``n`` aside, with the column at fault, the reason and its category (beyond
+        the first :data:`~lowalp.adapters.reasons.LISTED_PER_CATEGORY` of a category that is
+        not an error, counted only)."""
+        if self.stats.set_aside(category):
+            where = f"row {n} (column {column})" if column else f"row {n}"
+            self.rejected.append(Rejected(where, reason, value, category))
 
     # -- one row
     def unreadable(self, n: int, reason: str) -> None:
@@ -128,7 +134,7 @@ class _Table:
         try:
             self._row(n, cells)
         except RowError as err:
-            self.reject(n, err.column, err.reason, err.value)
+            self.reject(n, err.column, err.reason, err.value, err.category)
             return
         self.stats.used += 1
 
@@ -205,7 +211,12 @@ class _Table:
                 ("note", note),
             ):
                 if cell:
-                    raise RowError(col, "a result but no analyte, loinc or code in the row", cell)
+                    raise RowError(
+                        col,
+                        "a result but no analyte, loinc or code in the row",
+                        cell,
+                        CODE_NOT_IDENTIFIED,
+                    )
         medication: str | MedicationRecord | None = None
         if med:
             medication = medication_entry(
@@ -479,10 +490,12 @@ class _Table:
         """Build the cases one at a time; duplicated results are rejected here."""
         yield from _cases(self.patients.values(), self.strings, self._drop)
 
-    def _drop(self, n: int, column: str | None, reason: str, value: str | None) -> None:
+    def _drop(
+        self, n: int, column: str | None, reason: str, value: str | None, category: str
+    ) -> None:
         """Reject a result that was counted as used (a duplicate, found as cases are built)."""
         self.stats.used -= 1
-        self.reject(n, column, reason, value)
+        self.reject(n, column, reason, value, category)
 
     def result(self) -> ReadResult:
         self.finish()

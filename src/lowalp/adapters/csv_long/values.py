@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from lowalp.adapters.reasons import CODE_NOT_IDENTIFIED, NOT_VALID, VALUE_NOT_USABLE
 from lowalp.model import Qualifier, Sex
 
 QUALIFIERS: tuple[Qualifier | None, ...] = (
@@ -31,13 +32,40 @@ _NONE_WORDS = frozenset({"none", "(none)"})
 
 
 class RowError(ValueError):
-    """A row cannot be used: which column and why (the row is rejected, reading goes on)."""
+    """A row cannot be used: which column and why (the row is rejected, reading goes on), and
+    the category of the reason (:data:`lowalp.adapters.reasons.CATEGORIES`; by default the
+    column's: :func:`column_category`)."""
 
-    def __init__(self, column: str | None, reason: str, value: str | None = None) -> None:
+    def __init__(
+        self,
+        column: str | None,
+        reason: str,
+        value: str | None = None,
+        category: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.column = column
         self.reason = reason
         self.value = value
+        self.category = category or column_category(column)
+
+
+_VALUE_COLUMNS = frozenset(
+    {"value", "unit", "ref_low", "ref_high", "qualifier", "flag", "text", "date", "day", "age"}
+    | {"birth_date", "sex", "specimen"}
+)
+
+
+def column_category(column: str | None) -> str:
+    """What a fault in ``column`` is: a code lowalp cannot identify (``analyte``, ``loinc``,
+    ``code``, ``system``), a value, unit or date not usable (a result's own columns and the
+    patient's age, sex and birth date), or otherwise input that is not valid (the row's shape,
+    a medication, finding or event written wrongly)."""
+    if column in ("analyte", "loinc", "code", "system"):
+        return CODE_NOT_IDENTIFIED
+    if column in _VALUE_COLUMNS:
+        return VALUE_NOT_USABLE
+    return NOT_VALID
 
 
 def parse_number(text: str, *, decimal_comma: bool, column: str) -> float:

@@ -49,7 +49,6 @@ from lowalp.adapters.fhir.version import OLD_TYPES, version_hint
 from lowalp.adapters.fhir.warning_groups import Warnings
 from lowalp.adapters.reasons import (
     LISTED_PER_CATEGORY,
-    NEEDS_ACTION,
     NOT_VALID,
     TYPE_NOT_USED,
     VALUE_NOT_USABLE,
@@ -96,11 +95,7 @@ class Reader:
     ) -> None:
         """Set the resource aside, with the reason and its category (beyond
         :attr:`listed_per_category` of a category that is not an error, counted only)."""
-        stats = self.result.stats
-        stats.rejected += 1
-        count = stats.by_category[category] = stats.by_category.get(category, 0) + 1
-        if count > self.listed_per_category and category not in NEEDS_ACTION:
-            stats.not_listed += 1
+        if not self.result.stats.set_aside(category, self.listed_per_category):
             return
         shown = None if value is None else self.intern(str(value))
         self.result.rejected.append(

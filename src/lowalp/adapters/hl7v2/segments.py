@@ -6,11 +6,22 @@ superseding correction, or a rejected record.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from lowalp.adapters.base import Rejected
 from lowalp.adapters.hl7v2.encoding import _at, _Enc, _get
 from lowalp.adapters.hl7v2.fields import _STATUS_REASON, _USED_STATUS, _date, _flag, _value
 from lowalp.adapters.hl7v2.state import _MAX_RANGE_WARNINGS, _Lab, _Patient, _State
+from lowalp.adapters.reasons import (
+    CODE_NOT_IDENTIFIED,
+    NOT_VALID,
+    REPEATED,
+    STANDARD_CODE_NOT_USED,
+    STANDARD_CODE_REASON,
+    STATUS_NOT_USED,
+    VALUE_NOT_USABLE,
+    is_loinc,
+)
 from lowalp.model import Sex
 
 _LOINC_SYSTEMS = {"LN", "LOINC", "http://loinc.org", "2.16.840.1.113883.6.1"}
@@ -96,13 +107,13 @@ def _read_obx(
             if not status
             else f"result status {status!r} is not final, corrected or amended"
         )
-        state.reject(f"{ptr}-11", reason, status or None)
+        state.reject(f"{ptr}-11", reason, status or None, STATUS_NOT_USED if status else NOT_VALID)
         return
     # OBX-3 code
     code3 = enc.comps(_get(fields, 3))
     found = _resolve(code3, enc, state)
-    if isinstance(found, str):
-        state.reject(f"{ptr}-3", found, _get(fields, 3))
+    if isinstance(found, _NotUsed):
+        state.reject(f"{ptr}-3", found.reason, _get(fields, 3), found.category)
         return
     analyte, loinc, default_unit = found
     # OBX-6 units
@@ -112,7 +123,7 @@ def _read_obx(
     # OBX-5 value (with OBX-2 type and OBX-8 flags)
     value = _value(_get(fields, 2).strip().upper(), _get(fields, 5), fields, enc)
     if isinstance(value, str):
-        state.reject(f"{ptr}-5", value, enc.unescape(_get(fields, 5)) or None)
+        state.reject(f"{ptr}-5", value, enc.unescape(_get(fields, 5)) or None, VALUE_NOT_USABLE)
         return
     number, qualifier, text = value
     flag = _flag(fields, enc)
@@ -140,7 +151,7 @@ def _read_obx(
     if when:
         got = _date(when)
         if not isinstance(got, dt.date):
-            state.reject(when_ptr, f"observation time is {got}", when)
+            state.reject(when_ptr, f"observation time is {got}", when, VALUE_NOT_USABLE)
             return
         date = state.dates.setdefault(got, got)
     spec_id = specimen[0] if specimen is not None else None
@@ -167,21 +178,33 @@ def _read_obx(
         for i, old in enumerate(patient.labs):
             if old[10] == key:
                 patient.labs[i] = lab
-                state.result.rejected.append(
-                    Rejected(
-                        f"message {old[8]}, OBX[{old[9]}]",
-                        f"superseded by the {'corrected' if status == 'C' else 'amended'} result at {ptr} (OBX-11 = {status})",
-                    )
-                )
                 stats.read += 1
-                stats.rejected += 1
+                if stats.set_aside(REPEATED):
+                    state.result.rejected.append(
+                        Rejected(
+                            f"message {old[8]}, OBX[{old[9]}]",
+                            f"superseded by the {'corrected' if status == 'C' else 'amended'} result at {ptr} (OBX-11 = {status})",
+                            None,
+                            REPEATED,
+                        )
+                    )
                 return
     patient.labs.append(lab)
     stats.read += 1
     stats.used += 1
 
 
-def _resolve(code: list[str], enc: _Enc, state: _State) -> tuple[str, str | None, str | None] | str:
+@dataclass(frozen=True)
+class _NotUsed:
+    """Why an OBX-3 code is not used, and the category of that reason."""
+
+    reason: str
+    category: str
+
+
+def _resolve(
+    code: list[str], enc: _Enc, state: _State
+) -> tuple[str, str | None, str | None] | _NotUsed:
     """OBX-3 -> (analyte, loinc, default unit), or the reason it cannot be used."""
     triplets = [
         (c.strip(), s.strip())
@@ -192,7 +215,7 @@ def _resolve(code: list[str], enc: _Enc, state: _State) -> tuple[str, str | None
         if c.strip()
     ]
     if not triplets:
-        return "no observation code (OBX-3 is empty)"
+        return _NotUsed("no observation code (OBX-3 is empty)", CODE_NOT_IDENTIFIED)
     for c, s in triplets:
         if s in _LOINC_SYSTEMS and c in state.kb.loinc_index:
             return state.kb.loinc_index[c], c, None
@@ -202,7 +225,6 @@ def _resolve(code: list[str], enc: _Enc, state: _State) -> tuple[str, str | None
             entry = cmap.lookup(c, s or None)
             if entry is not None:
                 return entry.analyte, None, entry.unit
-    loincs = [c for c, s in triplets if s in _LOINC_SYSTEMS]
-    if loincs:
-        return f"LOINC {loincs[0]} is not an analyte lowalp uses; if it is one, add it to a --code-map file"
-    return "unknown code; add it to a --code-map file"
+    if any(s in _LOINC_SYSTEMS and is_loinc(c) for c, s in triplets):
+        return _NotUsed(STANDARD_CODE_REASON, STANDARD_CODE_NOT_USED)
+    return _NotUsed("unknown code; add it to a --code-map file", CODE_NOT_IDENTIFIED)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from lowalp.adapters.base import ReadOptions, ReadResult, Rejected
 from lowalp.adapters.hl7v2.fields import _range
+from lowalp.adapters.reasons import NOT_VALID
 from lowalp.errors import Problem
 from lowalp.knowledge import Knowledge
 from lowalp.model import Qualifier, Sex
@@ -86,7 +87,10 @@ class _State:
         if self.escape_warnings <= _MAX_RANGE_WARNINGS:
             self.warn(text)
 
-    def reject(self, pointer: str, reason: str, value: str | None = None) -> None:
-        self.result.rejected.append(Rejected(pointer, reason, value))
+    def reject(
+        self, pointer: str, reason: str, value: str | None = None, category: str = NOT_VALID
+    ) -> None:
+        """Set an OBX aside (it was read), with the reason and its category."""
         self.result.stats.read += 1
-        self.result.stats.rejected += 1
+        if self.result.stats.set_aside(category):
+            self.result.rejected.append(Rejected(pointer, reason, value, category))
