@@ -208,10 +208,10 @@ def duplicates(rows: Any) -> Any:
     """(source_row, dup_reason) of the rows that repeat a person, analyte and day already in.
 
     ``rows``: the working table (:func:`work_rows`) or the classified rows (those with a
-    reason are left out), or the rows used (:func:`used_view`). The keys that occur more than once are found first by a group-by over
-    one hash of the key (a single integer column: a smaller, faster aggregate than the three
-    columns; two keys sharing a hash only add candidates), so that the window, over the exact
-    key, sorts only the candidate rows.
+    reason are left out), or the rows used (:func:`used_view`). The keys that occur more than
+    once are found first by a group-by over the key (every key of a row kept is known: a row
+    without a person, an analyte or a date has a reason), so that the window, over the same
+    key, sorts only the candidate rows, found by a join to those few keys.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
@@ -222,9 +222,9 @@ def duplicates(rows: Any) -> Any:
         if reason in rows.columns:
             ok = rows.filter(rows[reason].isnull())
             break
-    ok = ok.mutate(dup_hash=ibis.struct({k: ok[k] for k in keys}).hash())
-    hot = ok.group_by("dup_hash").agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
-    cand = ok.semi_join(hot, "dup_hash")
+    hot = ok.group_by(keys).agg(n=ok.count())
+    hot = hot.filter(hot.n > 1).drop("n")
+    cand = ok.semi_join(hot, keys)
     w = ibis.window(group_by=[cand[k] for k in keys], order_by=cand.source_row)
     marked = cand.mutate(rn=ibis.row_number().over(w), first_value=cand.value.first().over(w))
     marked = marked.filter(marked.rn > 0)
