@@ -97,8 +97,11 @@ def _finite(x: Any) -> Any:
     return ibis.ifelse(x.isnan() | x.isinf(), ibis.null().cast("float64"), x)
 
 
-def classify(staged: Any, kb: Knowledge) -> Any:
+def classify(staged: Any, kb: Knowledge, units: Any = None) -> Any:
     """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
+
+    ``units``: a table of the (analyte, unit) of every staged row, when the input gives one
+    cheaper to read than ``staged`` (:attr:`lowalp.screen.inputs.Staging.units`).
 
     Repeats are found separately (:func:`duplicates`, :func:`rejected_rows`). Also
     ``analyte_id`` (:func:`analyte_ids`), ``censored`` and ``reason_id`` (the reason as its
@@ -111,7 +114,8 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     # a small table with the factor to the canonical unit (none: an unknown unit, rejected)
     # and the analyte's plausible range; a missing unit is read as the canonical one only for
     # an analyte whose every unit has the same scale.
-    pairs = staged.select("analyte", unit=staged.unit.fill_null("")).distinct().to_pandas()
+    u = staged if units is None else units
+    pairs = u.select("analyte", unit=u.unit.fill_null("")).distinct().to_pandas()
     factors = ibis.memtable(_unit_table(kb, pairs), schema=UNIT_TABLE_SCHEMA)
     s = staged.mutate(unit_key=staged.unit.fill_null(""))
     j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_key == factors.f_unit))
