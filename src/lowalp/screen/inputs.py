@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from lowalp.errors import InputError, Problem
 from lowalp.knowledge import Knowledge
@@ -134,9 +134,19 @@ PEOPLE = ("person_id", "patient_id", "sex", "birth_date")
 """The columns of the people table (:func:`stage_with_people`)."""
 
 
+class Staging(NamedTuple):
+    """What :func:`stage_with_people` reads: the staged rows, the people table and the
+    (analyte, unit) of every row, read without the person table (repeats included: the
+    pairs are what :func:`lowalp.screen.rejects.classify` needs, a query of the input alone)."""
+
+    rows: Any
+    people: Any
+    units: Any
+
+
 def stage_with_people(
     con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap | None = None, *, only: Any = None
-) -> tuple[Any, Any]:
+) -> Staging:
     """The staged table (:func:`stage`) and the people table: one row per person of the
     input (columns :data:`PEOPLE`) with the values the staged rows carry for that person, so
     that a table of rows need keep only ``person_id``.
@@ -176,7 +186,7 @@ def _concept_map(con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap) -> di
 
 def _stage_omop(
     con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
-) -> tuple[Any, Any]:
+) -> Staging:
     folder = src.path
     meas_path = _as_parquet(
         _find(folder, "measurement", True),  # type: ignore[arg-type]
@@ -204,7 +214,7 @@ def _duckdb_tables(con: Any) -> dict[str, str]:
 
 def _stage_duckdb(
     con: Any, src: ScreenInput, kb: Knowledge, omop: OmopMap, only: Any = None
-) -> tuple[Any, Any]:
+) -> Staging:
     if engines.is_spark(con):
         raise InputError([Problem("--duckdb", "a DuckDB database needs --engine duckdb")])
     tables = _duckdb_tables(con)
@@ -262,7 +272,7 @@ def _omop_expr(
     *,
     source_row: str,
     only: Any = None,
-) -> tuple[Any, Any]:
+) -> Staging:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     _require(m, "measurement", MEASUREMENT_COLUMNS)
@@ -310,9 +320,23 @@ def _omop_expr(
     concept_id = j.lowalp_cid
     analyte = j.c_analyte
     units = {k: v.unit for k, v in omop.units.items()}
-    unit_cid = _num(j.unit_concept_id) if "unit_concept_id" in cols else ibis.null().cast("int64")
-    source_unit = mcol("unit_source_value", "string").cast("string")
-    unit = unit_cid.substitute(units, else_=ibis.null().cast("string")).fill_null(source_unit)
+
+    def unit_of(t: Any) -> Any:
+        """The unit as written: the unit concept's, else the source value."""
+        cid = _num(t.unit_concept_id) if "unit_concept_id" in cols else ibis.null().cast("int64")
+        given = t.unit_source_value.cast("string") if "unit_source_value" in cols else None
+        name = cid.substitute(units, else_=ibis.null().cast("string"))
+        return name.fill_null(given if given is not None else ibis.null().cast("string"))
+
+    unit = unit_of(j)
+    # the (analyte, unit) pairs, read from the distinct codes of the measurement table alone
+    # (the person join only repeats rows, it adds no pair): the names are built for those
+    # few codes, not for every row
+    codes = ("measurement_concept_id", "unit_concept_id", "unit_source_value")
+    mc = m.select(*(c for c in codes if c in cols)).distinct()
+    mc = mc.mutate(lowalp_cid=_num(mc.measurement_concept_id))
+    mc = mc.left_join(table, mc.lowalp_cid == table.c_id)
+    pairs = mc.select(analyte=mc.c_analyte, unit=unit_of(mc))
     ops = {k: v.operator for k, v in omop.operators.items()}
     op_cid = _num(mcol("operator_concept_id", "int64"))
     operator = ibis.ifelse(
@@ -344,7 +368,7 @@ def _omop_expr(
         ref_low_raw=_num(mcol("range_low", "float64"), "float64"),
         ref_high_raw=_num(mcol("range_high", "float64"), "float64"),
     )
-    return staged, people
+    return Staging(staged, people, pairs)
 
 
 MEASUREMENT_COLUMNS = ("person_id", "measurement_concept_id", "measurement_date", "value_as_number")
@@ -379,7 +403,7 @@ def _date(x: Any) -> Any:
 # ----------------------------------------------------------------------------- long format
 
 
-def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> tuple[Any, Any]:
+def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> Staging:
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
     path = src.path
@@ -487,7 +511,7 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> tuple[Any, Any]:
     )
     persons = p.select(person_id=p.person_id, patient_id=p.patient_id, sex=p.sex, birth_date=birth)
     j = base.left_join(persons, "patient_id")
-    return j.select(
+    staged = j.select(
         source_row=j.source_row,
         person_id=j.person_id,
         patient_id=j.patient_id,
@@ -503,7 +527,8 @@ def _stage_long(con: Any, src: ScreenInput, kb: Knowledge) -> tuple[Any, Any]:
         unit=j.unit,
         ref_low_raw=j.ref_low_raw,
         ref_high_raw=j.ref_high_raw,
-    ), persons
+    )
+    return Staging(staged, persons, base.select("analyte", "unit"))
 
 
 def single_scale_analytes(kb: Knowledge) -> frozenset[str]:

@@ -334,14 +334,17 @@ class Evaluator:
         return States(state.astype(np.int8), np.ones(n, dtype=bool))
 
     # ------------------------------------------------------------------ score
-    def supporting_all(self, cause_id: str) -> list[list[str]]:
-        """For every person, the findings present that add to the cause's score, the heaviest
-        first (in the knowledge's order on a tie), as the assessment lists its evidence."""
+    def supporting_all(self, cause_id: str, rows: Arr | None = None) -> list[list[str]]:
+        """For every person (or those at the positions ``rows``, in that order), the findings
+        present that add to the cause's score, the heaviest first (in the knowledge's order on
+        a tie), as the assessment lists its evidence."""
         cause = next(c for c in self.p.causes if c.id == cause_id)
         if not cause.rules:
-            return [[] for _ in range(self.n)]
+            return [[] for _ in range(self.n if rows is None else len(rows))]
         weights = np.stack(self.applied[cause_id])  # rules × persons
         present = np.stack([self.state(r.finding).state == PRESENT for r in cause.rules])
+        if rows is not None:
+            weights, present = weights[:, rows], present[:, rows]
         keep = (weights > 1e-12) & present
         key = np.where(keep, -weights, np.inf)
         order = np.argsort(key, axis=0, kind="stable").T.tolist()  # ties: rule order
@@ -544,10 +547,17 @@ def assessed_columns(
     out["sample_artefact"] = [
         "; ".join(w) if ok else None for w, ok in zip(warned, scored, strict=True)
     ]
-    supporting = {c: ev.supporting_all(c) for c in dict.fromkeys(ids[k] for k in s.order[:, 0])}
+    # the findings that support each person's most probable cause, read for the persons of
+    # each such cause only
+    first = s.order[:, 0]
+    cause_1_supporting: list[list[str]] = [[] for _ in range(n)]
+    for k in dict.fromkeys(first.tolist()):
+        at = np.flatnonzero(first == k)
+        for i, found in zip(at.tolist(), ev.supporting_all(ids[k], at), strict=True):
+            cause_1_supporting[i] = found
     out["cause_1_supporting"] = [
-        "; ".join(labels[f] for f in supporting[ids[k]][i]) if ok else None
-        for i, (k, ok) in enumerate(zip(s.order[:, 0].tolist(), scored, strict=True))
+        "; ".join(labels[f] for f in found) if ok else None
+        for found, ok in zip(cause_1_supporting, scored, strict=True)
     ]
     if priority_cause not in ids:
         out["hpp_probability"] = [None] * n

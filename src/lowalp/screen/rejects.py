@@ -97,8 +97,11 @@ def _finite(x: Any) -> Any:
     return ibis.ifelse(x.isnan() | x.isinf(), ibis.null().cast("float64"), x)
 
 
-def classify(staged: Any, kb: Knowledge) -> Any:
+def classify(staged: Any, kb: Knowledge, units: Any = None) -> Any:
     """The staged table plus ``value``, ``ref_low``, ``ref_high`` (canonical) and ``reason``.
+
+    ``units``: a table of the (analyte, unit) of every staged row, when the input gives one
+    cheaper to read than ``staged`` (:attr:`lowalp.screen.inputs.Staging.units`).
 
     Repeats are found separately (:func:`duplicates`, :func:`rejected_rows`). Also
     ``analyte_id`` (:func:`analyte_ids`), ``censored`` and ``reason_id`` (the reason as its
@@ -111,7 +114,8 @@ def classify(staged: Any, kb: Knowledge) -> Any:
     # a small table with the factor to the canonical unit (none: an unknown unit, rejected)
     # and the analyte's plausible range; a missing unit is read as the canonical one only for
     # an analyte whose every unit has the same scale.
-    pairs = staged.select("analyte", unit=staged.unit.fill_null("")).distinct().to_pandas()
+    u = staged if units is None else units
+    pairs = u.select("analyte", unit=u.unit.fill_null("")).distinct().to_pandas()
     factors = ibis.memtable(_unit_table(kb, pairs), schema=UNIT_TABLE_SCHEMA)
     s = staged.mutate(unit_key=staged.unit.fill_null(""))
     j = s.left_join(factors, (s.analyte == factors.f_analyte) & (s.unit_key == factors.f_unit))
@@ -208,10 +212,10 @@ def duplicates(rows: Any) -> Any:
     """(source_row, dup_reason) of the rows that repeat a person, analyte and day already in.
 
     ``rows``: the working table (:func:`work_rows`) or the classified rows (those with a
-    reason are left out), or the rows used (:func:`used_view`). The keys that occur more than once are found first by a group-by over
-    one hash of the key (a single integer column: a smaller, faster aggregate than the three
-    columns; two keys sharing a hash only add candidates), so that the window, over the exact
-    key, sorts only the candidate rows.
+    reason are left out), or the rows used (:func:`used_view`). The keys that occur more than
+    once are found first by a group-by over the key (every key of a row kept is known: a row
+    without a person, an analyte or a date has a reason), so that the window, over the same
+    key, sorts only the candidate rows, found by a join to those few keys.
     """
     import ibis  # type: ignore[import-untyped,unused-ignore]
 
@@ -222,9 +226,9 @@ def duplicates(rows: Any) -> Any:
         if reason in rows.columns:
             ok = rows.filter(rows[reason].isnull())
             break
-    ok = ok.mutate(dup_hash=ibis.struct({k: ok[k] for k in keys}).hash())
-    hot = ok.group_by("dup_hash").agg(n=ok.count()).filter(lambda t: t.n > 1).drop("n")
-    cand = ok.semi_join(hot, "dup_hash")
+    hot = ok.group_by(keys).agg(n=ok.count())
+    hot = hot.filter(hot.n > 1).drop("n")
+    cand = ok.semi_join(hot, keys)
     w = ibis.window(group_by=[cand[k] for k in keys], order_by=cand.source_row)
     marked = cand.mutate(rn=ibis.row_number().over(w), first_value=cand.value.first().over(w))
     marked = marked.filter(marked.rn > 0)

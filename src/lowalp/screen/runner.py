@@ -113,8 +113,8 @@ def run_screen(
         # rows kept; the rejected rows' raw values read again for those rows only
         t = time.perf_counter()
         _say(progress, "reading and checking every row")
-        staged, people_expr = inputs.stage_with_people(con, read, kb)
-        classified = rejects.classify(staged, kb)
+        staged, people_expr, units = inputs.stage_with_people(con, read, kb)
+        classified = rejects.classify(staged, kb, units)
         rows = _materialise(
             con, rejects.work_rows(classified), work / "rows.parquet", "lowalp_rows"
         )

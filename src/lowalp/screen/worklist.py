@@ -60,6 +60,11 @@ class PersonRows:
 
 
 def _none(x: Any) -> Any:
+    t = type(x)
+    if t is str or t is int or t is bool:  # the common cells: never missing
+        return x
+    if t is float:
+        return None if x != x else x
     if x is None:
         return None
     if isinstance(x, float) and math.isnan(x):
