@@ -6,9 +6,10 @@ the design; :class:`Assessment` is what every front end renders.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -33,6 +34,47 @@ State = Literal["present", "absent", "unknown"]
 Effect = Literal["supports", "refutes", "neutral", "not_applicable"]
 """``not_applicable``: the finding, or the cause's rule, does not apply to this person (outside
 the population it was measured in); it weighs nothing and ``Evidence.population`` says why."""
+
+
+_T = TypeVar("_T")
+
+
+def quick_init(cls: type[_T]) -> type[_T]:
+    """Give a frozen dataclass with slots an ``__init__`` that stores each field straight into
+    its slot, with the same parameters as the one :func:`dataclasses.dataclass` writes.
+
+    The generated ``__init__`` of a frozen dataclass calls ``object.__setattr__`` for every
+    field, about twice the cost of setting the slots: there are hundreds of such objects a case.
+    The class stays frozen (assignment after construction still raises) and compares, hashes
+    and serialises as before.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    params = []
+    body = []
+    namespace: dict[str, Any] = {}
+    seen_kw_only = False
+    for i, f in enumerate(fields):
+        if not f.init or f.default_factory is not dataclasses.MISSING:
+            raise TypeError(f"quick_init: {cls.__name__}.{f.name} needs the generated __init__")
+        if f.kw_only and not seen_kw_only:
+            params.append("*")
+            seen_kw_only = True
+        if f.default is dataclasses.MISSING:
+            params.append(f.name)
+        else:
+            namespace[f"_d{i}"] = f.default
+            params.append(f"{f.name}=_d{i}")
+        namespace[f"_s{i}"] = cls.__dict__[f.name].__set__
+        body.append(f"    _s{i}(self, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"quick_init: {cls.__name__} has a __post_init__")
+    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body) + "\n"
+    exec(source, namespace)  # the way dataclasses writes __init__
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__annotations__ = {f.name: f.type for f in fields} | {"return": None}
+    type.__setattr__(cls, "__init__", init)
+    return cls
 
 
 class Frozen(BaseModel):
@@ -263,6 +305,7 @@ class AlpStatus(Frozen):
     measurements: tuple[AlpMeasurement, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
     """One finding's contribution to one cause (a plain dataclass: there are hundreds a case)."""

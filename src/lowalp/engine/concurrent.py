@@ -72,11 +72,12 @@ def choose(results: Iterable[Measurement], window: float) -> Measurement | None:
     >>> choose([m(-40.0), m(60.0)], 30.0) is None
     True
     """
+    inside = [(position, m) for position, m in enumerate(results) if within(m.t, window)]
+    if len(inside) < 2:
+        return inside[0][1] if inside else None
     best: Measurement | None = None
     best_key: tuple[float, ...] | None = None
-    for position, m in enumerate(results):
-        if not within(m.t, window):
-            continue
+    for position, m in inside:
         key = sort_key(m, position)
         if best_key is None or key < best_key:
             best, best_key = m, key

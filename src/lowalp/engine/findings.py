@@ -113,6 +113,10 @@ class _Evaluator:
         self.work = work
         self.window = concurrent.window_days(work.kb)
         self.memo: dict[tuple[str, bool], FindingState] = {}
+        self.chosen: dict[tuple[str, bool], Measurement | None] = {}
+        """The result of each analyte drawn with the index (``concurrent``), once chosen."""
+        self.references: dict[tuple[str, bool], tuple[float | None, float | None, str]] = {}
+        """The knowledge's reference interval of each analyte (``_knowledge_reference``)."""
         index = next(m for m in self.case.measurements if m.pointer == self.case.index_pointer)
         self.index = index
         self.series: dict[str, list[Measurement]] = {}
@@ -236,10 +240,13 @@ class _Evaluator:
         :mod:`lowalp.engine.concurrent`. For the ALP, the index itself."""
         if analyte == "alp":
             return self.index
-        results = self.series.get(analyte, [])
-        if specimen_only:
-            results = [m for m in results if self._same_specimen(m)]
-        return concurrent.choose(results, self.window)
+        key = (analyte, specimen_only)
+        if key not in self.chosen:
+            results = self.series.get(analyte, [])
+            if specimen_only:
+                results = [m for m in results if self._same_specimen(m)]
+            self.chosen[key] = concurrent.choose(results, self.window)
+        return self.chosen[key]
 
     def _same_specimen(self, m: Measurement) -> bool:
         if self.index.specimen is not None and m.specimen is not None:
@@ -261,6 +268,14 @@ class _Evaluator:
         whatever the missing age or sex is (a verdict judged against a guessed interval could
         settle a threshold the patient's own interval would not).
         """
+        key = (analyte_id, guess)
+        if key not in self.references:
+            self.references[key] = self._find_reference(analyte_id, guess)
+        return self.references[key]
+
+    def _find_reference(
+        self, analyte_id: str, guess: bool
+    ) -> tuple[float | None, float | None, str]:
         known_age, known_sex = self.case.age_years, self.case.sex
         if not guess and (known_age is None or known_sex is None):
             possible = [
@@ -291,13 +306,18 @@ class _Evaluator:
     def _paired(self, analyte_id: str) -> list[tuple[ReferenceRow, ReferenceRange]]:
         """The analyte's reference rows, each in the canonical unit (the program's) beside the
         knowledge's own row (its source and reasoning), in file order."""
-        return list(
-            zip(
-                self.program.references[analyte_id],
-                self.kb.analytes[analyte_id].reference,
-                strict=True,
-            )
+        pairs: dict[str, list[tuple[ReferenceRow, ReferenceRange]]] = self.kb.cache.setdefault(
+            "findings:reference_pairs", {}
         )
+        if analyte_id not in pairs:
+            pairs[analyte_id] = list(
+                zip(
+                    self.program.references[analyte_id],
+                    self.kb.analytes[analyte_id].reference,
+                    strict=True,
+                )
+            )
+        return pairs[analyte_id]
 
     def _rows(self, analyte_id: str, age: float) -> list[tuple[ReferenceRow, ReferenceRange]]:
         """The analyte's reference rows for this age and the known sex, in file order."""
@@ -791,10 +811,14 @@ def _compare(value: float, censor: str | None, op: str, limit: float) -> State:
         if op in ("gt", "ge"):
             return "present" if value >= limit else "unknown"
         return "absent" if value >= limit else "unknown"
-    hit = {
-        "lt": value < limit,
-        "le": value <= limit,
-        "gt": value > limit,
-        "ge": value >= limit,
-    }[op]
+    if op == "lt":
+        hit = value < limit
+    elif op == "le":
+        hit = value <= limit
+    elif op == "gt":
+        hit = value > limit
+    elif op == "ge":
+        hit = value >= limit
+    else:
+        raise KeyError(op)
     return "present" if hit else "absent"

@@ -17,7 +17,6 @@ urgent, and then even when its findings are known: its results are measured anew
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import replace
 
@@ -203,18 +202,28 @@ def _spread(p: list[float]) -> float:
 
 
 def _expected_entropy(prior: list[float], p_findings: list[list[float]]) -> float:
-    """Expected entropy of the cause distribution after the findings are observed."""
+    """Expected entropy of the cause distribution after the findings are observed.
+
+    The outcomes are visited in the order of ``itertools.product((True, False), ...)`` (each
+    finding present before absent), and each outcome's joint is the prior times each finding's
+    P(outcome | cause) in turn: outcomes that share their first findings share those products,
+    which are computed once."""
+    log2 = math.log2
+    absent = [[1.0 - b for b in pf] for pf in p_findings]
+    last = len(p_findings)
     total = 0.0
-    for outcome in itertools.product((True, False), repeat=len(p_findings)):
-        joint = prior
-        for present, pf in zip(outcome, p_findings, strict=True):
-            if present:
-                joint = [a * b for a, b in zip(joint, pf, strict=True)]
-            else:
-                joint = [a * (1.0 - b) for a, b in zip(joint, pf, strict=True)]
-        p_o = sum(joint)
-        if p_o <= 0:
-            continue
-        # p_o * H(joint / p_o) = p_o * log2(p_o) - sum(x * log2(x))
-        total += p_o * math.log2(p_o) - sum(x * math.log2(x) for x in joint if x > 0)
+
+    def visit(joint: list[float], k: int) -> None:
+        nonlocal total
+        if k == last:
+            p_o = sum(joint)
+            if p_o <= 0:
+                return
+            # p_o * H(joint / p_o) = p_o * log2(p_o) - sum(x * log2(x))
+            total += p_o * log2(p_o) - sum([x * log2(x) for x in joint if x > 0])
+            return
+        visit([a * b for a, b in zip(joint, p_findings[k], strict=True)], k + 1)
+        visit([a * b for a, b in zip(joint, absent[k], strict=True)], k + 1)
+
+    visit(prior, 0)
     return total

@@ -11,12 +11,12 @@ numbers the screen adds over whole tables, in the same order; the knowledge give
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from lowalp.engine.likelihood import RuleWeights, added, rule_weights
+from lowalp.engine.likelihood import added, rule_weights
 from lowalp.engine.management import select_management
 from lowalp.engine.population import INSIDE, PopulationVerdict, rule_population
-from lowalp.engine.program import CauseProgram, Program, compile_program
+from lowalp.engine.program import CauseProgram, Program, Rule, compile_program
 from lowalp.engine.work import FindingState, Work
 from lowalp.knowledge import Knowledge
 from lowalp.knowledge.schema import Cause, EvidenceRule
@@ -77,56 +77,80 @@ def _evidence(work: Work, cause: Cause, cp: CauseProgram) -> tuple[list[Evidence
     findings = work.findings
     out: list[Evidence] = []
     not_applicable: list[Evidence] = []
-    for compiled, (fid, rw, label, plain, note) in zip(
-        cp.rules, _rules(work.kb, cause), strict=True
-    ):
-        fs = findings[fid]
-        rule = rw.rule
+    for r in _rules(work.kb, cause, cp):
+        fs = findings[r.finding]
+        compiled = r.compiled
         verdict = INSIDE if compiled.population is None else rule_population(work, compiled)
         if not fs.applicable or verdict.outside:
-            not_applicable.append(_not_applicable(work, fs, rule, verdict))
+            not_applicable.append(_not_applicable(work, fs, r.rule, verdict))
             continue
         state = fs.state
         if state == "present":
-            w = compiled.w_present
+            w, effect, suffix = compiled.w_present, r.effect_present, r.note
         elif state == "absent":
-            w = compiled.w_absent
+            w, effect, suffix = compiled.w_absent, r.effect_absent, r.absent_note
         else:
-            w = 0.0
-        detail = fs.detail
-        if state == "absent" and rw.absent_derived:
-            detail += "; weight when absent derived from LR+ and base rate"
-        if note:
-            detail += note
+            w, effect, suffix = 0.0, "neutral", r.note
         out.append(
             Evidence(
-                finding=fid,
-                label=label,
-                plain=plain,
+                finding=r.finding,
+                label=r.label,
+                plain=r.plain,
                 state=state,
-                effect=_effect(w),
+                effect=effect,
                 weight=w,
-                detail=detail,
-                source=rule.source,
-                estimate=rule.estimate,
+                detail=fs.detail + suffix if suffix else fs.detail,
+                source=r.rule.source,
+                estimate=r.rule.estimate,
                 population=verdict.assumed,
             )
         )
     return out, not_applicable
 
 
-def _rules(kb: Knowledge, cause: Cause) -> list[tuple[str, RuleWeights, str, str | None, str]]:
-    """Each rule of ``cause`` with its weights, its finding's label and plain words, and the
-    rule's note as added to the detail (once per knowledge)."""
+@dataclass(frozen=True, slots=True)
+class _RuleRow:
+    """One rule of a cause as the scoring reads it (made once per knowledge)."""
+
+    finding: str
+    compiled: Rule
+    rule: EvidenceRule
+    label: str
+    plain: str | None
+    note: str
+    """The rule's note as added to the detail ("" for none)."""
+    absent_note: str
+    """What is added to the detail when the finding is absent (the note, after the reason for a
+    derived weight when absent)."""
+    effect_present: Effect
+    effect_absent: Effect
+
+
+def _rules(kb: Knowledge, cause: Cause, cp: CauseProgram) -> list[_RuleRow]:
+    """Each rule of ``cause`` beside its compiled rule, with its finding's label and plain words
+    and what it adds to the detail (once per knowledge)."""
     key = f"score:rules:{cause.id}"
     if key not in kb.cache:
         rows = []
-        for fid, rw in rule_weights(kb, cause).items():
+        for compiled, (fid, rw) in zip(cp.rules, rule_weights(kb, cause).items(), strict=True):
             finding = kb.findings[fid]
             note = f"; {rw.rule.note}" if rw.rule.note else ""
-            rows.append((fid, rw, finding.label, finding.plain, note))
+            derived = "; weight when absent derived from LR+ and base rate"
+            rows.append(
+                _RuleRow(
+                    finding=fid,
+                    compiled=compiled,
+                    rule=rw.rule,
+                    label=finding.label,
+                    plain=finding.plain,
+                    note=note,
+                    absent_note=(derived if rw.absent_derived else "") + note,
+                    effect_present=_effect(compiled.w_present),
+                    effect_absent=_effect(compiled.w_absent),
+                )
+            )
         kb.cache[key] = rows
-    cached: list[tuple[str, RuleWeights, str, str | None, str]] = kb.cache[key]
+    cached: list[_RuleRow] = kb.cache[key]
     return cached
 
 
@@ -157,7 +181,9 @@ def _effect(w: float) -> Effect:
 def _counted_once(kb: Knowledge, cp: CauseProgram, evidence: list[Evidence]) -> list[Evidence]:
     """Within each evidence group, keep the weights of the member that supports the cause most
     and the member that argues against it most; the others are shown as counted with them."""
-    group_of = {r.finding: r.group for r in cp.rules}
+    group_of = _shared_groups(kb, cp)
+    if not group_of:
+        return evidence
     by_group: dict[str, list[int]] = {}
     for i, e in enumerate(evidence):
         gid = group_of.get(e.finding)
@@ -194,6 +220,22 @@ def _counted_once(kb: Knowledge, cp: CauseProgram, evidence: list[Evidence]) -> 
                 counted_with=gid,
             )
     return out
+
+
+def _shared_groups(kb: Knowledge, cp: CauseProgram) -> dict[str, str]:
+    """The evidence group of each rule of the cause whose group holds another of its rules: a
+    group with one rule of the cause has nothing to count once (once per knowledge)."""
+    key = f"score:groups:{cp.id}"
+    if key not in kb.cache:
+        count: dict[str, int] = {}
+        for r in cp.rules:
+            if r.group is not None:
+                count[r.group] = count.get(r.group, 0) + 1
+        kb.cache[key] = {
+            r.finding: r.group for r in cp.rules if r.group is not None and count[r.group] > 1
+        }
+    shared: dict[str, str] = kb.cache[key]
+    return shared
 
 
 def _within_ceilings(

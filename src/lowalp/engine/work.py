@@ -13,11 +13,13 @@ from lowalp.model import (
     NextTest,
     ScoreResult,
     State,
+    quick_init,
 )
 from lowalp.normalise import Normalised
 
 
-@dataclass(frozen=True)
+@quick_init
+@dataclass(frozen=True, slots=True)
 class FindingState:
     id: str
     state: State

@@ -21,6 +21,8 @@ _RANGE = re.compile(
     r"\s*\(\s*(?:ref(?:erence)?:?\s*)?(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)\s*\)"
 )
 _NOT_AFTER = ("vitamin", "vit")
+_DIGIT = re.compile(r"\d")
+"""What ``_NUMBER`` needs somewhere in a text before any pattern can match it."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ def _patterns(kb: Knowledge) -> list[tuple[str, re.Pattern[str], list[tuple[str,
 
 def find_results(text: str, kb: Knowledge) -> list[NoteResult]:
     """Every result named with a number in ``text`` (the first of each analyte), in order."""
+    if not _DIGIT.search(text):
+        return []  # every name must be followed by a number
     found: list[tuple[int, NoteResult]] = []
     taken: list[tuple[int, int]] = []
     seen: set[str] = set()
